@@ -1,0 +1,515 @@
+/*
+ * Copyright (c) 2026 The flowexport authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* Bridge-level flow cache: sharded hash table with per-shard LRU and
+ * active-timeout lists.  See fx-cache.h for the contract. */
+
+#include <config.h>
+#include "fx-cache.h"
+
+#include "coverage.h"
+#include "dpif.h"
+#include "flow.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/hmap.h"
+#include "openvswitch/list.h"
+#include "openvswitch/vlog.h"
+#include "ovs-atomic.h"
+#include "ovs-thread.h"
+#include "openvswitch/poll-loop.h"
+#include "seq.h"
+#include "timeval.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(fx_cache);
+
+COVERAGE_DEFINE(fx_cache_flow_created);
+COVERAGE_DEFINE(fx_cache_flow_evicted);
+COVERAGE_DEFINE(fx_cache_non_ip);
+
+/* Number of shards: a power of 2, comfortably more than the number of
+ * threads that update concurrently. */
+#define FX_N_SHARDS 64
+
+/* How often fx_cache_wait() wakes up to check timeouts at the latest. */
+#define FX_EXPIRE_INTERVAL 1000
+
+/* One export flow. */
+struct fx_flow {
+    struct hmap_node hmap_node;     /* In shard's 'flows'. */
+    struct ovs_list lru_node;       /* In shard's 'lru', by 'touched'. */
+    struct ovs_list active_node;    /* In shard's 'active', by 'started'. */
+    struct fx_key key;              /* Export flow key. */
+    uint16_t out_port;              /* Current output port or NF_OUT_*. */
+    uint8_t tcp_flags;              /* OR of TCP flags since 'started'. */
+    uint64_t packets;               /* Packets since 'started'. */
+    uint64_t bytes;                 /* Bytes since 'started'. */
+    long long int first_used;       /* First packet since 'started', or 0. */
+    long long int last_used;        /* Last packet since 'started'. */
+    long long int touched;          /* Last update with traffic. */
+    long long int started;          /* Start of this record's interval. */
+};
+
+struct fx_shard {
+    PADDED_MEMBERS(CACHE_LINE_SIZE,
+        struct ovs_mutex mutex;
+        struct hmap flows OVS_GUARDED;     /* Contains "struct fx_flow"s. */
+        struct ovs_list lru OVS_GUARDED;   /* Least recently touched first. */
+        struct ovs_list active OVS_GUARDED; /* Earliest 'started' first. */
+        struct ovs_list expired OVS_GUARDED; /* Records made by updates. */
+        struct fx_cache_stats stats OVS_GUARDED; /* Per-shard counters. */
+    );
+};
+
+struct fx_cache {
+    struct fx_shard shards[FX_N_SHARDS];
+    atomic_count n_flows;           /* Flows in all shards. */
+    atomic_size_t max_flows;        /* Limit read on the update path. */
+    atomic_count n_non_ip;          /* Updates that were not IP traffic. */
+    size_t peak_flows;              /* Owner only. */
+    struct fx_cache_limits limits;  /* Owner only. */
+    struct seq *expired_seq;        /* Changes when an update makes records. */
+    uint64_t expired_seqno;         /* Last 'expired_seq' value seen. */
+};
+
+struct fx_cache *
+fx_cache_create(void)
+{
+    struct fx_cache *cache = xzalloc_cacheline(sizeof *cache);
+
+    for (size_t i = 0; i < FX_N_SHARDS; i++) {
+        struct fx_shard *shard = &cache->shards[i];
+
+        ovs_mutex_init(&shard->mutex);
+        hmap_init(&shard->flows);
+        ovs_list_init(&shard->lru);
+        ovs_list_init(&shard->active);
+        ovs_list_init(&shard->expired);
+    }
+    atomic_count_init(&cache->n_flows, 0);
+    atomic_count_init(&cache->n_non_ip, 0);
+    cache->limits.active_timeout = 600 * 1000;
+    cache->limits.inactive_timeout = 15 * 1000;
+    cache->limits.max_flows = SIZE_MAX;
+    atomic_init(&cache->max_flows, SIZE_MAX);
+    cache->expired_seq = seq_create();
+    cache->expired_seqno = seq_read(cache->expired_seq);
+    return cache;
+}
+
+/* Frees 'cache' and whatever it still holds, without producing records:
+ * call fx_cache_flush() first to export them. */
+void
+fx_cache_destroy(struct fx_cache *cache)
+{
+    if (!cache) {
+        return;
+    }
+    for (size_t i = 0; i < FX_N_SHARDS; i++) {
+        struct fx_shard *shard = &cache->shards[i];
+        struct fx_flow *flow;
+
+        HMAP_FOR_EACH_POP (flow, hmap_node, &shard->flows) {
+            free(flow);
+        }
+        hmap_destroy(&shard->flows);
+        fx_record_list_free(&shard->expired);
+        ovs_mutex_destroy(&shard->mutex);
+    }
+    seq_destroy(cache->expired_seq);
+    free_cacheline(cache);
+}
+
+void
+fx_cache_set_limits(struct fx_cache *cache,
+                    const struct fx_cache_limits *limits)
+{
+    cache->limits = *limits;
+    atomic_store_relaxed(&cache->max_flows, limits->max_flows);
+}
+
+void
+fx_cache_get_limits(const struct fx_cache *cache,
+                    struct fx_cache_limits *limits)
+{
+    *limits = cache->limits;
+}
+
+static struct fx_shard *
+shard_for_hash(struct fx_cache *cache, uint32_t hash)
+{
+    return &cache->shards[hash & (FX_N_SHARDS - 1)];
+}
+
+static struct fx_flow *
+shard_lookup(struct fx_shard *shard, const struct fx_key *key, uint32_t hash)
+    OVS_REQUIRES(shard->mutex)
+{
+    struct fx_flow *flow;
+
+    HMAP_FOR_EACH_WITH_HASH (flow, hmap_node, hash, &shard->flows) {
+        if (fx_key_equal(&flow->key, key)) {
+            return flow;
+        }
+    }
+    return NULL;
+}
+
+/* Appends to 'records' a record of the traffic 'flow' accumulated since its
+ * interval started, ended for 'reason', and starts a new interval at 'now'.
+ * Does nothing if there was no traffic. */
+static void
+flow_emit(struct fx_shard *shard, struct fx_flow *flow,
+          enum fx_end_reason reason, long long int now,
+          struct ovs_list *records)
+    OVS_REQUIRES(shard->mutex)
+{
+    if (flow->packets) {
+        struct fx_record *rec = xmalloc(sizeof *rec);
+
+        rec->key = flow->key;
+        rec->out_port = flow->out_port;
+        rec->tcp_flags = flow->tcp_flags;
+        rec->reason = reason;
+        rec->packets = flow->packets;
+        rec->bytes = flow->bytes;
+        rec->first_used = flow->first_used;
+        rec->last_used = flow->last_used;
+        ovs_list_push_back(records, &rec->list_node);
+        shard->stats.n_records[reason]++;
+    }
+
+    flow->packets = 0;
+    flow->bytes = 0;
+    flow->tcp_flags = 0;
+    flow->first_used = 0;
+    flow->last_used = 0;
+    flow->started = now;
+}
+
+/* Removes 'flow' from 'cache', appending its last record to 'records'. */
+static void
+flow_remove(struct fx_cache *cache, struct fx_shard *shard,
+            struct fx_flow *flow, enum fx_end_reason reason,
+            long long int now, struct ovs_list *records)
+    OVS_REQUIRES(shard->mutex)
+{
+    flow_emit(shard, flow, reason, now, records);
+    hmap_remove(&shard->flows, &flow->hmap_node);
+    ovs_list_remove(&flow->lru_node);
+    ovs_list_remove(&flow->active_node);
+    atomic_count_dec(&cache->n_flows);
+    free(flow);
+}
+
+static struct fx_flow *
+shard_lru_head(struct fx_shard *shard)
+    OVS_REQUIRES(shard->mutex)
+{
+    return (ovs_list_is_empty(&shard->lru) ? NULL
+            : CONTAINER_OF(ovs_list_front(&shard->lru), struct fx_flow,
+                           lru_node));
+}
+
+/* Makes room for one more flow in 'shard', if the cache is full, by evicting
+ * the least recently touched flow of 'shard'.  Other shards are not locked
+ * here (that could deadlock); fx_cache_expire() enforces the limit exactly
+ * across shards if this shard had nothing to evict. */
+static void
+shard_make_room(struct fx_cache *cache, struct fx_shard *shard,
+                long long int now)
+    OVS_REQUIRES(shard->mutex)
+{
+    size_t max_flows;
+
+    atomic_read_relaxed(&cache->max_flows, &max_flows);
+    if (atomic_count_get(&cache->n_flows) >= max_flows) {
+        struct fx_flow *victim = shard_lru_head(shard);
+
+        if (victim) {
+            COVERAGE_INC(fx_cache_flow_evicted);
+            flow_remove(cache, shard, victim, FX_END_EVICTED, now,
+                        &shard->expired);
+        }
+    }
+}
+
+static struct fx_flow *
+shard_insert(struct fx_cache *cache, struct fx_shard *shard,
+             const struct fx_key *key, uint32_t hash, uint16_t out_port,
+             long long int now)
+    OVS_REQUIRES(shard->mutex)
+{
+    struct fx_flow *flow = xzalloc(sizeof *flow);
+
+    flow->key = *key;
+    flow->out_port = out_port;
+    flow->started = now;
+    hmap_insert(&shard->flows, &flow->hmap_node, hash);
+    ovs_list_push_back(&shard->lru, &flow->lru_node);
+    ovs_list_push_back(&shard->active, &flow->active_node);
+    atomic_count_inc(&cache->n_flows);
+
+    shard->stats.n_created++;
+    if (fx_key_is_ipv4(key)) {
+        shard->stats.n_ipv4_flows++;
+    } else {
+        shard->stats.n_ipv6_flows++;
+    }
+    COVERAGE_INC(fx_cache_flow_created);
+    return flow;
+}
+
+/* Credits 'stats' of traffic that matched 'flow' and was sent to 'out_port'.
+ * Thread-safe. */
+void
+fx_cache_update(struct fx_cache *cache, const struct flow *flow_,
+                uint16_t out_port, const struct dpif_flow_stats *stats)
+{
+    struct fx_key key;
+
+    if (!stats->n_packets) {
+        return;
+    }
+    if (!fx_key_from_flow(flow_, &key)) {
+        atomic_count_inc(&cache->n_non_ip);
+        COVERAGE_INC(fx_cache_non_ip);
+        return;
+    }
+
+    uint32_t hash = fx_key_hash(&key);
+    struct fx_shard *shard = shard_for_hash(cache, hash);
+    long long int now = time_msec();
+    long long int used = stats->used ? stats->used : now;
+    bool made_records = false;
+
+    ovs_mutex_lock(&shard->mutex);
+    struct fx_flow *flow = shard_lookup(shard, &key, hash);
+    if (!flow) {
+        size_t n_expired = ovs_list_size(&shard->expired);
+
+        shard_make_room(cache, shard, now);
+        made_records = ovs_list_size(&shard->expired) != n_expired;
+        flow = shard_insert(cache, shard, &key, hash, out_port, now);
+    } else if (flow->out_port != out_port) {
+        /* The flow now goes elsewhere: what went to the old output port is
+         * a record of its own. */
+        flow_emit(shard, flow, FX_END_OUTPUT_CHANGE, now, &shard->expired);
+        ovs_list_remove(&flow->active_node);
+        ovs_list_push_back(&shard->active, &flow->active_node);
+        flow->out_port = out_port;
+        made_records = true;
+    }
+
+    flow->packets += stats->n_packets;
+    flow->bytes += stats->n_bytes;
+    flow->tcp_flags |= stats->tcp_flags;
+    if (!flow->first_used || used < flow->first_used) {
+        flow->first_used = used;
+    }
+    if (used > flow->last_used) {
+        flow->last_used = used;
+    }
+    flow->touched = now;
+    ovs_list_remove(&flow->lru_node);
+    ovs_list_push_back(&shard->lru, &flow->lru_node);
+
+    shard->stats.n_updates++;
+    shard->stats.packets += stats->n_packets;
+    shard->stats.bytes += stats->n_bytes;
+    ovs_mutex_unlock(&shard->mutex);
+
+    if (made_records) {
+        seq_change(cache->expired_seq);
+    }
+}
+
+/* Evicts least recently touched flows, across all shards, until at most
+ * 'max_flows' remain. */
+static void
+enforce_max_flows(struct fx_cache *cache, long long int now,
+                  struct ovs_list *records)
+{
+    while (atomic_count_get(&cache->n_flows) > cache->limits.max_flows) {
+        struct fx_shard *oldest_shard = NULL;
+        long long int oldest = LLONG_MAX;
+
+        for (size_t i = 0; i < FX_N_SHARDS; i++) {
+            struct fx_shard *shard = &cache->shards[i];
+
+            ovs_mutex_lock(&shard->mutex);
+            struct fx_flow *head = shard_lru_head(shard);
+            if (head && head->touched < oldest) {
+                oldest = head->touched;
+                oldest_shard = shard;
+            }
+            ovs_mutex_unlock(&shard->mutex);
+        }
+        if (!oldest_shard) {
+            break;
+        }
+
+        ovs_mutex_lock(&oldest_shard->mutex);
+        struct fx_flow *victim = shard_lru_head(oldest_shard);
+        if (victim) {
+            COVERAGE_INC(fx_cache_flow_evicted);
+            flow_remove(cache, oldest_shard, victim, FX_END_EVICTED, now,
+                        records);
+        }
+        ovs_mutex_unlock(&oldest_shard->mutex);
+    }
+}
+
+/* Appends to 'records' every record that is due at 'now': those made by
+ * updates (evictions, output changes), inactive flows, and active flows
+ * whose active timeout passed.  The caller owns the records. */
+void
+fx_cache_expire(struct fx_cache *cache, long long int now,
+                struct ovs_list *records)
+{
+    const struct fx_cache_limits *limits = &cache->limits;
+
+    cache->expired_seqno = seq_read(cache->expired_seq);
+    for (size_t i = 0; i < FX_N_SHARDS; i++) {
+        struct fx_shard *shard = &cache->shards[i];
+        struct fx_flow *flow;
+
+        ovs_mutex_lock(&shard->mutex);
+        ovs_list_push_back_all(records, &shard->expired);
+
+        while ((flow = shard_lru_head(shard))
+               && now - flow->touched >= limits->inactive_timeout) {
+            flow_remove(cache, shard, flow, FX_END_IDLE, now, records);
+        }
+
+        if (limits->active_timeout) {
+            while (!ovs_list_is_empty(&shard->active)) {
+                flow = CONTAINER_OF(ovs_list_front(&shard->active),
+                                    struct fx_flow, active_node);
+                if (now - flow->started < limits->active_timeout) {
+                    break;
+                }
+                flow_emit(shard, flow, FX_END_ACTIVE, now, records);
+                ovs_list_remove(&flow->active_node);
+                ovs_list_push_back(&shard->active, &flow->active_node);
+            }
+        }
+        ovs_mutex_unlock(&shard->mutex);
+    }
+    enforce_max_flows(cache, now, records);
+
+    size_t n_flows = atomic_count_get(&cache->n_flows);
+    cache->peak_flows = MAX(cache->peak_flows, n_flows);
+}
+
+/* Removes every flow from 'cache', appending a record for each one that had
+ * traffic to 'records', with end 'reason'. */
+void
+fx_cache_flush(struct fx_cache *cache, enum fx_end_reason reason,
+               struct ovs_list *records)
+{
+    long long int now = time_msec();
+
+    for (size_t i = 0; i < FX_N_SHARDS; i++) {
+        struct fx_shard *shard = &cache->shards[i];
+        struct fx_flow *flow;
+
+        ovs_mutex_lock(&shard->mutex);
+        ovs_list_push_back_all(records, &shard->expired);
+        HMAP_FOR_EACH_SAFE (flow, hmap_node, &shard->flows) {
+            flow_remove(cache, shard, flow, reason, now, records);
+        }
+        ovs_mutex_unlock(&shard->mutex);
+    }
+}
+
+/* Arranges for poll_block() to wake up when fx_cache_expire() has work. */
+void
+fx_cache_wait(struct fx_cache *cache)
+{
+    long long int interval = FX_EXPIRE_INTERVAL;
+
+    interval = MIN(interval, cache->limits.inactive_timeout);
+    if (cache->limits.active_timeout) {
+        interval = MIN(interval, cache->limits.active_timeout);
+    }
+    poll_timer_wait(interval);
+    seq_wait(cache->expired_seq, cache->expired_seqno);
+}
+
+void
+fx_cache_get_stats(struct fx_cache *cache, struct fx_cache_stats *stats)
+{
+    memset(stats, 0, sizeof *stats);
+    for (size_t i = 0; i < FX_N_SHARDS; i++) {
+        struct fx_shard *shard = &cache->shards[i];
+        const struct fx_cache_stats *s = &shard->stats;
+
+        ovs_mutex_lock(&shard->mutex);
+        stats->n_created += s->n_created;
+        stats->n_updates += s->n_updates;
+        stats->n_ipv4_flows += s->n_ipv4_flows;
+        stats->n_ipv6_flows += s->n_ipv6_flows;
+        for (size_t r = 0; r < FX_N_END_REASONS; r++) {
+            stats->n_records[r] += s->n_records[r];
+        }
+        stats->packets += s->packets;
+        stats->bytes += s->bytes;
+        stats->memory += (hmap_count(&shard->flows) * sizeof(struct fx_flow)
+                          + (shard->flows.mask + 1) * sizeof(void *));
+        ovs_mutex_unlock(&shard->mutex);
+    }
+    stats->n_non_ip = atomic_count_get(&cache->n_non_ip);
+    stats->n_flows = atomic_count_get(&cache->n_flows);
+    cache->peak_flows = MAX(cache->peak_flows, stats->n_flows);
+    stats->peak_flows = cache->peak_flows;
+}
+
+/* Appends one line per cached flow to 's'. */
+void
+fx_cache_dump(struct fx_cache *cache, struct ds *s)
+{
+    long long int now = time_msec();
+
+    for (size_t i = 0; i < FX_N_SHARDS; i++) {
+        struct fx_shard *shard = &cache->shards[i];
+        const struct fx_flow *flow;
+
+        ovs_mutex_lock(&shard->mutex);
+        HMAP_FOR_EACH (flow, hmap_node, &shard->flows) {
+            struct fx_record rec = {
+                .key = flow->key,
+                .out_port = flow->out_port,
+                .tcp_flags = flow->tcp_flags,
+                .packets = flow->packets,
+                .bytes = flow->bytes,
+            };
+
+            fx_record_format(&rec, s);
+            ds_put_format(s, " age=%lldms idle=%lldms\n",
+                          now - flow->started, now - flow->touched);
+        }
+        ovs_mutex_unlock(&shard->mutex);
+    }
+}
+
+/* Returns the number of bytes one cached flow occupies, excluding the hash
+ * table's bucket array and malloc overhead. */
+size_t
+fx_cache_flow_size(void)
+{
+    return sizeof(struct fx_flow);
+}

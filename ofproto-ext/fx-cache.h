@@ -1,0 +1,93 @@
+/*
+ * Copyright (c) 2026 The flowexport authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef FX_CACHE_H
+#define FX_CACHE_H 1
+
+/* Bridge-level flow cache.
+ *
+ * The cache accumulates datapath flow statistics into export flows (one per
+ * 'struct fx_key') and decides when each export flow produces a record:
+ *
+ *   - inactive timeout: no traffic for 'inactive_timeout' ms;
+ *   - active timeout: a long-lived flow is reported every 'active_timeout'
+ *     ms (0 disables it);
+ *   - output change: the datapath now forwards the flow elsewhere;
+ *   - eviction: a new flow arrives while 'max_flows' flows are cached, so the
+ *     least recently updated flow of its shard is pushed out;
+ *   - flush, reconfiguration, shutdown: forced by the owner.
+ *
+ * Thread safety: fx_cache_update() may be called concurrently from any
+ * number of threads (OVS handler, revalidator and RCU threads).  The cache is
+ * split into shards, each with its own mutex, so concurrent updates of
+ * different flows rarely contend and there is no global lock on the update
+ * path.  All other functions are meant for the one thread that owns the
+ * cache (the main thread); they take each shard lock briefly.
+ *
+ * Counters are 64-bit and exact: every packet and byte given to
+ * fx_cache_update() comes out in exactly one record, whatever ends the flow.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include "fx-record.h"
+
+struct dpif_flow_stats;
+struct ds;
+struct flow;
+struct ovs_list;
+
+struct fx_cache_limits {
+    long long int active_timeout;   /* In ms; 0 means never. */
+    long long int inactive_timeout; /* In ms; must be positive. */
+    size_t max_flows;               /* Maximum number of cached flows. */
+};
+
+struct fx_cache_stats {
+    uint64_t n_created;             /* Export flows created. */
+    uint64_t n_updates;             /* fx_cache_update() calls with traffic. */
+    uint64_t n_non_ip;              /* Updates ignored: not IPv4 or IPv6. */
+    uint64_t n_ipv4_flows;          /* IPv4 export flows created. */
+    uint64_t n_ipv6_flows;          /* IPv6 export flows created. */
+    uint64_t n_records[FX_N_END_REASONS]; /* Records produced, by reason. */
+    uint64_t packets;               /* Packets accounted. */
+    uint64_t bytes;                 /* Bytes accounted. */
+    size_t n_flows;                 /* Flows now in the cache. */
+    size_t peak_flows;              /* Most flows ever in the cache. */
+    size_t memory;                  /* Bytes used by cached flows. */
+};
+
+struct fx_cache *fx_cache_create(void);
+void fx_cache_destroy(struct fx_cache *);
+
+void fx_cache_set_limits(struct fx_cache *, const struct fx_cache_limits *);
+void fx_cache_get_limits(const struct fx_cache *, struct fx_cache_limits *);
+
+void fx_cache_update(struct fx_cache *, const struct flow *,
+                     uint16_t out_port, const struct dpif_flow_stats *);
+
+void fx_cache_expire(struct fx_cache *, long long int now,
+                     struct ovs_list *records);
+void fx_cache_flush(struct fx_cache *, enum fx_end_reason,
+                    struct ovs_list *records);
+void fx_cache_wait(struct fx_cache *);
+
+void fx_cache_get_stats(struct fx_cache *, struct fx_cache_stats *);
+void fx_cache_dump(struct fx_cache *, struct ds *);
+
+size_t fx_cache_flow_size(void);
+
+#endif /* fx-cache.h */

@@ -1,0 +1,102 @@
+/*
+ * Copyright (c) 2026 The flowexport authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef FX_ENCODER_H
+#define FX_ENCODER_H 1
+
+/* Wire-format encoders, one per export protocol.
+ *
+ * An encoder turns flow records into export messages.  The exporter owns
+ * one encoder instance per configured exporter and drives it like this:
+ *
+ *     begin(msg)                        start a message in empty 'msg'
+ *     add(msg, rec) ... until FULL      append records
+ *     finish(msg)                       complete the header (counts, seq)
+ *
+ * Encoders keep whatever per-stream state their protocol needs (sequence
+ * numbers, export time base, template state). */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "fx-record.h"
+
+struct ofpbuf;
+struct fx_encoder_options;
+
+enum fx_protocol {
+    FX_PROTO_NETFLOW_V5 = 5,
+    FX_PROTO_NETFLOW_V9 = 9,
+    FX_PROTO_IPFIX = 10,
+};
+
+const char *fx_protocol_to_string(enum fx_protocol);
+
+/* What an encoder needs to know beyond the records themselves. */
+struct fx_encoder_settings {
+    uint8_t engine_type;        /* NetFlow engine type. */
+    uint8_t engine_id;          /* NetFlow engine id. */
+    bool add_id_to_iface;       /* Mangle engine id into interface numbers,
+                                 * as OVS's NetFlow does. */
+};
+
+/* Result of fx_encoder_class's 'add'. */
+enum fx_encode_result {
+    FX_ENCODE_DONE,             /* The whole record is in the message. */
+    FX_ENCODE_FULL,             /* The message is full: finish it and add
+                                 * the record again to a new message.  Part
+                                 * of the record may have been added; the
+                                 * encoder then reduced the record's counters
+                                 * by what it encoded. */
+    FX_ENCODE_UNSUPPORTED,      /* The protocol cannot carry this record
+                                 * (e.g. IPv6 in NetFlow v5). */
+};
+
+struct fx_encoder {
+    const struct fx_encoder_class *class;
+    struct fx_encoder_settings settings;
+};
+
+struct fx_encoder_class {
+    enum fx_protocol protocol;
+    const char *name;           /* e.g. "NetFlow v5". */
+
+    /* Returns a new encoder with 'settings'.  Never fails. */
+    struct fx_encoder *(*create)(const struct fx_encoder_settings *);
+
+    /* Frees 'encoder'. */
+    void (*destroy)(struct fx_encoder *encoder);
+
+    /* Starts a new, empty message in 'msg', which is empty on entry. */
+    void (*begin)(struct fx_encoder *encoder, struct ofpbuf *msg);
+
+    /* Appends 'rec' to 'msg' (see enum fx_encode_result).  May modify
+     * 'rec' only as described for FX_ENCODE_FULL. */
+    enum fx_encode_result (*add)(struct fx_encoder *encoder,
+                                 struct ofpbuf *msg, struct fx_record *rec);
+
+    /* Completes the message in 'msg', which holds at least one record,
+     * advancing the encoder's sequence state.  'now' and 'wall_now' are
+     * time_msec() and time_wall_msec() at export time.  Returns the number
+     * of data records in the message. */
+    size_t (*finish)(struct fx_encoder *encoder, struct ofpbuf *msg,
+                     long long int now, long long int wall_now);
+};
+
+extern const struct fx_encoder_class fx_netflow_v5_class;
+
+const struct fx_encoder_class *fx_encoder_class_find(enum fx_protocol);
+
+#endif /* fx-encoder.h */

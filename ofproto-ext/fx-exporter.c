@@ -1,0 +1,276 @@
+/*
+ * Copyright (c) 2026 The flowexport authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* Exporters: encode records, batch them into messages, send them to every
+ * target.  See fx-exporter.h. */
+
+#include <config.h>
+#include "fx-exporter.h"
+
+#include "fx-transport.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/ofpbuf.h"
+#include "openvswitch/vlog.h"
+#include "timeval.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(fx_exporter);
+
+struct fx_exporter {
+    struct fx_exporter_options options;
+    struct fx_encoder *encoder;
+    struct fx_transport **transports;   /* One per target. */
+    size_t n_transports;
+    struct ofpbuf msg;                  /* Message being built. */
+    size_t msg_records;                 /* Data records in 'msg'. */
+    struct fx_exporter_stats stats;
+};
+
+void
+fx_exporter_options_init(struct fx_exporter_options *o)
+{
+    memset(o, 0, sizeof *o);
+    sset_init(&o->targets);
+}
+
+void
+fx_exporter_options_destroy(struct fx_exporter_options *o)
+{
+    if (o) {
+        free(o->name);
+        sset_destroy(&o->targets);
+    }
+}
+
+void
+fx_exporter_options_clone(struct fx_exporter_options *dst,
+                          const struct fx_exporter_options *src)
+{
+    *dst = *src;
+    dst->name = nullable_xstrdup(src->name);
+    sset_clone(&dst->targets, &src->targets);
+}
+
+bool
+fx_exporter_options_equal(const struct fx_exporter_options *a,
+                          const struct fx_exporter_options *b)
+{
+    return (nullable_string_is_equal(a->name, b->name)
+            && a->protocol == b->protocol
+            && sset_equals(&a->targets, &b->targets)
+            && a->encoder.engine_type == b->encoder.engine_type
+            && a->encoder.engine_id == b->encoder.engine_id
+            && a->encoder.add_id_to_iface == b->encoder.add_id_to_iface
+            && a->active_timeout == b->active_timeout
+            && a->inactive_timeout == b->inactive_timeout
+            && a->max_flows == b->max_flows);
+}
+
+const char *
+fx_protocol_to_string(enum fx_protocol protocol)
+{
+    switch (protocol) {
+    case FX_PROTO_NETFLOW_V5:
+        return "NetFlow v5";
+    case FX_PROTO_NETFLOW_V9:
+        return "NetFlow v9";
+    case FX_PROTO_IPFIX:
+        return "IPFIX";
+    }
+    return "unknown";
+}
+
+const struct fx_encoder_class *
+fx_encoder_class_find(enum fx_protocol protocol)
+{
+    static const struct fx_encoder_class *const classes[] = {
+        &fx_netflow_v5_class,
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(classes); i++) {
+        if (classes[i]->protocol == protocol) {
+            return classes[i];
+        }
+    }
+    return NULL;
+}
+
+/* Creates an exporter for 'options', or returns NULL if its protocol has no
+ * encoder. */
+struct fx_exporter *
+fx_exporter_create(const struct fx_exporter_options *options)
+{
+    const struct fx_encoder_class *class
+        = fx_encoder_class_find(options->protocol);
+    if (!class) {
+        return NULL;
+    }
+
+    struct fx_exporter *e = xzalloc(sizeof *e);
+    fx_exporter_options_clone(&e->options, options);
+    e->encoder = class->create(&options->encoder);
+    e->transports = xcalloc(sset_count(&options->targets),
+                            sizeof *e->transports);
+
+    const char *target;
+    SSET_FOR_EACH (target, &options->targets) {
+        e->transports[e->n_transports++]
+            = fx_transport_create(target, -1, 0);
+    }
+    ofpbuf_init(&e->msg, 1500);
+    return e;
+}
+
+void
+fx_exporter_destroy(struct fx_exporter *e)
+{
+    if (!e) {
+        return;
+    }
+    for (size_t i = 0; i < e->n_transports; i++) {
+        fx_transport_destroy(e->transports[i]);
+    }
+    free(e->transports);
+    e->encoder->class->destroy(e->encoder);
+    ofpbuf_uninit(&e->msg);
+    fx_exporter_options_destroy(&e->options);
+    free(e);
+}
+
+const struct fx_exporter_options *
+fx_exporter_get_options(const struct fx_exporter *e)
+{
+    return &e->options;
+}
+
+/* Completes the message under construction, if it has records, and sends it
+ * to every target. */
+static void
+fx_exporter_send(struct fx_exporter *e)
+{
+    if (!e->msg_records) {
+        return;
+    }
+
+    size_t n = e->encoder->class->finish(e->encoder, &e->msg, time_msec(),
+                                         time_wall_msec());
+    for (size_t i = 0; i < e->n_transports; i++) {
+        fx_transport_send(e->transports[i], e->msg.data, e->msg.size, n);
+    }
+    e->stats.messages++;
+    ofpbuf_clear(&e->msg);
+    e->msg_records = 0;
+}
+
+/* Encodes every record in 'records' and sends the resulting messages. */
+void
+fx_exporter_export(struct fx_exporter *e, const struct ovs_list *records)
+{
+    const struct fx_encoder_class *class = e->encoder->class;
+    const struct fx_record *rec;
+
+    LIST_FOR_EACH (rec, list_node, records) {
+        struct fx_record copy = *rec;
+        enum fx_encode_result result;
+
+        e->stats.records++;
+        for (;;) {
+            bool fresh = !e->msg.size;
+
+            if (fresh) {
+                class->begin(e->encoder, &e->msg);
+            }
+            size_t before = e->msg.size;
+            result = class->add(e->encoder, &e->msg, &copy);
+            if (result != FX_ENCODE_FULL) {
+                break;
+            } else if (fresh && e->msg.size == before) {
+                /* Does not fit even an empty message. */
+                ofpbuf_clear(&e->msg);
+                result = FX_ENCODE_UNSUPPORTED;
+                break;
+            }
+            e->msg_records++;
+            fx_exporter_send(e);
+        }
+
+        if (result == FX_ENCODE_DONE) {
+            e->msg_records++;
+            e->stats.exported++;
+            e->stats.packets += rec->packets;
+            e->stats.bytes += rec->bytes;
+        } else {
+            e->stats.unsupported++;
+        }
+    }
+    fx_exporter_send(e);
+}
+
+void
+fx_exporter_run(struct fx_exporter *e)
+{
+    for (size_t i = 0; i < e->n_transports; i++) {
+        fx_transport_run(e->transports[i]);
+    }
+}
+
+void
+fx_exporter_wait(struct fx_exporter *e)
+{
+    for (size_t i = 0; i < e->n_transports; i++) {
+        fx_transport_wait(e->transports[i]);
+    }
+}
+
+void
+fx_exporter_get_stats(const struct fx_exporter *e,
+                      struct fx_exporter_stats *stats)
+{
+    *stats = e->stats;
+}
+
+/* Appends a multi-line description of 'e' to 's', indented for
+ * flowexport/show. */
+void
+fx_exporter_format(const struct fx_exporter *e, struct ds *s)
+{
+    const struct fx_exporter_options *o = &e->options;
+    const struct fx_exporter_stats *st = &e->stats;
+
+    ds_put_format(s, "  exporter %s: %s\n", o->name,
+                  fx_protocol_to_string(o->protocol));
+    ds_put_format(s, "    engine type %"PRIu8", engine id %"PRIu8
+                  ", add_id_to_interface %s\n", o->encoder.engine_type,
+                  o->encoder.engine_id,
+                  o->encoder.add_id_to_iface ? "true" : "false");
+    if (o->active_timeout) {
+        ds_put_format(s, "    active timeout %llds", o->active_timeout / 1000);
+    } else {
+        ds_put_cstr(s, "    active timeout disabled");
+    }
+    ds_put_format(s, ", inactive timeout %llds, max flows %"PRIuSIZE"\n",
+                  o->inactive_timeout / 1000, o->max_flows);
+    ds_put_format(s, "    records %"PRIu64", exported %"PRIu64
+                  ", not exportable %"PRIu64", messages %"PRIu64"\n",
+                  st->records, st->exported, st->unsupported, st->messages);
+    ds_put_format(s, "    exported packets %"PRIu64", bytes %"PRIu64"\n",
+                  st->packets, st->bytes);
+    for (size_t i = 0; i < e->n_transports; i++) {
+        ds_put_cstr(s, "    target ");
+        fx_transport_format(e->transports[i], s);
+        ds_put_char(s, '\n');
+    }
+}

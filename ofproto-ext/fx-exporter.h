@@ -1,0 +1,79 @@
+/*
+ * Copyright (c) 2026 The flowexport authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef FX_EXPORTER_H
+#define FX_EXPORTER_H 1
+
+/* Exporters: one per configured export (a bridge's NetFlow or IPFIX row).
+ *
+ * An exporter encodes flow records with its protocol's encoder, batches
+ * them into messages, and sends every message to each of its targets.  It
+ * also holds the cache settings it asks for (timeouts, limit); the tap
+ * combines those of all exporters of a bridge.
+ *
+ * Exporters are used by one thread at a time (the tap serializes them). */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "fx-encoder.h"
+#include "openvswitch/list.h"
+#include "sset.h"
+
+struct ds;
+
+/* Configuration of one exporter.  Compare with fx_exporter_options_equal():
+ * unchanged options mean no change at all. */
+struct fx_exporter_options {
+    char *name;                 /* Kind of row: "netflow" or "ipfix". */
+    enum fx_protocol protocol;  /* Wire format. */
+    struct sset targets;        /* Collectors, as "host:port". */
+    struct fx_encoder_settings encoder; /* Engine type/id etc. */
+    long long int active_timeout;   /* In ms, 0 = never. */
+    long long int inactive_timeout; /* In ms. */
+    size_t max_flows;           /* Flow cache limit. */
+};
+
+void fx_exporter_options_init(struct fx_exporter_options *);
+void fx_exporter_options_destroy(struct fx_exporter_options *);
+void fx_exporter_options_clone(struct fx_exporter_options *dst,
+                               const struct fx_exporter_options *src);
+bool fx_exporter_options_equal(const struct fx_exporter_options *,
+                               const struct fx_exporter_options *);
+
+struct fx_exporter_stats {
+    uint64_t records;           /* Records given to the exporter. */
+    uint64_t exported;          /* Records put into messages. */
+    uint64_t unsupported;       /* Records the protocol cannot carry. */
+    uint64_t messages;          /* Messages built. */
+    uint64_t packets;           /* Packets in exported records. */
+    uint64_t bytes;             /* Bytes in exported records. */
+};
+
+struct fx_exporter *fx_exporter_create(const struct fx_exporter_options *);
+void fx_exporter_destroy(struct fx_exporter *);
+
+const struct fx_exporter_options *fx_exporter_get_options(
+    const struct fx_exporter *);
+
+void fx_exporter_export(struct fx_exporter *, const struct ovs_list *records);
+void fx_exporter_run(struct fx_exporter *);
+void fx_exporter_wait(struct fx_exporter *);
+
+void fx_exporter_get_stats(const struct fx_exporter *,
+                           struct fx_exporter_stats *);
+void fx_exporter_format(const struct fx_exporter *, struct ds *);
+
+#endif /* fx-exporter.h */

@@ -1,0 +1,106 @@
+/*
+ * Copyright (c) 2026 The flowexport authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef FX_RECORD_H
+#define FX_RECORD_H 1
+
+/* Export flow keys and flow records: the data that moves from the flow cache
+ * to the exporters.
+ *
+ * An export flow is identified by an 'fx_key', which is derived from the
+ * ingress 'struct flow' of a datapath flow.  Every field that goes into the
+ * key is un-wildcarded in datapath flows (see fx_key_mask_wc()), so that each
+ * datapath flow belongs to exactly one export flow and its counters can be
+ * credited without sampling. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include "openvswitch/list.h"
+#include "openvswitch/types.h"
+
+struct ds;
+struct flow;
+struct flow_wildcards;
+
+/* Export flow key.  IPv4 addresses are stored as IPv4-mapped IPv6 addresses,
+ * so one layout serves both families; 'dl_type' tells which one it is.  The
+ * structure is compared and hashed as raw memory: fx_key_from_flow() zeroes
+ * it first, including padding. */
+struct fx_key {
+    struct in6_addr src;        /* Source address (IPv4-mapped for IPv4). */
+    struct in6_addr dst;        /* Destination address. */
+    ovs_be16 dl_type;           /* ETH_TYPE_IP or ETH_TYPE_IPV6. */
+    uint16_t in_port;           /* Ingress OpenFlow port (ofp_port_t). */
+    ovs_be16 tp_src;            /* L4 source port, or ICMP type. */
+    ovs_be16 tp_dst;            /* L4 destination port, or ICMP code. */
+    uint8_t nw_proto;           /* IP protocol. */
+    uint8_t nw_tos;             /* IP ToS byte with ECN bits cleared. */
+    uint8_t pad[2];             /* Always zero. */
+};
+
+/* Why a flow record was produced.  Each record carries its reason; the cache
+ * counts each.  fx_end_reason_to_ipfix() maps them onto IPFIX flowEndReason
+ * (RFC 5102 IE 136). */
+#define FX_END_REASONS                                      \
+    FX_END_REASON(IDLE,          "inactive",      1)        \
+    FX_END_REASON(ACTIVE,        "active",        2)        \
+    FX_END_REASON(TCP_END,       "tcp-end",       3)        \
+    FX_END_REASON(OUTPUT_CHANGE, "output-change", 4)        \
+    FX_END_REASON(EVICTED,       "evicted",       5)        \
+    FX_END_REASON(FLUSH,         "flush",         4)        \
+    FX_END_REASON(RECONFIGURE,   "reconfigure",   4)        \
+    FX_END_REASON(SHUTDOWN,      "shutdown",      4)
+
+enum fx_end_reason {
+#define FX_END_REASON(ENUM, NAME, IPFIX) FX_END_##ENUM,
+    FX_END_REASONS
+#undef FX_END_REASON
+    FX_N_END_REASONS
+};
+
+const char *fx_end_reason_to_string(enum fx_end_reason);
+uint8_t fx_end_reason_to_ipfix(enum fx_end_reason);
+
+/* One exported flow record: the traffic of one export flow between two
+ * exports.  Timestamps are in OVS monotonic milliseconds (time_msec()); the
+ * encoders convert them to the clock their protocol wants. */
+struct fx_record {
+    struct ovs_list list_node;  /* In a list of records to export. */
+    struct fx_key key;          /* The flow. */
+    uint16_t out_port;          /* Output OpenFlow port or NF_OUT_*. */
+    uint8_t tcp_flags;          /* OR of the TCP flags seen. */
+    uint8_t reason;             /* enum fx_end_reason. */
+    uint64_t packets;           /* Packets in this record. */
+    uint64_t bytes;             /* Bytes in this record. */
+    long long int first_used;   /* First packet, time_msec(). */
+    long long int last_used;    /* Last packet, time_msec(). */
+};
+
+bool fx_key_from_flow(const struct flow *, struct fx_key *);
+void fx_key_mask_wc(const struct flow *, struct flow_wildcards *);
+uint32_t fx_key_hash(const struct fx_key *);
+bool fx_key_equal(const struct fx_key *, const struct fx_key *);
+bool fx_key_is_ipv4(const struct fx_key *);
+ovs_be32 fx_key_ipv4_src(const struct fx_key *);
+ovs_be32 fx_key_ipv4_dst(const struct fx_key *);
+bool fx_key_is_icmp(const struct fx_key *);
+void fx_key_format(const struct fx_key *, struct ds *);
+
+void fx_record_format(const struct fx_record *, struct ds *);
+void fx_record_list_free(struct ovs_list *);
+
+#endif /* fx-record.h */

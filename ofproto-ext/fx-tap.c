@@ -1,0 +1,340 @@
+/*
+ * Copyright (c) 2026 The flowexport authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* The datapath tap: flowexport's definitions of all ten functions of OVS's
+ * ofproto/netflow.h, plus the configuration and inspection interface the
+ * vswitchd plugin uses.  See fx-tap.h. */
+
+#include <config.h>
+#include "fx-tap.h"
+
+#include "coverage.h"
+#include "dpif.h"
+#include "flow.h"
+#include "fx-cache.h"
+#include "fx-exporter.h"
+#include "ofproto/netflow.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/vlog.h"
+#include "ovs-atomic.h"
+#include "ovs-thread.h"
+#include "timeval.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(fx_tap);
+
+COVERAGE_DEFINE(fx_tap_flow_clear);
+
+/* Default cache settings, used until an exporter asks for others. */
+#define FX_DEFAULT_ACTIVE_TIMEOUT (NF_ACTIVE_TIMEOUT_DEFAULT * 1000LL)
+#define FX_DEFAULT_INACTIVE_TIMEOUT 15000LL
+#define FX_DEFAULT_MAX_FLOWS 1000000
+
+struct netflow {
+    struct ovs_refcount ref_cnt;
+    struct fx_cache *cache;             /* Thread-safe by itself. */
+    char *name;                         /* Bridge name, for messages. */
+
+    /* Exporters.  Used from the main thread, except by the last
+     * netflow_unref(), which may run in any thread. */
+    struct ovs_mutex mutex;
+    struct fx_exporter **exporters OVS_GUARDED;
+    size_t n_exporters OVS_GUARDED;
+};
+
+/* Number of taps in existence, for netflow_exists(). */
+static atomic_count n_taps = ATOMIC_COUNT_INIT(0);
+
+/* Exports 'records' to every exporter of 'nf' and frees them. */
+static void
+fx_tap_export__(struct netflow *nf, struct ovs_list *records)
+    OVS_REQUIRES(nf->mutex)
+{
+    if (!ovs_list_is_empty(records)) {
+        for (size_t i = 0; i < nf->n_exporters; i++) {
+            fx_exporter_export(nf->exporters[i], records);
+        }
+        fx_record_list_free(records);
+    }
+}
+
+static void
+fx_tap_flush__(struct netflow *nf, enum fx_end_reason reason)
+    OVS_REQUIRES(nf->mutex)
+{
+    struct ovs_list records = OVS_LIST_INITIALIZER(&records);
+
+    fx_cache_flush(nf->cache, reason, &records);
+    fx_tap_export__(nf, &records);
+}
+
+/* The ten functions of ofproto/netflow.h. */
+
+struct netflow *
+netflow_create(void)
+{
+    struct netflow *nf = xzalloc(sizeof *nf);
+    struct fx_cache_limits limits = {
+        .active_timeout = FX_DEFAULT_ACTIVE_TIMEOUT,
+        .inactive_timeout = FX_DEFAULT_INACTIVE_TIMEOUT,
+        .max_flows = FX_DEFAULT_MAX_FLOWS,
+    };
+
+    ovs_refcount_init(&nf->ref_cnt);
+    nf->cache = fx_cache_create();
+    fx_cache_set_limits(nf->cache, &limits);
+    nf->name = xstrdup("(unnamed)");
+    ovs_mutex_init(&nf->mutex);
+    atomic_count_inc(&n_taps);
+    return nf;
+}
+
+struct netflow *
+netflow_ref(const struct netflow *nf_)
+{
+    struct netflow *nf = CONST_CAST(struct netflow *, nf_);
+
+    if (nf) {
+        ovs_refcount_ref(&nf->ref_cnt);
+    }
+    return nf;
+}
+
+/* The last reference may be dropped in any thread, e.g. by the RCU thread
+ * clearing an xlate cache after the bridge went away.  Whatever the cache
+ * still holds is exported first. */
+void
+netflow_unref(struct netflow *nf)
+{
+    if (nf && ovs_refcount_unref_relaxed(&nf->ref_cnt) == 1) {
+        ovs_mutex_lock(&nf->mutex);
+        fx_tap_flush__(nf, FX_END_SHUTDOWN);
+        for (size_t i = 0; i < nf->n_exporters; i++) {
+            fx_exporter_destroy(nf->exporters[i]);
+        }
+        free(nf->exporters);
+        ovs_mutex_unlock(&nf->mutex);
+
+        fx_cache_destroy(nf->cache);
+        ovs_mutex_destroy(&nf->mutex);
+        free(nf->name);
+        free(nf);
+        atomic_count_dec(&n_taps);
+    }
+}
+
+bool
+netflow_exists(void)
+{
+    return atomic_count_get(&n_taps) > 0;
+}
+
+int
+netflow_set_options(struct netflow *nf OVS_UNUSED,
+                    const struct netflow_options *options OVS_UNUSED)
+{
+    return 0;
+}
+
+void
+netflow_run(struct netflow *nf)
+{
+    struct ovs_list records = OVS_LIST_INITIALIZER(&records);
+
+    fx_cache_expire(nf->cache, time_msec(), &records);
+
+    ovs_mutex_lock(&nf->mutex);
+    fx_tap_export__(nf, &records);
+    for (size_t i = 0; i < nf->n_exporters; i++) {
+        fx_exporter_run(nf->exporters[i]);
+    }
+    ovs_mutex_unlock(&nf->mutex);
+}
+
+void
+netflow_wait(struct netflow *nf)
+{
+    fx_cache_wait(nf->cache);
+
+    ovs_mutex_lock(&nf->mutex);
+    for (size_t i = 0; i < nf->n_exporters; i++) {
+        fx_exporter_wait(nf->exporters[i]);
+    }
+    ovs_mutex_unlock(&nf->mutex);
+}
+
+void
+netflow_mask_wc(const struct flow *flow, struct flow_wildcards *wc)
+{
+    fx_key_mask_wc(flow, wc);
+}
+
+void
+netflow_flow_clear(struct netflow *nf OVS_UNUSED,
+                   const struct flow *flow OVS_UNUSED)
+{
+    COVERAGE_INC(fx_tap_flow_clear);
+}
+
+void
+netflow_flow_update(struct netflow *nf, const struct flow *flow,
+                    ofp_port_t output_iface,
+                    const struct dpif_flow_stats *stats)
+{
+    fx_cache_update(nf->cache, flow, ofp_to_u16(output_iface), stats);
+}
+
+/* Configuration and inspection, for the vswitchd plugin. */
+
+void
+fx_tap_set_name(struct netflow *nf, const char *name)
+{
+    if (strcmp(nf->name, name)) {
+        free(nf->name);
+        nf->name = xstrdup(name);
+    }
+}
+
+/* Cache limits that satisfy every exporter: the shortest timeouts and the
+ * smallest flow limit asked for. */
+static void
+fx_tap_combine_limits(const struct fx_exporter_options *options, size_t n,
+                      struct fx_cache_limits *limits)
+{
+    limits->active_timeout = FX_DEFAULT_ACTIVE_TIMEOUT;
+    limits->inactive_timeout = FX_DEFAULT_INACTIVE_TIMEOUT;
+    limits->max_flows = FX_DEFAULT_MAX_FLOWS;
+    for (size_t i = 0; i < n; i++) {
+        const struct fx_exporter_options *o = &options[i];
+
+        limits->active_timeout = i ? limits->active_timeout : 0;
+        if (o->active_timeout && (!limits->active_timeout
+                                  || o->active_timeout
+                                     < limits->active_timeout)) {
+            limits->active_timeout = o->active_timeout;
+        }
+        limits->inactive_timeout = (i ? MIN(limits->inactive_timeout,
+                                            o->inactive_timeout)
+                                    : o->inactive_timeout);
+        limits->max_flows = (i ? MIN(limits->max_flows, o->max_flows)
+                             : o->max_flows);
+    }
+}
+
+/* Replaces the exporters of 'nf' by ones for the 'n' 'options'.  Nothing
+ * happens if they are unchanged.  Otherwise the cache is first flushed to
+ * the current exporters, so that every record reaches the exporters that
+ * were configured when its traffic passed. */
+void
+fx_tap_configure(struct netflow *nf,
+                 const struct fx_exporter_options *options, size_t n)
+{
+    ovs_mutex_lock(&nf->mutex);
+    bool changed = n != nf->n_exporters;
+    for (size_t i = 0; !changed && i < n; i++) {
+        changed = !fx_exporter_options_equal(
+            &options[i], fx_exporter_get_options(nf->exporters[i]));
+    }
+
+    if (changed) {
+        struct fx_cache_limits limits;
+
+        VLOG_INFO("%s: flow export reconfigured (%"PRIuSIZE" exporters)",
+                  nf->name, n);
+        fx_tap_flush__(nf, FX_END_RECONFIGURE);
+        for (size_t i = 0; i < nf->n_exporters; i++) {
+            fx_exporter_destroy(nf->exporters[i]);
+        }
+        free(nf->exporters);
+
+        nf->exporters = xcalloc(n, sizeof *nf->exporters);
+        nf->n_exporters = 0;
+        for (size_t i = 0; i < n; i++) {
+            struct fx_exporter *e = fx_exporter_create(&options[i]);
+            if (e) {
+                nf->exporters[nf->n_exporters++] = e;
+            } else {
+                VLOG_ERR("%s: %s: protocol %s is not supported",
+                         nf->name, options[i].name,
+                         fx_protocol_to_string(options[i].protocol));
+            }
+        }
+        fx_tap_combine_limits(options, n, &limits);
+        fx_cache_set_limits(nf->cache, &limits);
+    }
+    ovs_mutex_unlock(&nf->mutex);
+}
+
+/* Ends every cached flow now, with 'reason', and exports the records. */
+void
+fx_tap_flush(struct netflow *nf, enum fx_end_reason reason)
+{
+    ovs_mutex_lock(&nf->mutex);
+    fx_tap_flush__(nf, reason);
+    ovs_mutex_unlock(&nf->mutex);
+}
+
+size_t
+fx_tap_n_exporters(const struct netflow *nf_)
+{
+    struct netflow *nf = CONST_CAST(struct netflow *, nf_);
+
+    ovs_mutex_lock(&nf->mutex);
+    size_t n = nf->n_exporters;
+    ovs_mutex_unlock(&nf->mutex);
+    return n;
+}
+
+/* Appends the flowexport/show report for 'nf' to 's'. */
+void
+fx_tap_format_show(struct netflow *nf, struct ds *s)
+{
+    struct fx_cache_limits limits;
+    struct fx_cache_stats st;
+
+    fx_cache_get_stats(nf->cache, &st);
+    fx_cache_get_limits(nf->cache, &limits);
+
+    ds_put_format(s, "bridge %s:\n", nf->name);
+    ds_put_format(s, "  flow cache: %"PRIuSIZE" flows (peak %"PRIuSIZE
+                  ", limit %"PRIuSIZE"), memory %"PRIuSIZE" bytes\n",
+                  st.n_flows, st.peak_flows, limits.max_flows, st.memory);
+    ds_put_format(s, "    flows created %"PRIu64" (IPv4 %"PRIu64", IPv6 %"
+                  PRIu64"), updates %"PRIu64", non-IP updates ignored %"
+                  PRIu64"\n", st.n_created, st.n_ipv4_flows,
+                  st.n_ipv6_flows, st.n_updates, st.n_non_ip);
+    ds_put_format(s, "    accounted packets %"PRIu64", bytes %"PRIu64"\n",
+                  st.packets, st.bytes);
+    ds_put_cstr(s, "    records by reason:");
+    for (size_t r = 0; r < FX_N_END_REASONS; r++) {
+        ds_put_format(s, " %s %"PRIu64, fx_end_reason_to_string(r),
+                      st.n_records[r]);
+    }
+    ds_put_char(s, '\n');
+
+    ovs_mutex_lock(&nf->mutex);
+    for (size_t i = 0; i < nf->n_exporters; i++) {
+        fx_exporter_format(nf->exporters[i], s);
+    }
+    ovs_mutex_unlock(&nf->mutex);
+}
+
+/* Appends one line per cached flow of 'nf' to 's'. */
+void
+fx_tap_dump_flows(struct netflow *nf, struct ds *s)
+{
+    fx_cache_dump(nf->cache, s);
+}

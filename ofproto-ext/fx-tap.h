@@ -1,0 +1,58 @@
+/*
+ * Copyright (c) 2026 The flowexport authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef FX_TAP_H
+#define FX_TAP_H 1
+
+/* The datapath tap: flowexport's implementation of OVS's ofproto/netflow.h.
+ *
+ * ovs-vswitchd is linked with fx-tap.o instead of OVS's netflow.o, so
+ * ofproto-dpif's NetFlow hooks feed flowexport.  A bridge whose ofproto has
+ * a 'struct netflow' (the tap) gets:
+ *
+ *   - netflow_mask_wc(): the export key fields un-wildcarded in datapath
+ *     flows during upcall translation;
+ *   - netflow_flow_update(): the traffic of each datapath flow, first at
+ *     upcall time, then as deltas from revalidators and a final delta when
+ *     the datapath flow is deleted (any thread);
+ *   - netflow_flow_clear(): the xlate cache entry went away.  Not a flow
+ *     end (it also happens on OpenFlow table changes) and may repeat, so it
+ *     is ignored: timeouts decide when flows end;
+ *   - netflow_run()/netflow_wait(): from the bridge's ofproto run/wait, in
+ *     the main thread: expiry and export.
+ *
+ * Each tap owns a flow cache and the exporters configured for its bridge by
+ * the vswitchd plugin through the functions below (main thread only).
+ * netflow_set_options() is accepted and ignored: OVS's netflow_options do
+ * not carry flowexport's configuration. */
+
+#include <stddef.h>
+#include "fx-record.h"
+
+struct ds;
+struct fx_exporter_options;
+struct netflow;
+
+void fx_tap_set_name(struct netflow *, const char *bridge_name);
+void fx_tap_configure(struct netflow *,
+                      const struct fx_exporter_options *, size_t n);
+void fx_tap_flush(struct netflow *, enum fx_end_reason);
+size_t fx_tap_n_exporters(const struct netflow *);
+
+void fx_tap_format_show(struct netflow *, struct ds *);
+void fx_tap_dump_flows(struct netflow *, struct ds *);
+
+#endif /* fx-tap.h */

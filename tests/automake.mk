@@ -1,0 +1,42 @@
+# Autotest suite, built from OVS's own test macros (included from the OVS
+# source tree, not copied) and ours.
+EXTRA_DIST += \
+	$(TESTSUITE_AT) \
+	tests/atlocal.in
+TESTSUITE_AT = \
+	tests/testsuite.at \
+	tests/fx-macros.at \
+	tests/netflow-v5.at \
+	tests/schema.at
+
+TESTSUITE = $(builddir)/tests/testsuite
+AUTOTEST = $(AUTOM4TE) -l autotest
+AUTOM4TE = autom4te
+CLEANFILES += $(TESTSUITE) tests/package.m4
+
+# Programs first from our build (ovs-vswitchd, ovs-vsctl, decoder), then
+# OVS's build for everything else (ovsdb-server, ovs-appctl, ovs-ofctl...).
+AUTOTEST_PATH = $(abs_top_builddir)/vswitchd-plugin:$(abs_top_builddir)/utilities:$(abs_top_builddir)/tests:$(OVS_BUILDDIR)/utilities:$(OVS_BUILDDIR)/ovsdb:$(OVS_BUILDDIR)/vswitchd:$(OVS_BUILDDIR)/tests
+
+$(TESTSUITE): tests/package.m4 $(TESTSUITE_AT)
+	$(AM_V_GEN)$(AUTOTEST) -I '$(srcdir)' -I '$(OVS_SRCDIR)' \
+		-o $@.tmp $(srcdir)/tests/testsuite.at && mv $@.tmp $@
+
+tests/package.m4: $(top_srcdir)/configure.ac
+	$(AM_V_GEN){ \
+	  echo '# Signature of the current package.'; \
+	  echo 'm4_define([AT_PACKAGE_NAME],      [$(PACKAGE_NAME)])'; \
+	  echo 'm4_define([AT_PACKAGE_TARNAME],   [$(PACKAGE_TARNAME)])'; \
+	  echo 'm4_define([AT_PACKAGE_VERSION],   [$(PACKAGE_VERSION)])'; \
+	  echo 'm4_define([AT_PACKAGE_STRING],    [$(PACKAGE_STRING)])'; \
+	  echo 'm4_define([AT_PACKAGE_BUGREPORT], [$(PACKAGE_BUGREPORT)])'; \
+	} > $@.tmp && mv $@.tmp $@
+
+CHECK_LOCAL += check-autotest
+check-autotest: all tests/atconfig tests/atlocal $(TESTSUITE)
+	$(SHELL) '$(TESTSUITE)' -C tests AUTOTEST_PATH='$(AUTOTEST_PATH)' \
+		$(TESTSUITEFLAGS)
+.PHONY: check-autotest
+
+clean-local:
+	test ! -f '$(TESTSUITE)' || $(SHELL) '$(TESTSUITE)' -C tests --clean

@@ -1,0 +1,20 @@
+# ovs-vswitchd: OVS's own vswitchd sources (compiled unmodified by the
+# ovs-*.c wrappers, with the renames documented in fx-plugin.h), the plugin,
+# and our engine, linked against OVS's libraries and our merged-schema IDL.
+sbin_PROGRAMS += vswitchd-plugin/ovs-vswitchd
+vswitchd_plugin_ovs_vswitchd_SOURCES = \
+	vswitchd-plugin/fx-config.c \
+	vswitchd-plugin/fx-plugin.c \
+	vswitchd-plugin/fx-idl-check.h \
+	vswitchd-plugin/fx-plugin.h \
+	vswitchd-plugin/fx-unixctl.c \
+	vswitchd-plugin/ovs-bridge.c \
+	vswitchd-plugin/ovs-system-stats.c \
+	vswitchd-plugin/ovs-vswitchd-main.c
+nodist_vswitchd_plugin_ovs_vswitchd_SOURCES = \
+	ovsdb-schema/lib/vswitch-idl.c \
+	ovsdb-schema/lib/vswitch-idl.h
+vswitchd_plugin_ovs_vswitchd_LDADD = \
+	ofproto-ext/libflowexport.la \
+	$(OVS_LIBOFPROTO) \
+	$(OVS_LIBOPENVSWITCH)

@@ -1,0 +1,210 @@
+/*
+ * Copyright (c) 2026 The flowexport authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* The plugin's main-loop hooks and its registry of datapath taps, one per
+ * bridge with flow export.  See fx-plugin.h. */
+
+#include <config.h>
+#include "fx-plugin.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "fx-tap.h"
+#include "hash.h"
+#include "ofproto/netflow.h"
+#include "ofproto/ofproto-dpif.h"
+#include "ofproto/ofproto-dpif-upcall.h"
+#include "openvswitch/hmap.h"
+#include "openvswitch/shash.h"
+#include "openvswitch/vlog.h"
+#include "ovsdb-idl.h"
+#include "util.h"
+#include "vswitchd/bridge.h"
+
+VLOG_DEFINE_THIS_MODULE(fx_plugin);
+
+/* bridge.c's connection to the database. */
+static struct ovsdb_idl *idl;
+
+/* A bridge whose datapath tap is on. */
+struct fx_bridge {
+    struct hmap_node node;      /* In 'fx_bridges', by hash of 'name'. */
+    char *name;                 /* Bridge name. */
+    struct netflow *tap;        /* Our reference to the bridge's tap. */
+};
+
+static struct hmap fx_bridges = HMAP_INITIALIZER(&fx_bridges);
+
+struct ovsdb_idl *
+fx_plugin_ovsdb_idl_create(const char *remote,
+                           const struct ovsdb_idl_class *class,
+                           bool monitor_everything_by_default, bool retry)
+{
+    ovs_assert(!idl);
+    idl = ovsdb_idl_create(remote, class, monitor_everything_by_default,
+                           retry);
+    return idl;
+}
+
+struct ovsdb_idl *
+fx_plugin_idl(void)
+{
+    return idl;
+}
+
+static struct fx_bridge *
+fx_bridge_find(const char *name)
+{
+    struct fx_bridge *br;
+
+    HMAP_FOR_EACH_WITH_HASH (br, node, hash_string(name, 0), &fx_bridges) {
+        if (!strcmp(br->name, name)) {
+            return br;
+        }
+    }
+    return NULL;
+}
+
+struct netflow *
+fx_plugin_find_tap(const char *bridge_name)
+{
+    struct fx_bridge *br = fx_bridge_find(bridge_name);
+
+    return br ? br->tap : NULL;
+}
+
+/* Records that 'tap' is the datapath tap of bridge 'name'. */
+void
+fx_plugin_bind_tap(const char *name, struct netflow *tap)
+{
+    struct fx_bridge *br = fx_bridge_find(name);
+
+    if (br && br->tap == tap) {
+        return;
+    }
+    if (br) {
+        netflow_unref(br->tap);
+    } else {
+        br = xzalloc(sizeof *br);
+        br->name = xstrdup(name);
+        hmap_insert(&fx_bridges, &br->node, hash_string(name, 0));
+    }
+    br->tap = netflow_ref(tap);
+    fx_tap_set_name(tap, name);
+}
+
+/* Forgets the tap of bridge 'name'.  The tap itself lives on while the
+ * datapath still has references to it, and exports what it holds when the
+ * last one goes. */
+void
+fx_plugin_unbind_tap(const char *name)
+{
+    struct fx_bridge *br = fx_bridge_find(name);
+
+    if (br) {
+        hmap_remove(&fx_bridges, &br->node);
+        netflow_unref(br->tap);
+        free(br->name);
+        free(br);
+    }
+}
+
+static int
+compare_strings(const void *a_, const void *b_)
+{
+    const char *const *a = a_;
+    const char *const *b = b_;
+
+    return strcmp(*a, *b);
+}
+
+size_t
+fx_plugin_tap_names(char ***namesp)
+{
+    char **names = xmalloc(MAX(hmap_count(&fx_bridges), 1) * sizeof *names);
+    struct fx_bridge *br;
+    size_t n = 0;
+
+    HMAP_FOR_EACH (br, node, &fx_bridges) {
+        names[n++] = xstrdup(br->name);
+    }
+    qsort(names, n, sizeof *names, compare_strings);
+    *namesp = names;
+    return n;
+}
+
+void
+fx_plugin_bridge_init(const char *remote)
+{
+    bridge_init(remote);
+    fx_unixctl_register();
+}
+
+/* Drops taps of bridges that were deleted: their ofproto no longer holds
+ * them. */
+static void
+fx_plugin_prune_taps(void)
+{
+    struct fx_bridge *br;
+
+    HMAP_FOR_EACH_SAFE (br, node, &fx_bridges) {
+        struct ofproto_dpif *ofproto = ofproto_dpif_lookup_by_name(br->name);
+
+        if (!ofproto || ofproto->netflow != br->tap) {
+            fx_plugin_unbind_tap(br->name);
+        }
+    }
+}
+
+void
+fx_plugin_bridge_run(void)
+{
+    bridge_run();
+    fx_plugin_prune_taps();
+}
+
+void
+fx_plugin_bridge_wait(void)
+{
+    bridge_wait();
+}
+
+/* A graceful exit exports everything first: the revalidators push the final
+ * statistics of every datapath flow into the taps, then every tap exports
+ * its whole cache. */
+void
+fx_plugin_bridge_exit(bool delete_datapath)
+{
+    struct shash_node *node;
+    struct fx_bridge *br;
+
+    SHASH_FOR_EACH (node, &all_dpif_backers) {
+        struct dpif_backer *backer = node->data;
+
+        udpif_flush(backer->udpif);
+    }
+    HMAP_FOR_EACH (br, node, &fx_bridges) {
+        fx_tap_flush(br->tap, FX_END_SHUTDOWN);
+    }
+
+    bridge_exit(delete_datapath);
+    idl = NULL;
+
+    HMAP_FOR_EACH_SAFE (br, node, &fx_bridges) {
+        fx_plugin_unbind_tap(br->name);
+    }
+    hmap_destroy(&fx_bridges);
+}

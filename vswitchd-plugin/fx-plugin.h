@@ -1,0 +1,77 @@
+/*
+ * Copyright (c) 2026 The flowexport authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef FX_PLUGIN_H
+#define FX_PLUGIN_H 1
+
+/* flowexport's integration into ovs-vswitchd.
+ *
+ * We build ovs-vswitchd from OVS's own, unmodified vswitchd sources
+ * (ovs-vswitchd.c, bridge.c, system-stats.c), compiled by the wrappers in
+ * this directory with a few functions renamed by the preprocessor so that
+ * their calls land here.  This header is the whole integration surface:
+ *
+ *   in ovs-vswitchd.c:  bridge_init, bridge_run, bridge_wait, bridge_exit
+ *                       -> fx_plugin_bridge_*: add flowexport's unixctl
+ *                       commands, housekeeping, and the export-everything
+ *                       step of a graceful exit.
+ *
+ *   in bridge.c:        ofproto_set_netflow -> fx_plugin_ofproto_set_netflow:
+ *                       configures the bridge's exporters from its OVSDB
+ *                       rows and turns the datapath tap on or off.
+ *                       ovsdb_idl_create -> fx_plugin_ovsdb_idl_create:
+ *                       captures bridge.c's IDL, so that the plugin reads
+ *                       flowexport's schema columns from the same
+ *                       database connection.
+ *
+ * Each fx_plugin_* function has the signature of the function it stands in
+ * for and calls it. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct netflow;
+struct netflow_options;
+struct ofproto;
+struct ovsdb_idl;
+struct ovsdb_idl_class;
+
+/* ovs-vswitchd.c */
+void fx_plugin_bridge_init(const char *remote);
+void fx_plugin_bridge_run(void);
+void fx_plugin_bridge_wait(void);
+void fx_plugin_bridge_exit(bool delete_datapath);
+
+/* bridge.c */
+int fx_plugin_ofproto_set_netflow(struct ofproto *,
+                                  const struct netflow_options *);
+struct ovsdb_idl *fx_plugin_ovsdb_idl_create(
+    const char *remote, const struct ovsdb_idl_class *,
+    bool monitor_everything_by_default, bool retry);
+
+/* Within the plugin. */
+struct ovsdb_idl *fx_plugin_idl(void);
+struct netflow *fx_plugin_find_tap(const char *bridge_name);
+void fx_plugin_bind_tap(const char *bridge_name, struct netflow *);
+void fx_plugin_unbind_tap(const char *bridge_name);
+void fx_unixctl_register(void);
+
+/* Iteration over bound taps, in bridge name order: returns the number of
+ * taps and stores a malloc'd array of their names in '*names', which the
+ * caller frees (the strings too). */
+size_t fx_plugin_tap_names(char ***names);
+
+#endif /* fx-plugin.h */

@@ -1,0 +1,110 @@
+/*
+ * Copyright (c) 2026 The flowexport authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* ovs-appctl commands: flowexport/show, flowexport/dump-flows,
+ * flowexport/flush.  Each takes an optional bridge name; without one it
+ * covers every bridge with flow export. */
+
+#include <config.h>
+#include "fx-plugin.h"
+
+#include "fx-tap.h"
+#include "openvswitch/dynamic-string.h"
+#include "unixctl.h"
+#include "util.h"
+
+typedef void fx_tap_cb(struct netflow *, struct ds *);
+
+/* Runs 'cb' on the tap of the bridge named in 'argv[1]', or on every tap,
+ * and replies with what it printed. */
+static void
+fx_unixctl_for_taps(struct unixctl_conn *conn, int argc, const char *argv[],
+                    fx_tap_cb *cb)
+{
+    struct ds reply = DS_EMPTY_INITIALIZER;
+
+    if (argc > 1) {
+        struct netflow *tap = fx_plugin_find_tap(argv[1]);
+
+        if (!tap) {
+            unixctl_command_reply_error(
+                conn, "no such bridge, or no flow export on it");
+            return;
+        }
+        cb(tap, &reply);
+    } else {
+        char **names;
+        size_t n = fx_plugin_tap_names(&names);
+
+        for (size_t i = 0; i < n; i++) {
+            cb(fx_plugin_find_tap(names[i]), &reply);
+            free(names[i]);
+        }
+        free(names);
+    }
+    unixctl_command_reply(conn, ds_cstr(&reply));
+    ds_destroy(&reply);
+}
+
+static void
+show_cb(struct netflow *tap, struct ds *s)
+{
+    fx_tap_format_show(tap, s);
+}
+
+static void
+fx_unixctl_show(struct unixctl_conn *conn, int argc, const char *argv[],
+                void *aux OVS_UNUSED)
+{
+    fx_unixctl_for_taps(conn, argc, argv, show_cb);
+}
+
+static void
+dump_flows_cb(struct netflow *tap, struct ds *s)
+{
+    fx_tap_dump_flows(tap, s);
+}
+
+static void
+fx_unixctl_dump_flows(struct unixctl_conn *conn, int argc, const char *argv[],
+                      void *aux OVS_UNUSED)
+{
+    fx_unixctl_for_taps(conn, argc, argv, dump_flows_cb);
+}
+
+static void
+flush_cb(struct netflow *tap, struct ds *s OVS_UNUSED)
+{
+    fx_tap_flush(tap, FX_END_FLUSH);
+}
+
+static void
+fx_unixctl_flush(struct unixctl_conn *conn, int argc, const char *argv[],
+                 void *aux OVS_UNUSED)
+{
+    fx_unixctl_for_taps(conn, argc, argv, flush_cb);
+}
+
+void
+fx_unixctl_register(void)
+{
+    unixctl_command_register("flowexport/show", "[BRIDGE]", 0, 1,
+                             fx_unixctl_show, NULL);
+    unixctl_command_register("flowexport/dump-flows", "[BRIDGE]", 0, 1,
+                             fx_unixctl_dump_flows, NULL);
+    unixctl_command_register("flowexport/flush", "[BRIDGE]", 0, 1,
+                             fx_unixctl_flush, NULL);
+}
