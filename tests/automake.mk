@@ -16,10 +16,10 @@ CLEANFILES += $(TESTSUITE) tests/package.m4
 
 # Programs first from our build (ovs-vswitchd, ovs-vsctl, decoder), then
 # OVS's build for everything else (ovsdb-server, ovs-appctl, ovs-ofctl...).
-AUTOTEST_PATH = $(abs_top_builddir)/vswitchd-plugin:$(abs_top_builddir)/utilities:$(abs_top_builddir)/tests:$(OVS_BUILDDIR)/utilities:$(OVS_BUILDDIR)/ovsdb:$(OVS_BUILDDIR)/vswitchd:$(OVS_BUILDDIR)/tests
+AUTOTEST_PATH = $(abs_top_builddir)/vswitchd-plugin:$(abs_top_builddir)/utilities:$(abs_top_builddir)/tests:$(OVS_BUILDDIR)/utilities:$(OVS_BUILDDIR)/ovsdb:$(OVS_BUILDDIR)/tests
 
 $(TESTSUITE): tests/package.m4 $(TESTSUITE_AT)
-	$(AM_V_GEN)$(AUTOTEST) -I '$(srcdir)' -I '$(OVS_SRCDIR)' \
+	$(AM_V_GEN)$(AUTOTEST) -I '$(builddir)/tests' -I '$(srcdir)' -I '$(OVS_SRCDIR)' \
 		-o $@.tmp $(srcdir)/tests/testsuite.at && mv $@.tmp $@
 
 tests/package.m4: $(top_srcdir)/configure.ac
