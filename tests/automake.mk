@@ -7,7 +7,16 @@ TESTSUITE_AT = \
 	tests/testsuite.at \
 	tests/fx-macros.at \
 	tests/netflow-v5.at \
-	tests/schema.at
+	tests/schema.at \
+	tests/unit.at
+
+# Unit tests of the engine, run from tests/unit.at.
+noinst_PROGRAMS += tests/test-flowexport
+tests_test_flowexport_SOURCES = tests/test-flowexport.c
+tests_test_flowexport_LDADD = \
+	ofproto-ext/libflowexport.la \
+	$(OVS_LIBOFPROTO) \
+	$(OVS_LIBOPENVSWITCH)
 
 TESTSUITE = $(builddir)/tests/testsuite
 AUTOTEST = $(AUTOM4TE) -l autotest

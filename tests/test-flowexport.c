@@ -1,0 +1,872 @@
+/*
+ * Copyright (c) 2026 The flowexport authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* Unit tests of the flowexport engine: flow cache, NetFlow v5 encoder,
+ * exporter.  Each subcommand is one test.  It prints what it found, for
+ * tests/unit.at to compare with the expected output, and exits non-zero
+ * with a message on stderr when a check of its own fails.
+ *
+ * OVS has no library call to freeze its clock: only the "time/stop" and
+ * "time/warp" unixctl commands that timeval_dummy_register() adds.  The
+ * cache tests therefore run a unixctl server in this process and send those
+ * commands to themselves. */
+
+#include <config.h>
+#undef NDEBUG
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "command-line.h"
+#include "dpif.h"
+#include "dummy.h"
+#include "flow.h"
+#include "fx-cache.h"
+#include "fx-encoder.h"
+#include "fx-exporter.h"
+#include "fx-record.h"
+#include "jsonrpc.h"
+#include "lib/netflow.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/json.h"
+#include "openvswitch/ofpbuf.h"
+#include "openvswitch/poll-loop.h"
+#include "ovs-atomic.h"
+#include "ovs-thread.h"
+#include "packets.h"
+#include "socket-util.h"
+#include "svec.h"
+#include "timeval.h"
+#include "unixctl.h"
+#include "util.h"
+
+/* Fails the test with a message if 'COND' is false. */
+#define CHECK(COND, ...)                                \
+    do {                                                \
+        if (!(COND)) {                                  \
+            ovs_fatal(0, __VA_ARGS__);                  \
+        }                                               \
+    } while (0)
+
+/* Clock control. */
+
+static struct unixctl_server *ctl_server;
+static char *ctl_path;
+
+/* Runs OVS unixctl command 'cmd' with optional argument 'arg' in this
+ * process, through its own unixctl server. */
+static void
+run_unixctl(const char *cmd, const char *arg)
+{
+    struct jsonrpc_msg *reply;
+    struct jsonrpc *client;
+    int error;
+
+    if (!ctl_server) {
+        char *cwd = get_cwd();
+
+        ctl_path = xasprintf("%s/test-flowexport.%ld.ctl", cwd,
+                             (long int) getpid());
+        free(cwd);
+        time_msec();            /* Initializes timeval.c's clocks. */
+        timeval_dummy_register();
+        error = unixctl_server_create(ctl_path, &ctl_server);
+        CHECK(!error, "%s: cannot create unixctl server", ctl_path);
+    }
+
+    error = unixctl_client_create(ctl_path, &client);
+    CHECK(!error, "%s: cannot connect (%s)", ctl_path, ovs_strerror(error));
+
+    struct json *params = json_array_create_empty();
+    if (arg) {
+        json_array_add(params, json_string_create(arg));
+    }
+    error = jsonrpc_send(client, jsonrpc_create_request(cmd, params, NULL));
+    CHECK(!error, "%s: send failed (%s)", cmd, ovs_strerror(error));
+
+    while ((error = jsonrpc_recv(client, &reply)) == EAGAIN) {
+        unixctl_server_run(ctl_server);
+        jsonrpc_run(client);
+        unixctl_server_wait(ctl_server);
+        jsonrpc_wait(client);
+        jsonrpc_recv_wait(client);
+        poll_block();
+    }
+    CHECK(!error && reply->type == JSONRPC_REPLY, "%s failed", cmd);
+    jsonrpc_msg_destroy(reply);
+    jsonrpc_close(client);
+}
+
+/* Stops OVS's monotonic clock (time_msec()) and returns its value. */
+static long long int
+clock_stop(void)
+{
+    run_unixctl("time/stop", NULL);
+    return time_msec();
+}
+
+/* Advances the stopped clock by 'msecs' (positive). */
+static void
+clock_warp(long long int msecs)
+{
+    char *arg = xasprintf("%lld", msecs);
+
+    run_unixctl("time/warp", arg);
+    free(arg);
+}
+
+/* Flows and records. */
+
+/* A flow to feed the cache: IPv6 if 'src' contains ':', otherwise IPv4. */
+struct test_flow {
+    uint16_t in_port;
+    const char *src;
+    const char *dst;
+    uint8_t proto;
+    uint8_t tos;                /* Whole ToS byte, DSCP and ECN. */
+    uint16_t sport;             /* Or ICMP type. */
+    uint16_t dport;             /* Or ICMP code. */
+};
+
+static void
+make_flow(const struct test_flow *tf, struct flow *flow)
+{
+    memset(flow, 0, sizeof *flow);
+    flow->in_port.ofp_port = u16_to_ofp(tf->in_port);
+    if (strchr(tf->src, ':')) {
+        flow->dl_type = htons(ETH_TYPE_IPV6);
+        CHECK(ipv6_parse(tf->src, &flow->ipv6_src)
+              && ipv6_parse(tf->dst, &flow->ipv6_dst), "bad IPv6 address");
+    } else {
+        flow->dl_type = htons(ETH_TYPE_IP);
+        CHECK(ip_parse(tf->src, &flow->nw_src)
+              && ip_parse(tf->dst, &flow->nw_dst), "bad IPv4 address");
+    }
+    flow->nw_proto = tf->proto;
+    flow->nw_tos = tf->tos;
+    flow->tp_src = htons(tf->sport);
+    flow->tp_dst = htons(tf->dport);
+}
+
+static void
+update(struct fx_cache *cache, const struct test_flow *tf, uint16_t out_port,
+       uint64_t packets, uint64_t bytes, uint16_t tcp_flags,
+       long long int used)
+{
+    struct dpif_flow_stats stats = {
+        .n_packets = packets,
+        .n_bytes = bytes,
+        .used = used,
+        .tcp_flags = tcp_flags,
+    };
+    struct flow flow;
+
+    make_flow(tf, &flow);
+    fx_cache_update(cache, &flow, out_port, &stats);
+}
+
+/* Sums of packets and bytes. */
+struct totals {
+    uint64_t packets;
+    uint64_t bytes;
+    size_t n;                   /* Records. */
+};
+
+/* Adds the counters of 'records' to 't', then frees the records. */
+static void
+sum_records(struct ovs_list *records, struct totals *t)
+{
+    const struct fx_record *rec;
+
+    LIST_FOR_EACH (rec, list_node, records) {
+        CHECK(rec->packets > 0, "record without packets");
+        t->packets += rec->packets;
+        t->bytes += rec->bytes;
+        t->n++;
+    }
+    fx_record_list_free(records);
+}
+
+/* Prints 'records' sorted, one a line after 'title', with times relative to
+ * 'base'; adds them to 't' if nonnull and frees them. */
+static void
+print_records(const char *title, struct ovs_list *records,
+              long long int base, struct totals *t)
+{
+    const struct fx_record *rec;
+    struct svec lines;
+
+    svec_init(&lines);
+    LIST_FOR_EACH (rec, list_node, records) {
+        struct ds s = DS_EMPTY_INITIALIZER;
+
+        fx_record_format(rec, &s);
+        ds_put_format(&s, " %s first=%lld last=%lld",
+                      fx_end_reason_to_string(rec->reason),
+                      rec->first_used - base, rec->last_used - base);
+        svec_add_nocopy(&lines, ds_steal_cstr(&s));
+    }
+    svec_sort(&lines);
+
+    printf("%s: %"PRIuSIZE" records\n", title, lines.n);
+    for (size_t i = 0; i < lines.n; i++) {
+        printf("  %s\n", lines.names[i]);
+    }
+    svec_destroy(&lines);
+
+    struct totals dummy = { 0, 0, 0 };
+    sum_records(records, t ? t : &dummy);
+}
+
+static void
+print_stats(struct fx_cache *cache)
+{
+    struct fx_cache_stats s;
+
+    fx_cache_get_stats(cache, &s);
+    printf("stats: created=%"PRIu64" ipv4=%"PRIu64" ipv6=%"PRIu64
+           " updates=%"PRIu64" non_ip=%"PRIu64"\n",
+           s.n_created, s.n_ipv4_flows, s.n_ipv6_flows, s.n_updates,
+           s.n_non_ip);
+    printf("  packets=%"PRIu64" bytes=%"PRIu64" flows=%"PRIuSIZE
+           " peak=%"PRIuSIZE"\n", s.packets, s.bytes, s.n_flows,
+           s.peak_flows);
+    printf("  records:");
+    for (int r = 0; r < FX_N_END_REASONS; r++) {
+        if (s.n_records[r]) {
+            printf(" %s=%"PRIu64, fx_end_reason_to_string(r),
+                   s.n_records[r]);
+        }
+    }
+    printf("\n");
+}
+
+static struct fx_cache *
+cache_create(long long int active, long long int inactive, size_t max_flows)
+{
+    struct fx_cache_limits limits = {
+        .active_timeout = active,
+        .inactive_timeout = inactive,
+        .max_flows = max_flows,
+    };
+    struct fx_cache *cache = fx_cache_create();
+
+    fx_cache_set_limits(cache, &limits);
+    return cache;
+}
+
+/* Checks that the records add up to what was fed to the cache. */
+static void
+check_totals(const struct totals *got, uint64_t packets, uint64_t bytes)
+{
+    CHECK(got->packets == packets && got->bytes == bytes,
+          "records hold %"PRIu64" packets, %"PRIu64" bytes; expected "
+          "%"PRIu64", %"PRIu64, got->packets, got->bytes, packets, bytes);
+    printf("totals: packets=%"PRIu64" bytes=%"PRIu64"\n", packets, bytes);
+}
+
+/* cache-basic. */
+
+static void
+test_cache_basic(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    /* DSCP 10 with ECN CE (0x2b), then ECT(0) (0x2a): one flow, tos=40. */
+    static const struct test_flow tcp4 = {
+        1, "10.0.0.1", "10.0.0.2", IPPROTO_TCP, 0x2b, 1000, 80
+    };
+    static const struct test_flow tcp4_ect = {
+        1, "10.0.0.1", "10.0.0.2", IPPROTO_TCP, 0x2a, 1000, 80
+    };
+    static const struct test_flow udp6 = {
+        2, "2001:db8::1", "2001:db8::2", IPPROTO_UDP, 0xb8, 5000, 53
+    };
+    static const struct test_flow icmp4 = {
+        3, "10.0.0.3", "10.0.0.4", IPPROTO_ICMP, 0, 8, 0
+    };
+    static const struct test_flow unused = {
+        4, "10.0.0.5", "10.0.0.6", IPPROTO_UDP, 0, 1, 2
+    };
+    long long int base = clock_stop();
+    struct fx_cache *cache = cache_create(0, 10000, SIZE_MAX);
+    struct ovs_list records = OVS_LIST_INITIALIZER(&records);
+    struct totals t = { 0, 0, 0 };
+
+    /* 64-bit sums: 3e9 + 3e9 + 2^33 + 1e9 bytes. */
+    update(cache, &tcp4, 7, 5, 3000000000ULL, TCP_SYN, base + 10);
+    update(cache, &tcp4, 7, 7, 3000000000ULL, TCP_ACK, base + 5);
+    update(cache, &tcp4_ect, 7, 1, 1ULL << 33, TCP_FIN, base + 30);
+    update(cache, &tcp4, 7, 1ULL << 32, 1000000000ULL, TCP_PSH, base + 20);
+    update(cache, &udp6, 9, 1, 100, 0, base + 1);
+    update(cache, &udp6, 9, 2, 200, 0, 0);
+    update(cache, &icmp4, 8, 4, 336, 0, base + 2);
+
+    /* Not IP: ignored, counted. */
+    struct dpif_flow_stats stats = { .n_packets = 3, .n_bytes = 180 };
+    struct flow arp;
+    make_flow(&icmp4, &arp);
+    arp.dl_type = htons(ETH_TYPE_ARP);
+    fx_cache_update(cache, &arp, 1, &stats);
+    arp.dl_type = htons(ETH_TYPE_VLAN_8021Q);
+    fx_cache_update(cache, &arp, 1, &stats);
+
+    /* No packets: ignored, whether the flow exists or not. */
+    update(cache, &unused, 1, 0, 0, 0, base);
+    update(cache, &unused, 1, 0, 100, TCP_RST, base);
+    update(cache, &tcp4, 7, 0, 100, TCP_RST, base + 40);
+
+    fx_cache_expire(cache, base + 9999, &records);
+    print_records("expire +9999", &records, base, &t);
+    print_stats(cache);
+
+    fx_cache_flush(cache, FX_END_FLUSH, &records);
+    print_records("flush", &records, base, &t);
+    print_stats(cache);
+    check_totals(&t, 5 + 7 + 1 + (1ULL << 32) + 1 + 2 + 4,
+                 6000000000ULL + (1ULL << 33) + 1000000000ULL + 300 + 336);
+    fx_cache_destroy(cache);
+}
+
+/* cache-timeouts. */
+
+static void
+test_cache_timeouts(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    static const struct test_flow a = {
+        1, "192.0.2.1", "192.0.2.2", IPPROTO_UDP, 0, 1111, 2222
+    };
+    static const struct test_flow b = {
+        2, "192.0.2.3", "192.0.2.4", IPPROTO_TCP, 0, 3333, 4444
+    };
+    long long int base = clock_stop();
+    struct fx_cache *cache = cache_create(0, 5000, SIZE_MAX);
+    struct ovs_list records = OVS_LIST_INITIALIZER(&records);
+    struct totals t = { 0, 0, 0 };
+    uint64_t packets = 0, bytes = 0;
+
+    /* Inactive timeout: flow 'a' touched at base + 1000. */
+    clock_warp(1000);
+    update(cache, &a, 5, 2, 200, 0, 0);
+    packets += 2, bytes += 200;
+    fx_cache_expire(cache, base + 5999, &records);
+    print_records("inactive, 1 ms early", &records, base, &t);
+    fx_cache_expire(cache, base + 6000, &records);
+    print_records("inactive, at threshold", &records, base, &t);
+
+    /* Active timeout 3 s: 'a' gets traffic every second for 10 s. */
+    fx_cache_destroy(cache);
+    cache = cache_create(3000, 5000, SIZE_MAX);
+    long long int start = time_msec();
+    for (int i = 1; i <= 10; i++) {
+        update(cache, &a, 5, i, 100 * i, 0, 0);
+        packets += i, bytes += 100 * i;
+        clock_warp(1000);
+        fx_cache_expire(cache, time_msec(), &records);
+        print_records(i == 1 ? "active" : "  then", &records, start, &t);
+    }
+    /* No traffic for 5 s after the last active record: removed without an
+     * empty record. */
+    clock_warp(4999);
+    fx_cache_expire(cache, time_msec(), &records);
+    print_records("idle after active, 1 ms early", &records, start, &t);
+    clock_warp(1);
+    fx_cache_expire(cache, time_msec(), &records);
+    print_records("idle after active", &records, start, &t);
+
+    /* Output port change: 'b' goes to port 2, then to port 3. */
+    start = time_msec();
+    update(cache, &b, 2, 5, 500, TCP_SYN, start);
+    clock_warp(100);
+    update(cache, &b, 2, 3, 300, TCP_ACK, start + 100);
+    clock_warp(100);
+    update(cache, &b, 3, 4, 400, TCP_FIN, start + 200);
+    packets += 12, bytes += 1200;
+    fx_cache_expire(cache, time_msec(), &records);
+    print_records("output change", &records, start, &t);
+    fx_cache_flush(cache, FX_END_SHUTDOWN, &records);
+    print_records("shutdown", &records, start, &t);
+
+    print_stats(cache);
+    check_totals(&t, packets, bytes);
+    fx_cache_destroy(cache);
+}
+
+/* cache-evict. */
+
+static void
+evict_flow(int i, struct test_flow *tf)
+{
+    *tf = (struct test_flow) {
+        1, "198.51.100.1", "198.51.100.2", IPPROTO_UDP, 0, 1000 + i, 53
+    };
+}
+
+static void
+test_cache_evict(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    enum { N = 15, K = 5, L = 10 };
+    long long int base = clock_stop();
+    struct fx_cache *cache = cache_create(0, 1000000, SIZE_MAX);
+    struct ovs_list records = OVS_LIST_INITIALIZER(&records);
+    struct totals t = { 0, 0, 0 };
+    struct fx_cache_stats s;
+    struct test_flow tf;
+
+    /* N + K flows, one millisecond apart, then flows 0 and 1 again: the
+     * least recently updated are 2...K+1. */
+    for (int i = 0; i < N + K; i++) {
+        evict_flow(i, &tf);
+        update(cache, &tf, 2, 1, 100 + i, 0, 0);
+        clock_warp(1);
+    }
+    for (int i = 0; i < 2; i++) {
+        evict_flow(i, &tf);
+        update(cache, &tf, 2, 1, 100 + i, 0, 0);
+        clock_warp(1);
+    }
+    fx_cache_set_limits(cache, &(struct fx_cache_limits) {
+                            .inactive_timeout = 1000000, .max_flows = N });
+    fx_cache_expire(cache, time_msec(), &records);
+    print_records("limit lowered", &records, base, &t);
+    fx_cache_get_stats(cache, &s);
+    printf("flows=%"PRIuSIZE" peak=%"PRIuSIZE"\n", s.n_flows, s.peak_flows);
+
+    /* L new flows into a full cache: the update path evicts from the new
+     * flow's shard, if it has a flow; fx_cache_expire() does the rest. */
+    for (int i = N + K; i < N + K + L; i++) {
+        evict_flow(i, &tf);
+        update(cache, &tf, 2, 1, 100 + i, 0, 0);
+        clock_warp(1);
+        fx_cache_get_stats(cache, &s);
+        CHECK(s.n_flows <= N + 1, "%"PRIuSIZE" flows cached", s.n_flows);
+    }
+    fx_cache_expire(cache, time_msec(), &records);
+    const struct fx_record *rec;
+    LIST_FOR_EACH (rec, list_node, &records) {
+        CHECK(rec->reason == FX_END_EVICTED, "%s record",
+              fx_end_reason_to_string(rec->reason));
+    }
+    struct totals evicted = { 0, 0, 0 };
+    sum_records(&records, &evicted);
+    fx_cache_get_stats(cache, &s);
+    printf("after %d new flows: evicted=%"PRIuSIZE" flows=%"PRIuSIZE"\n",
+           L, evicted.n, s.n_flows);
+    t.packets += evicted.packets, t.bytes += evicted.bytes;
+
+    fx_cache_flush(cache, FX_END_FLUSH, &records);
+    sum_records(&records, &t);
+    print_stats(cache);
+
+    uint64_t bytes = 2 * 100 + 1;       /* Flows 0 and 1 twice. */
+    for (int i = 0; i < N + K + L; i++) {
+        bytes += 100 + i;
+    }
+    check_totals(&t, N + K + L + 2, bytes);
+    fx_cache_destroy(cache);
+}
+
+/* cache-threads. */
+
+#define N_SHARED_FLOWS 1000
+
+struct updater {
+    struct fx_cache *cache;
+    const struct flow *flows;   /* N_SHARED_FLOWS flows. */
+    int index;
+    int n_updates;
+};
+
+static atomic_count n_running = ATOMIC_COUNT_INIT(0);
+
+static void *
+updater_main(void *u_)
+{
+    const struct dpif_flow_stats stats = { .n_packets = 1, .n_bytes = 100 };
+    const struct updater *u = u_;
+
+    for (int i = 0; i < u->n_updates; i++) {
+        int f = (i * 7 + u->index * 131) % N_SHARED_FLOWS;
+        uint16_t out_port = 1 + (i / 50000) % 2;
+
+        fx_cache_update(u->cache, &u->flows[f], out_port, &stats);
+    }
+    atomic_count_dec(&n_running);
+    return NULL;
+}
+
+static void
+test_cache_threads(struct ovs_cmdl_context *ctx)
+{
+    int n_threads = ctx->argc > 1 ? atoi(ctx->argv[1]) : 2;
+    int n_updates = ctx->argc > 2 ? atoi(ctx->argv[2]) : 200000;
+    CHECK(n_threads > 0 && n_updates > 0, "bad arguments");
+
+    /* Half IPv4, half IPv6 flows; fewer slots than flows, so that flows are
+     * also evicted, and short timeouts. */
+    struct flow *flows = xcalloc(N_SHARED_FLOWS, sizeof *flows);
+    for (int i = 0; i < N_SHARED_FLOWS; i++) {
+        struct flow *flow = &flows[i];
+
+        flow->in_port.ofp_port = u16_to_ofp(1 + i % 3);
+        flow->nw_proto = IPPROTO_UDP;
+        flow->tp_src = htons(i);
+        flow->tp_dst = htons(53);
+        if (i % 2) {
+            flow->dl_type = htons(ETH_TYPE_IPV6);
+            flow->ipv6_src.s6_addr[0] = 0x20;
+            flow->ipv6_src.s6_addr[15] = i;
+            flow->ipv6_dst.s6_addr[0] = 0x20;
+            flow->ipv6_dst.s6_addr[14] = i >> 8;
+        } else {
+            flow->dl_type = htons(ETH_TYPE_IP);
+            flow->nw_src = htonl(0x0a000000 + i);
+            flow->nw_dst = htonl(0x0b000000 + i / 2);
+        }
+    }
+
+    struct fx_cache *cache = cache_create(2, 5, 800);
+    struct updater *updaters = xcalloc(n_threads, sizeof *updaters);
+    pthread_t *threads = xcalloc(n_threads, sizeof *threads);
+
+    atomic_count_set(&n_running, n_threads);
+    for (int i = 0; i < n_threads; i++) {
+        updaters[i] = (struct updater) {
+            .cache = cache,
+            .flows = flows,
+            .index = i,
+            .n_updates = n_updates,
+        };
+        threads[i] = ovs_thread_create("updater", updater_main, &updaters[i]);
+    }
+
+    struct ovs_list records = OVS_LIST_INITIALIZER(&records);
+    struct totals t = { 0, 0, 0 };
+    while (atomic_count_get(&n_running)) {
+        fx_cache_expire(cache, time_msec(), &records);
+        sum_records(&records, &t);
+        xnanosleep(500 * 1000);
+    }
+    for (int i = 0; i < n_threads; i++) {
+        xpthread_join(threads[i], NULL);
+    }
+    fx_cache_expire(cache, time_msec(), &records);
+    sum_records(&records, &t);
+    fx_cache_flush(cache, FX_END_SHUTDOWN, &records);
+    sum_records(&records, &t);
+
+    uint64_t n = (uint64_t) n_threads * n_updates;
+    struct fx_cache_stats s;
+    uint64_t n_records = 0;
+
+    fx_cache_get_stats(cache, &s);
+    for (int r = 0; r < FX_N_END_REASONS; r++) {
+        n_records += s.n_records[r];
+    }
+    CHECK(s.n_updates == n && s.packets == n && s.bytes == n * 100,
+          "cache counted %"PRIu64" updates", s.n_updates);
+    CHECK(s.n_flows == 0 && n_records == t.n,
+          "%"PRIuSIZE" flows left, %"PRIu64" records counted, %"PRIuSIZE
+          " received", s.n_flows, n_records, t.n);
+    printf("threads=%d updates=%d\n", n_threads, n_updates);
+    check_totals(&t, n, n * 100);
+
+    fx_cache_destroy(cache);
+    free(threads);
+    free(updaters);
+    free(flows);
+}
+
+/* nf5-golden. */
+
+/* Makes 'rec' for 'tf', with times in ms since boot (NetFlow uptime). */
+static void
+make_record(const struct test_flow *tf, uint16_t out_port, uint8_t tcp_flags,
+            uint64_t packets, uint64_t bytes, long long int first,
+            long long int last, struct fx_record *rec)
+{
+    struct flow flow;
+
+    memset(rec, 0, sizeof *rec);
+    make_flow(tf, &flow);
+    CHECK(fx_key_from_flow(&flow, &rec->key), "not an IP flow");
+    rec->out_port = out_port;
+    rec->tcp_flags = tcp_flags;
+    rec->packets = packets;
+    rec->bytes = bytes;
+    rec->first_used = time_boot_msec() + first;
+    rec->last_used = time_boot_msec() + last;
+}
+
+/* Prints 'msg' in hex, 24 bytes (the header, half a record) a line. */
+static void
+print_msg(const char *title, const struct ofpbuf *msg, bool header_only)
+{
+    const uint8_t *p = msg->data;
+    size_t size = header_only ? sizeof(struct netflow_v5_header) : msg->size;
+
+    printf("%s: %"PRIu32" bytes\n", title, msg->size);
+    for (size_t i = 0; i < size; i += 24) {
+        for (size_t j = i; j < i + 24 && j < size; j++) {
+            printf("%s%02x", j > i && !(j % 4) ? " " : "", p[j]);
+        }
+        putchar('\n');
+    }
+}
+
+static enum fx_encode_result
+nf5_add(struct fx_encoder *e, struct ofpbuf *msg, struct fx_record *rec)
+{
+    return e->class->add(e, msg, rec);
+}
+
+static size_t
+nf5_finish(struct fx_encoder *e, struct ofpbuf *msg)
+{
+    /* Uptime 5 s; wall clock 2023-11-14 22:13:20.123 UTC. */
+    return e->class->finish(e, msg, time_boot_msec() + 5000,
+                            1700000000123LL);
+}
+
+static void
+test_nf5_golden(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    static const struct test_flow icmp = {
+        1, "10.0.0.1", "10.0.0.2", IPPROTO_ICMP, 0x2b, 3, 1
+    };
+    static const struct test_flow tcp = {
+        3, "192.168.1.10", "192.168.1.20", IPPROTO_TCP, 0, 12345, 80
+    };
+    static const struct test_flow udp6 = {
+        1, "2001:db8::1", "2001:db8::2", IPPROTO_UDP, 0, 1, 2
+    };
+    static const struct test_flow udp = {
+        5, "10.1.1.1", "10.2.2.2", IPPROTO_UDP, 0, 53, 5353
+    };
+    const struct fx_encoder_class *class = &fx_netflow_v5_class;
+    struct fx_encoder_settings settings = {
+        .engine_type = 1,
+        .engine_id = 2,
+    };
+    struct fx_encoder *e = class->create(&settings);
+    struct fx_record rec, big, r6;
+    struct ofpbuf msg;
+
+    /* ICMP, TCP, IPv6 (refused), 2^32 + 5 bytes (split in two). */
+    ofpbuf_init(&msg, 0);
+    class->begin(e, &msg);
+    make_record(&icmp, 2, 0, 3, 252, 1000, 2000, &rec);
+    CHECK(nf5_add(e, &msg, &rec) == FX_ENCODE_DONE, "icmp not added");
+    make_record(&tcp, 4, 0x1b, 10, 1500, 1500, 2500, &rec);
+    CHECK(nf5_add(e, &msg, &rec) == FX_ENCODE_DONE, "tcp not added");
+    make_record(&udp6, 2, 0, 1, 100, 0, 0, &r6);
+    uint32_t size = msg.size;
+    CHECK(nf5_add(e, &msg, &r6) == FX_ENCODE_UNSUPPORTED
+          && msg.size == size && r6.packets == 1 && r6.bytes == 100,
+          "IPv6 record not refused as unsupported");
+    make_record(&udp, 6, 0, 3, (1ULL << 32) + 5, 100, 3000, &big);
+    CHECK(nf5_add(e, &msg, &big) == FX_ENCODE_DONE
+          && !big.packets && !big.bytes, "big record not added whole");
+    CHECK(nf5_finish(e, &msg) == 4, "4 records expected");
+    print_msg("icmp, tcp, big", &msg, false);
+
+    const struct netflow_v5_record *nr = ofpbuf_at_assert(
+        &msg, sizeof(struct netflow_v5_header), 4 * sizeof *nr);
+    printf("split: packets %"PRIu32"+%"PRIu32", bytes %"PRIu32"+%"PRIu32
+           " = %"PRIu64"\n", ntohl(nr[2].packet_count),
+           ntohl(nr[3].packet_count), ntohl(nr[2].byte_count),
+           ntohl(nr[3].byte_count),
+           (uint64_t) ntohl(nr[2].byte_count) + ntohl(nr[3].byte_count));
+
+    /* 31 records: the 31st does not fit. */
+    ofpbuf_clear(&msg);
+    class->begin(e, &msg);
+    make_record(&tcp, 4, 0x1b, 10, 1500, 1500, 2500, &rec);
+    for (int i = 0; i < 30; i++) {
+        struct fx_record copy = rec;
+        CHECK(nf5_add(e, &msg, &copy) == FX_ENCODE_DONE, "%d not added", i);
+    }
+    struct fx_record copy = rec;
+    size = msg.size;
+    CHECK(nf5_add(e, &msg, &copy) == FX_ENCODE_FULL && msg.size == size
+          && copy.packets == 10 && copy.bytes == 1500,
+          "31st record not refused with FULL");
+    CHECK(nf5_finish(e, &msg) == 30, "30 records expected");
+    print_msg("30 records", &msg, true);
+
+    /* 29 records and the big one: half of it fits. */
+    ofpbuf_clear(&msg);
+    class->begin(e, &msg);
+    for (int i = 0; i < 29; i++) {
+        copy = rec;
+        CHECK(nf5_add(e, &msg, &copy) == FX_ENCODE_DONE, "%d not added", i);
+    }
+    make_record(&udp, 6, 0, 3, (1ULL << 32) + 5, 100, 3000, &big);
+    CHECK(nf5_add(e, &msg, &big) == FX_ENCODE_FULL
+          && big.packets == 2 && big.bytes == (1ULL << 31) + 3,
+          "big record: FULL with 2 packets and 2^31+3 bytes left expected");
+    CHECK(nf5_finish(e, &msg) == 30, "30 records expected");
+    print_msg("29 records and half of big", &msg, true);
+
+    ofpbuf_clear(&msg);
+    class->begin(e, &msg);
+    CHECK(nf5_add(e, &msg, &big) == FX_ENCODE_DONE, "rest of big not added");
+    CHECK(nf5_finish(e, &msg) == 1, "1 record expected");
+    print_msg("rest of big", &msg, false);
+    class->destroy(e);
+
+    /* Engine id in interface numbers (only the low 9 bits of ports). */
+    settings.add_id_to_iface = true;
+    e = class->create(&settings);
+    ofpbuf_clear(&msg);
+    class->begin(e, &msg);
+    make_record(&tcp, 513, 0x1b, 10, 1500, 1500, 2500, &rec);
+    CHECK(nf5_add(e, &msg, &rec) == FX_ENCODE_DONE, "tcp not added");
+    CHECK(nf5_finish(e, &msg) == 1, "1 record expected");
+    print_msg("add_id_to_iface", &msg, false);
+    class->destroy(e);
+    ofpbuf_uninit(&msg);
+}
+
+/* exporter-roundtrip. */
+
+static void
+test_exporter_roundtrip(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct sockaddr_storage ss;
+    int fd = inet_open_passive(SOCK_DGRAM, "127.0.0.1:0", 0, &ss,
+                               DSCP_DEFAULT, false);
+    CHECK(fd >= 0, "cannot open UDP socket (%s)", ovs_strerror(-fd));
+
+    struct fx_exporter_options options;
+    fx_exporter_options_init(&options);
+    options.name = xstrdup("netflow");
+    options.protocol = FX_PROTO_NETFLOW_V5;
+    options.encoder.engine_type = 1;
+    options.encoder.engine_id = 2;
+    options.active_timeout = 60000;
+    options.inactive_timeout = 15000;
+    options.max_flows = 1000;
+    char *target = xasprintf("127.0.0.1:%"PRIu16, ss_get_port(&ss));
+    sset_add(&options.targets, target);
+    free(target);
+    struct fx_exporter *exporter = fx_exporter_create(&options);
+    CHECK(exporter, "no exporter");
+    fx_exporter_options_destroy(&options);
+
+    /* 65 IPv4 records, record i with i + 1 packets, and one IPv6 record
+     * after the 40th. */
+    struct ovs_list records = OVS_LIST_INITIALIZER(&records);
+    uint64_t packets = 0, bytes = 0;
+    for (int i = 0; i < 66; i++) {
+        struct fx_record *rec = xmalloc(sizeof *rec);
+        struct test_flow tf = {
+            1, "203.0.113.1", "203.0.113.2", IPPROTO_UDP, 0, 1000 + i, 53
+        };
+
+        if (i == 40) {
+            tf.src = "2001:db8::1";
+            tf.dst = "2001:db8::2";
+        }
+        make_record(&tf, 2, 0, i + 1, 100 * (i + 1), 0, 10, rec);
+        ovs_list_push_back(&records, &rec->list_node);
+        if (i != 40) {
+            packets += i + 1;
+            bytes += 100 * (i + 1);
+        }
+    }
+    fx_exporter_export(exporter, &records);
+    fx_record_list_free(&records);
+
+    uint64_t got_packets = 0, got_bytes = 0;
+    int expected_port = 1000;
+    for (int i = 0; ; i++) {
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        uint8_t buf[65536];
+
+        if (poll(&pfd, 1, i < 3 ? 10000 : 100) <= 0) {
+            CHECK(i == 3, "%d messages received, 3 expected", i);
+            break;
+        }
+        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        CHECK(n >= (ssize_t) sizeof(struct netflow_v5_header),
+              "short message");
+
+        const struct netflow_v5_header *h = (void *) buf;
+        size_t count = ntohs(h->count);
+        CHECK(n == sizeof *h + count * sizeof(struct netflow_v5_record)
+              && ntohs(h->version) == 5, "bad message");
+        printf("message %d: %"PRIuSIZE" bytes, count=%"PRIuSIZE
+               " flow_seq=%"PRIu32" engine=%d/%d\n", i + 1, (size_t) n,
+               count, ntohl(h->flow_seq), h->engine_type, h->engine_id);
+
+        const struct netflow_v5_record *r = (void *) (h + 1);
+        for (size_t j = 0; j < count; j++, r++) {
+            if (expected_port == 1040) {
+                expected_port++;        /* The IPv6 record. */
+            }
+            CHECK(ntohs(r->src_port) == expected_port
+                  && ntohl(r->packet_count) == expected_port - 999,
+                  "record for port %d out of order", expected_port);
+            expected_port++;
+            got_packets += ntohl(r->packet_count);
+            got_bytes += ntohl(r->byte_count);
+        }
+    }
+    CHECK(got_packets == packets && got_bytes == bytes,
+          "received %"PRIu64" packets, %"PRIu64" bytes; sent %"PRIu64
+          ", %"PRIu64, got_packets, got_bytes, packets, bytes);
+    printf("received packets=%"PRIu64" bytes=%"PRIu64"\n",
+           got_packets, got_bytes);
+
+    struct ds s = DS_EMPTY_INITIALIZER;
+    fx_exporter_format(exporter, &s);
+    printf("%s", ds_cstr(&s));
+    ds_destroy(&s);
+
+    fx_exporter_destroy(exporter);
+    close(fd);
+}
+
+static const struct ovs_cmdl_command commands[] = {
+    {"cache-basic", NULL, 0, 0, test_cache_basic, OVS_RO},
+    {"cache-timeouts", NULL, 0, 0, test_cache_timeouts, OVS_RO},
+    {"cache-evict", NULL, 0, 0, test_cache_evict, OVS_RO},
+    {"cache-threads", "[THREADS [UPDATES]]", 0, 2, test_cache_threads,
+     OVS_RO},
+    {"nf5-golden", NULL, 0, 0, test_nf5_golden, OVS_RO},
+    {"exporter-roundtrip", NULL, 0, 0, test_exporter_roundtrip, OVS_RO},
+    {NULL, NULL, 0, 0, NULL, OVS_RO},
+};
+
+int
+main(int argc, char *argv[])
+{
+    struct ovs_cmdl_context ctx = {
+        .argc = argc - 1,
+        .argv = argv + 1,
+    };
+
+    set_program_name(argv[0]);
+    ovs_cmdl_run_command(&ctx, commands);
+
+    if (ctl_server) {
+        unixctl_server_destroy(ctl_server);
+        free(ctl_path);
+    }
+    return 0;
+}
