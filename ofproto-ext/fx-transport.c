@@ -21,6 +21,7 @@
 #include "fx-transport.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include "coverage.h"
@@ -60,7 +61,12 @@ fx_transport_open(struct fx_transport *t)
     t->next_open = time_msec() + FX_REOPEN_INTERVAL;
     if (!inet_parse_active(t->target, t->default_port, &ss, true,
                            &dns_failure)) {
+        /* A name still being resolved is worth another try; a malformed
+         * target is not (inet_parse_active() already said why). */
         t->open_error = dns_failure ? EAGAIN : EINVAL;
+        if (!dns_failure) {
+            t->next_open = LLONG_MAX;
+        }
         return;
     }
 
@@ -160,7 +166,7 @@ fx_transport_run(struct fx_transport *t)
 void
 fx_transport_wait(struct fx_transport *t)
 {
-    if (t->fd < 0) {
+    if (t->fd < 0 && t->next_open != LLONG_MAX) {
         poll_timer_wait_until(t->next_open);
     }
 }
