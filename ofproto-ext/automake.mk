@@ -8,13 +8,19 @@ noinst_LTLIBRARIES += ofproto-ext/libflowexport.la
 ofproto_ext_libflowexport_la_SOURCES = \
 	ofproto-ext/fx-cache.c \
 	ofproto-ext/fx-cache.h \
+	ofproto-ext/fx-encoder.c \
 	ofproto-ext/fx-encoder.h \
 	ofproto-ext/fx-exporter.c \
 	ofproto-ext/fx-exporter.h \
+	ofproto-ext/fx-ie.def \
+	ofproto-ext/fx-ipfix.c \
 	ofproto-ext/fx-nf5.c \
+	ofproto-ext/fx-nf9.c \
 	ofproto-ext/fx-record.c \
 	ofproto-ext/fx-record.h \
 	ofproto-ext/fx-tap.c \
 	ofproto-ext/fx-tap.h \
+	ofproto-ext/fx-template.c \
+	ofproto-ext/fx-template.h \
 	ofproto-ext/fx-transport.c \
 	ofproto-ext/fx-transport.h

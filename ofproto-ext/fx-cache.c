@@ -225,10 +225,11 @@ shard_lru_head(struct fx_shard *shard)
 }
 
 /* Makes room for one more flow in 'shard', if the cache is full, by evicting
- * the least recently touched flow of 'shard'.  Other shards are not locked
- * here (that could deadlock); fx_cache_expire() enforces the limit exactly
- * across shards if this shard had nothing to evict. */
-static void
+ * the least recently touched flow of 'shard'.  Returns true if it evicted
+ * one.  Other shards are not locked here (that could deadlock), so if this
+ * shard is empty the cache may exceed its limit by up to FX_N_SHARDS flows
+ * until fx_cache_expire() enforces it exactly, across shards. */
+static bool
 shard_make_room(struct fx_cache *cache, struct fx_shard *shard,
                 long long int now)
     OVS_REQUIRES(shard->mutex)
@@ -243,8 +244,10 @@ shard_make_room(struct fx_cache *cache, struct fx_shard *shard,
             COVERAGE_INC(fx_cache_flow_evicted);
             flow_remove(cache, shard, victim, FX_END_EVICTED, now,
                         &shard->expired);
+            return true;
         }
     }
+    return false;
 }
 
 static struct fx_flow *
@@ -292,17 +295,17 @@ fx_cache_update(struct fx_cache *cache, const struct flow *flow_,
 
     uint32_t hash = fx_key_hash(&key);
     struct fx_shard *shard = shard_for_hash(cache, hash);
-    long long int now = time_msec();
-    long long int used = stats->used ? stats->used : now;
     bool made_records = false;
 
     ovs_mutex_lock(&shard->mutex);
+
+    /* Read the clock under the lock, so that each shard's lists stay in
+     * time order. */
+    long long int now = time_msec();
+    long long int used = stats->used ? stats->used : now;
     struct fx_flow *flow = shard_lookup(shard, &key, hash);
     if (!flow) {
-        size_t n_expired = ovs_list_size(&shard->expired);
-
-        shard_make_room(cache, shard, now);
-        made_records = ovs_list_size(&shard->expired) != n_expired;
+        made_records = shard_make_room(cache, shard, now);
         flow = shard_insert(cache, shard, &key, hash, out_port, now);
     } else if (flow->out_port != out_port) {
         /* The flow now goes elsewhere: what went to the old output port is

@@ -27,7 +27,10 @@
  *     ms (0 disables it);
  *   - output change: the datapath now forwards the flow elsewhere;
  *   - eviction: a new flow arrives while 'max_flows' flows are cached, so the
- *     least recently updated flow of its shard is pushed out;
+ *     least recently updated flow of its shard is pushed out (if its shard
+ *     is empty, the cache may hold up to one flow per shard more than
+ *     'max_flows' until fx_cache_expire() evicts the least recently updated
+ *     flows of the whole cache);
  *   - flush, reconfiguration, shutdown: forced by the owner.
  *
  * Thread safety: fx_cache_update() may be called concurrently from any

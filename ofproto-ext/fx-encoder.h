@@ -50,7 +50,22 @@ struct fx_encoder_settings {
     uint8_t engine_id;          /* NetFlow engine id. */
     bool add_id_to_iface;       /* Mangle engine id into interface numbers,
                                  * as OVS's NetFlow does. */
+    uint32_t obs_domain_id;     /* IPFIX observation domain, v9 source id. */
+    size_t mtu;                 /* Maximum message size (v9, IPFIX). */
+    long long int template_refresh_ms;     /* Resend templates this often. */
+    unsigned int template_refresh_msgs;    /* ...or after this many
+                                            * messages without them. */
 };
+
+/* Defaults for the settings above. */
+#define FX_DEFAULT_MTU 1400
+#define FX_DEFAULT_TEMPLATE_REFRESH_MS 10000
+#define FX_DEFAULT_TEMPLATE_REFRESH_MSGS 20
+
+void fx_encoder_settings_init(struct fx_encoder_settings *);
+bool fx_encoder_settings_equal(const struct fx_encoder_settings *,
+                               const struct fx_encoder_settings *);
+uint32_t fx_encoder_iface(const struct fx_encoder_settings *, uint16_t port);
 
 /* Result of fx_encoder_class's 'add'. */
 enum fx_encode_result {
@@ -96,6 +111,8 @@ struct fx_encoder_class {
 };
 
 extern const struct fx_encoder_class fx_netflow_v5_class;
+extern const struct fx_encoder_class fx_netflow_v9_class;
+extern const struct fx_encoder_class fx_ipfix_class;
 
 const struct fx_encoder_class *fx_encoder_class_find(enum fx_protocol);
 

@@ -44,6 +44,7 @@ fx_exporter_options_init(struct fx_exporter_options *o)
 {
     memset(o, 0, sizeof *o);
     sset_init(&o->targets);
+    fx_encoder_settings_init(&o->encoder);
 }
 
 void
@@ -71,41 +72,10 @@ fx_exporter_options_equal(const struct fx_exporter_options *a,
     return (nullable_string_is_equal(a->name, b->name)
             && a->protocol == b->protocol
             && sset_equals(&a->targets, &b->targets)
-            && a->encoder.engine_type == b->encoder.engine_type
-            && a->encoder.engine_id == b->encoder.engine_id
-            && a->encoder.add_id_to_iface == b->encoder.add_id_to_iface
+            && fx_encoder_settings_equal(&a->encoder, &b->encoder)
             && a->active_timeout == b->active_timeout
             && a->inactive_timeout == b->inactive_timeout
             && a->max_flows == b->max_flows);
-}
-
-const char *
-fx_protocol_to_string(enum fx_protocol protocol)
-{
-    switch (protocol) {
-    case FX_PROTO_NETFLOW_V5:
-        return "NetFlow v5";
-    case FX_PROTO_NETFLOW_V9:
-        return "NetFlow v9";
-    case FX_PROTO_IPFIX:
-        return "IPFIX";
-    }
-    return "unknown";
-}
-
-const struct fx_encoder_class *
-fx_encoder_class_find(enum fx_protocol protocol)
-{
-    static const struct fx_encoder_class *const classes[] = {
-        &fx_netflow_v5_class,
-    };
-
-    for (size_t i = 0; i < ARRAY_SIZE(classes); i++) {
-        if (classes[i]->protocol == protocol) {
-            return classes[i];
-        }
-    }
-    return NULL;
 }
 
 /* Creates an exporter for 'options', or returns NULL if its protocol has no

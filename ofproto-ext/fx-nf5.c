@@ -63,15 +63,6 @@ nf5_begin(struct fx_encoder *encoder OVS_UNUSED, struct ofpbuf *msg)
     ofpbuf_put_zeros(msg, sizeof(struct netflow_v5_header));
 }
 
-static ovs_be16
-nf5_iface(const struct fx_encoder_settings *s, uint16_t port)
-{
-    if (s->add_id_to_iface) {
-        return htons(((s->engine_id & 0x7f) << 9) | (port & 0x1ff));
-    }
-    return htons(port);
-}
-
 /* Milliseconds since ovs-vswitchd started, NetFlow's SysUptime clock. */
 static ovs_be32
 nf5_uptime(long long int msec)
@@ -87,8 +78,8 @@ nf5_put_record(const struct fx_encoder_settings *s, struct ofpbuf *msg,
 
     r->src_addr = fx_key_ipv4_src(&rec->key);
     r->dst_addr = fx_key_ipv4_dst(&rec->key);
-    r->input = nf5_iface(s, rec->key.in_port);
-    r->output = nf5_iface(s, rec->out_port);
+    r->input = htons(fx_encoder_iface(s, rec->key.in_port));
+    r->output = htons(fx_encoder_iface(s, rec->out_port));
     r->packet_count = htonl(packets);
     r->byte_count = htonl(bytes);
     r->init_time = nf5_uptime(rec->first_used);
@@ -96,8 +87,7 @@ nf5_put_record(const struct fx_encoder_settings *s, struct ofpbuf *msg,
     if (rec->key.nw_proto == IPPROTO_ICMP) {
         /* NetFlow puts ICMP type and code into the destination port. */
         r->src_port = htons(0);
-        r->dst_port = htons((ntohs(rec->key.tp_src) << 8)
-                            | (ntohs(rec->key.tp_dst) & 0xff));
+        r->dst_port = htons(fx_key_icmp_type_code(&rec->key));
     } else {
         r->src_port = rec->key.tp_src;
         r->dst_port = rec->key.tp_dst;

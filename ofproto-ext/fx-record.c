@@ -148,6 +148,14 @@ fx_key_is_icmp(const struct fx_key *key)
             : key->nw_proto == IPPROTO_ICMPV6);
 }
 
+/* Returns ICMP type * 256 + code, the encoding that NetFlow (in the
+ * destination port) and IPFIX (icmpTypeCode*) use. */
+uint16_t
+fx_key_icmp_type_code(const struct fx_key *key)
+{
+    return (ntohs(key->tp_src) << 8) | (ntohs(key->tp_dst) & 0xff);
+}
+
 static void
 format_port(uint16_t port, struct ds *s)
 {

@@ -98,6 +98,7 @@ bool fx_key_is_ipv4(const struct fx_key *);
 ovs_be32 fx_key_ipv4_src(const struct fx_key *);
 ovs_be32 fx_key_ipv4_dst(const struct fx_key *);
 bool fx_key_is_icmp(const struct fx_key *);
+uint16_t fx_key_icmp_type_code(const struct fx_key *);
 void fx_key_format(const struct fx_key *, struct ds *);
 
 void fx_record_format(const struct fx_record *, struct ds *);

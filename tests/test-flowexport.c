@@ -25,7 +25,6 @@
  * commands to themselves. */
 
 #include <config.h>
-#undef NDEBUG
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -573,7 +572,7 @@ test_cache_threads(struct ovs_cmdl_context *ctx)
     while (atomic_count_get(&n_running)) {
         fx_cache_expire(cache, time_msec(), &records);
         sum_records(&records, &t);
-        xnanosleep(500 * 1000);
+        xnanosleep_no_quiesce(500 * 1000);
     }
     for (int i = 0; i < n_threads; i++) {
         xpthread_join(threads[i], NULL);

@@ -1,0 +1,90 @@
+/*
+ * Copyright (c) 2026 The flowexport authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* What all encoders share: the registry of encoder classes and helpers for
+ * their settings.  See fx-encoder.h. */
+
+#include <config.h>
+#include "fx-encoder.h"
+
+#include <string.h>
+#include "util.h"
+
+const char *
+fx_protocol_to_string(enum fx_protocol protocol)
+{
+    switch (protocol) {
+    case FX_PROTO_NETFLOW_V5:
+        return "NetFlow v5";
+    case FX_PROTO_NETFLOW_V9:
+        return "NetFlow v9";
+    case FX_PROTO_IPFIX:
+        return "IPFIX";
+    }
+    return "unknown";
+}
+
+const struct fx_encoder_class *
+fx_encoder_class_find(enum fx_protocol protocol)
+{
+    static const struct fx_encoder_class *const classes[] = {
+        &fx_netflow_v5_class,
+        &fx_netflow_v9_class,
+        &fx_ipfix_class,
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(classes); i++) {
+        if (classes[i]->protocol == protocol) {
+            return classes[i];
+        }
+    }
+    return NULL;
+}
+
+void
+fx_encoder_settings_init(struct fx_encoder_settings *s)
+{
+    memset(s, 0, sizeof *s);
+    s->mtu = FX_DEFAULT_MTU;
+    s->template_refresh_ms = FX_DEFAULT_TEMPLATE_REFRESH_MS;
+    s->template_refresh_msgs = FX_DEFAULT_TEMPLATE_REFRESH_MSGS;
+}
+
+bool
+fx_encoder_settings_equal(const struct fx_encoder_settings *a,
+                          const struct fx_encoder_settings *b)
+{
+    return (a->engine_type == b->engine_type
+            && a->engine_id == b->engine_id
+            && a->add_id_to_iface == b->add_id_to_iface
+            && a->obs_domain_id == b->obs_domain_id
+            && a->mtu == b->mtu
+            && a->template_refresh_ms == b->template_refresh_ms
+            && a->template_refresh_msgs == b->template_refresh_msgs);
+}
+
+/* Returns the interface number to export for OpenFlow port 'port': the
+ * port number itself, or, with 'add_id_to_iface', OVS NetFlow's mangling of
+ * the engine id into the upper bits so that several bridges sharing one
+ * collector can be told apart. */
+uint32_t
+fx_encoder_iface(const struct fx_encoder_settings *s, uint16_t port)
+{
+    if (s->add_id_to_iface) {
+        return ((s->engine_id & 0x7f) << 9) | (port & 0x1ff);
+    }
+    return port;
+}

@@ -1,0 +1,264 @@
+/*
+ * Copyright (c) 2026 The flowexport authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* Template-based export shared by NetFlow v9 and IPFIX: the information
+ * element table, record views, template sets and data sets.  See
+ * fx-template.h. */
+
+#include <config.h>
+#include "fx-template.h"
+
+#include <string.h>
+#include "byte-order.h"
+#include "openvswitch/ofpbuf.h"
+#include "packets.h"
+#include "timeval.h"
+#include "util.h"
+
+/* Every element's value is a member of fx_ie_view of exactly its length. */
+#define FX_IE(ENUM, ID, IPFIX_NAME, V9_NAME, LENGTH, FIELD)             \
+    BUILD_ASSERT_DECL(sizeof(((struct fx_ie_view *) 0)->FIELD) == LENGTH);
+#include "fx-ie.def"
+#undef FX_IE
+
+const struct fx_ie_info fx_ies[FX_N_IES] = {
+#define FX_IE(ENUM, ID, IPFIX_NAME, V9_NAME, LENGTH, FIELD)             \
+    [FX_IE_##ENUM] = { ID, LENGTH, offsetof(struct fx_ie_view, FIELD),  \
+                       IPFIX_NAME, V9_NAME },
+#include "fx-ie.def"
+#undef FX_IE
+};
+
+/* Set header, common to v9 FlowSets and IPFIX Sets. */
+struct fx_set_header {
+    ovs_be16 id;
+    ovs_be16 length;
+};
+
+struct fx_tmpl_encoder *
+fx_tmpl_encoder_cast(struct fx_encoder *encoder)
+{
+    return CONTAINER_OF(encoder, struct fx_tmpl_encoder, up);
+}
+
+static uint32_t
+uptime(long long int msec)
+{
+    return MAX(msec - time_boot_msec(), 0);
+}
+
+/* Converts 'rec' into the wire-format values of every element.
+ * 'wall_offset' converts time_msec() into wall-clock time. */
+void
+fx_ie_view_init(struct fx_ie_view *v, const struct fx_record *rec,
+                const struct fx_encoder_settings *s, long long int wall_offset)
+{
+    const struct fx_key *key = &rec->key;
+    long long int last = MAX(rec->first_used, rec->last_used);
+
+    memset(v, 0, sizeof *v);
+    v->octets = htonll(rec->bytes);
+    v->packets = htonll(rec->packets);
+    v->start_ms = htonll(rec->first_used + wall_offset);
+    v->end_ms = htonll(last + wall_offset);
+    v->start_uptime = htonl(uptime(rec->first_used));
+    v->end_uptime = htonl(uptime(last));
+    if (fx_key_is_ipv4(key)) {
+        v->src4 = fx_key_ipv4_src(key);
+        v->dst4 = fx_key_ipv4_dst(key);
+        v->ip_version = 4;
+    } else {
+        v->src6 = key->src;
+        v->dst6 = key->dst;
+        v->ip_version = 6;
+    }
+    v->in_if = htonl(fx_encoder_iface(s, key->in_port));
+    v->out_if = htonl(fx_encoder_iface(s, rec->out_port));
+    if (fx_key_is_icmp(key)) {
+        v->icmp = htons(fx_key_icmp_type_code(key));
+    } else {
+        v->src_port = key->tp_src;
+        v->dst_port = key->tp_dst;
+    }
+    v->tcp_flags = htons(rec->tcp_flags);
+    v->proto = key->nw_proto;
+    v->tos = key->nw_tos;
+    v->end_reason = fx_end_reason_to_ipfix(rec->reason);
+}
+
+static size_t
+template_record_len(const struct fx_template *t)
+{
+    size_t len = 0;
+
+    for (size_t i = 0; i < t->n_ies; i++) {
+        len += fx_ies[t->ies[i]].length;
+    }
+    return len;
+}
+
+static enum fx_shape
+record_shape(const struct fx_record *rec)
+{
+    return fx_key_is_ipv4(&rec->key) ? FX_SHAPE_IPV4 : FX_SHAPE_IPV6;
+}
+
+struct fx_encoder *
+fx_tmpl_encoder_create(const struct fx_dialect *dialect,
+                       const struct fx_encoder_class *class,
+                       const struct fx_encoder_settings *settings)
+{
+    struct fx_tmpl_encoder *te = xzalloc(sizeof *te);
+
+    te->up.class = class;
+    te->up.settings = *settings;
+    te->dialect = dialect;
+    te->set_shape = -1;
+    return &te->up;
+}
+
+void
+fx_tmpl_encoder_destroy(struct fx_encoder *encoder)
+{
+    free(fx_tmpl_encoder_cast(encoder));
+}
+
+/* Closes the data set that is open in 'msg', if any, padding it to a
+ * multiple of 4 bytes (RFC 3954 section 5.3, RFC 7011 section 3.3.1). */
+static void
+close_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
+{
+    if (te->set_ofs) {
+        ofpbuf_put_zeros(msg, PAD_SIZE(msg->size - te->set_ofs, 4));
+
+        struct fx_set_header *h = ofpbuf_at_assert(msg, te->set_ofs,
+                                                   sizeof *h);
+        h->length = htons(msg->size - te->set_ofs);
+        te->set_ofs = 0;
+        te->set_shape = -1;
+    }
+}
+
+static void
+put_u16(struct ofpbuf *msg, uint16_t value)
+{
+    ovs_be16 x = htons(value);
+
+    ofpbuf_put(msg, &x, sizeof x);
+}
+
+static void
+put_template_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
+{
+    const struct fx_dialect *d = te->dialect;
+    size_t set_ofs = msg->size;
+
+    ofpbuf_put_zeros(msg, sizeof(struct fx_set_header));
+    for (size_t shape = 0; shape < FX_N_SHAPES; shape++) {
+        const struct fx_template *t = &d->templates[shape];
+
+        put_u16(msg, t->id);
+        put_u16(msg, t->n_ies);
+        for (size_t i = 0; i < t->n_ies; i++) {
+            put_u16(msg, fx_ies[t->ies[i]].id);
+            put_u16(msg, fx_ies[t->ies[i]].length);
+        }
+        te->n_templates++;
+    }
+
+    struct fx_set_header *h = ofpbuf_at_assert(msg, set_ofs, sizeof *h);
+    h->id = htons(d->template_set_id);
+    h->length = htons(msg->size - set_ofs);
+}
+
+/* Starts a message.  Templates go first when they are due: never sent yet,
+ * or older than the refresh interval, or not in the last refresh-count
+ * messages, so that a collector that (re)starts gets them soon. */
+void
+fx_tmpl_encoder_begin(struct fx_encoder *encoder, struct ofpbuf *msg)
+{
+    struct fx_tmpl_encoder *te = fx_tmpl_encoder_cast(encoder);
+    const struct fx_encoder_settings *s = &encoder->settings;
+    long long int now = time_msec();
+
+    te->set_ofs = 0;
+    te->set_shape = -1;
+    te->n_data = 0;
+    te->n_templates = 0;
+    te->wall_offset = time_wall_msec() - now;
+
+    ofpbuf_put_zeros(msg, te->dialect->header_len);
+    if (!te->templates_ever_sent
+        || now - te->templates_sent >= s->template_refresh_ms
+        || te->msgs_since_templates >= s->template_refresh_msgs) {
+        put_template_set(te, msg);
+        te->templates_ever_sent = true;
+        te->templates_sent = now;
+        te->msgs_since_templates = 0;
+    } else {
+        te->msgs_since_templates++;
+    }
+}
+
+enum fx_encode_result
+fx_tmpl_encoder_add(struct fx_encoder *encoder, struct ofpbuf *msg,
+                    struct fx_record *rec)
+{
+    struct fx_tmpl_encoder *te = fx_tmpl_encoder_cast(encoder);
+    enum fx_shape shape = record_shape(rec);
+    const struct fx_template *t = &te->dialect->templates[shape];
+    size_t len = template_record_len(t);
+    bool new_set = te->set_shape != shape;
+
+    /* Room for a set header if needed, the record, and padding. */
+    size_t need = (new_set ? sizeof(struct fx_set_header) : 0) + len + 3;
+    if (msg->size + need > encoder->settings.mtu) {
+        return FX_ENCODE_FULL;
+    }
+
+    if (new_set) {
+        close_set(te, msg);
+        te->set_ofs = msg->size;
+        te->set_shape = shape;
+
+        struct fx_set_header *h = ofpbuf_put_zeros(msg, sizeof *h);
+        h->id = htons(t->id);
+    }
+
+    struct fx_ie_view view;
+    fx_ie_view_init(&view, rec, &encoder->settings, te->wall_offset);
+    uint8_t *p = ofpbuf_put_uninit(msg, len);
+    for (size_t i = 0; i < t->n_ies; i++) {
+        const struct fx_ie_info *ie = &fx_ies[t->ies[i]];
+
+        memcpy(p, (const uint8_t *) &view + ie->offset, ie->length);
+        p += ie->length;
+    }
+    te->n_data++;
+    return FX_ENCODE_DONE;
+}
+
+size_t
+fx_tmpl_encoder_finish(struct fx_encoder *encoder, struct ofpbuf *msg,
+                       long long int now, long long int wall_now)
+{
+    struct fx_tmpl_encoder *te = fx_tmpl_encoder_cast(encoder);
+    size_t n_data = te->n_data;
+
+    close_set(te, msg);
+    te->dialect->put_header(te, msg, now, wall_now, n_data, te->n_templates);
+    return n_data;
+}

@@ -1,0 +1,149 @@
+/*
+ * Copyright (c) 2026 The flowexport authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef FX_TEMPLATE_H
+#define FX_TEMPLATE_H 1
+
+/* Template-based export (NetFlow v9, RFC 3954, and IPFIX, RFC 7011): the
+ * machinery both protocols share.
+ *
+ * Information elements are defined once, in fx-ie.def.  A template is a list
+ * of them; each record shape (IPv4, IPv6) has one template per protocol.
+ * Encoding a record first converts it into a 'struct fx_ie_view', whose
+ * members hold every element's value already in wire format; the template
+ * then says which of them to copy, in which order.  Templates and data
+ * records are thus generated from the same table and cannot drift apart.
+ *
+ * What differs between v9 and IPFIX (message header, set ids, sequence
+ * numbering, which time elements are used) is described by a
+ * 'struct fx_dialect'; fx-nf9.c and fx-ipfix.c each define one. */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include "fx-encoder.h"
+#include "openvswitch/types.h"
+
+struct ofpbuf;
+
+enum fx_ie {
+#define FX_IE(ENUM, ID, IPFIX_NAME, V9_NAME, LENGTH, FIELD) FX_IE_##ENUM,
+#include "fx-ie.def"
+#undef FX_IE
+    FX_N_IES
+};
+
+struct fx_ie_info {
+    uint16_t id;                /* IANA element id / v9 field type. */
+    uint16_t length;            /* Encoded length. */
+    uint16_t offset;            /* Offset of the value in fx_ie_view. */
+    const char *ipfix_name;     /* IANA name. */
+    const char *v9_name;        /* RFC 3954 name, or NULL. */
+};
+
+extern const struct fx_ie_info fx_ies[FX_N_IES];
+
+/* Every exportable value of one record, in network byte order. */
+struct fx_ie_view {
+    ovs_be64 octets;
+    ovs_be64 packets;
+    ovs_be64 start_ms;          /* Wall clock, ms since the epoch. */
+    ovs_be64 end_ms;
+    struct in6_addr src6;
+    struct in6_addr dst6;
+    ovs_be32 src4;
+    ovs_be32 dst4;
+    ovs_be32 in_if;
+    ovs_be32 out_if;
+    ovs_be32 start_uptime;      /* ms since ovs-vswitchd started. */
+    ovs_be32 end_uptime;
+    ovs_be16 src_port;
+    ovs_be16 dst_port;
+    ovs_be16 icmp;              /* type * 256 + code. */
+    ovs_be16 tcp_flags;
+    uint8_t proto;
+    uint8_t tos;
+    uint8_t ip_version;
+    uint8_t direction;          /* 0 = ingress. */
+    uint8_t end_reason;         /* IPFIX flowEndReason. */
+};
+
+/* Record shapes, each with its own template. */
+enum fx_shape {
+    FX_SHAPE_IPV4,
+    FX_SHAPE_IPV6,
+    FX_N_SHAPES
+};
+
+struct fx_template {
+    uint16_t id;                /* Template id, >= 256. */
+    const enum fx_ie *ies;      /* Elements, in record order. */
+    size_t n_ies;
+};
+
+struct fx_tmpl_encoder;
+
+/* What distinguishes NetFlow v9 from IPFIX. */
+struct fx_dialect {
+    uint16_t version;           /* 9 or 10. */
+    uint16_t template_set_id;   /* 0 (v9) or 2 (IPFIX). */
+    size_t header_len;          /* Message header length. */
+    const struct fx_template *templates; /* Indexed by enum fx_shape. */
+
+    /* Fills in the message header at the start of 'msg'.  'n_data' and
+     * 'n_templates' are the data and template records in the message. */
+    void (*put_header)(struct fx_tmpl_encoder *, struct ofpbuf *msg,
+                       long long int now, long long int wall_now,
+                       size_t n_data, size_t n_templates);
+};
+
+/* Encoder state shared by v9 and IPFIX. */
+struct fx_tmpl_encoder {
+    struct fx_encoder up;
+    const struct fx_dialect *dialect;
+    uint32_t sequence;          /* Next header sequence number. */
+
+    /* Template refresh (RFC 7011 section 10.3.6 for UDP). */
+    long long int templates_sent; /* time_msec() of last template set. */
+    unsigned int msgs_since_templates;
+    bool templates_ever_sent;
+
+    /* The message under construction. */
+    size_t set_ofs;             /* Offset of the open data set, or 0. */
+    int set_shape;              /* Shape of the open data set, or -1. */
+    size_t n_data;              /* Data records in the message. */
+    size_t n_templates;         /* Template records in the message. */
+    long long int wall_offset;  /* time_wall_msec() - time_msec(). */
+};
+
+struct fx_encoder *fx_tmpl_encoder_create(const struct fx_dialect *,
+                                          const struct fx_encoder_class *,
+                                          const struct fx_encoder_settings *);
+void fx_tmpl_encoder_destroy(struct fx_encoder *);
+void fx_tmpl_encoder_begin(struct fx_encoder *, struct ofpbuf *msg);
+enum fx_encode_result fx_tmpl_encoder_add(struct fx_encoder *,
+                                          struct ofpbuf *msg,
+                                          struct fx_record *);
+size_t fx_tmpl_encoder_finish(struct fx_encoder *, struct ofpbuf *msg,
+                              long long int now, long long int wall_now);
+
+struct fx_tmpl_encoder *fx_tmpl_encoder_cast(struct fx_encoder *);
+
+void fx_ie_view_init(struct fx_ie_view *, const struct fx_record *,
+                     const struct fx_encoder_settings *,
+                     long long int wall_offset);
+
+#endif /* fx-template.h */
