@@ -21,6 +21,7 @@
 #include "fx-exporter.h"
 
 #include "fx-transport.h"
+#include "hash.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/vlog.h"
@@ -75,7 +76,8 @@ fx_exporter_options_equal(const struct fx_exporter_options *a,
             && fx_encoder_settings_equal(&a->encoder, &b->encoder)
             && a->active_timeout == b->active_timeout
             && a->inactive_timeout == b->inactive_timeout
-            && a->max_flows == b->max_flows);
+            && a->max_flows == b->max_flows
+            && a->sampling == b->sampling);
 }
 
 /* Creates an exporter for 'options', or returns NULL if its protocol has no
@@ -145,6 +147,17 @@ fx_exporter_send(struct fx_exporter *e)
     e->msg_records = 0;
 }
 
+/* Flow selection (RFC 7014 hash-based): every record of a flow is
+ * exported, or none.  The hash basis differs from the cache's, whose low
+ * bits pick shards. */
+static bool
+fx_exporter_selects(const struct fx_exporter *e, const struct fx_key *key)
+{
+    uint32_t n = e->options.sampling;
+
+    return n <= 1 || hash_bytes(key, sizeof *key, 0x5eed) % n == 0;
+}
+
 /* Encodes every record in 'records' and sends the resulting messages. */
 void
 fx_exporter_export(struct fx_exporter *e, const struct ovs_list *records)
@@ -157,6 +170,10 @@ fx_exporter_export(struct fx_exporter *e, const struct ovs_list *records)
         enum fx_encode_result result;
 
         e->stats.records++;
+        if (!fx_exporter_selects(e, &rec->key)) {
+            e->stats.not_selected++;
+            continue;
+        }
         for (;;) {
             bool fresh = !e->msg.size;
 
@@ -222,10 +239,12 @@ fx_exporter_format(const struct fx_exporter *e, struct ds *s)
 
     ds_put_format(s, "  exporter %s: %s\n", o->name,
                   fx_protocol_to_string(o->protocol));
-    ds_put_format(s, "    engine type %"PRIu8", engine id %"PRIu8
-                  ", add_id_to_interface %s\n", o->encoder.engine_type,
-                  o->encoder.engine_id,
-                  o->encoder.add_id_to_iface ? "true" : "false");
+    if (o->protocol != FX_PROTO_IPFIX) {
+        ds_put_format(s, "    engine type %"PRIu8", engine id %"PRIu8
+                      ", add_id_to_interface %s\n", o->encoder.engine_type,
+                      o->encoder.engine_id,
+                      o->encoder.add_id_to_iface ? "true" : "false");
+    }
     if (o->active_timeout) {
         ds_put_format(s, "    active timeout %llds", o->active_timeout / 1000);
     } else {
@@ -233,6 +252,18 @@ fx_exporter_format(const struct fx_exporter *e, struct ds *s)
     }
     ds_put_format(s, ", inactive timeout %llds, max flows %"PRIuSIZE"\n",
                   o->inactive_timeout / 1000, o->max_flows);
+    if (o->protocol != FX_PROTO_NETFLOW_V5) {
+        ds_put_format(s, "    observation domain %"PRIu32", mtu %"PRIuSIZE
+                      ", template refresh %llds or %u messages\n",
+                      o->encoder.obs_domain_id, o->encoder.mtu,
+                      o->encoder.template_refresh_ms / 1000,
+                      o->encoder.template_refresh_msgs);
+    }
+    if (o->sampling > 1) {
+        ds_put_format(s, "    flow sampling 1 in %"PRIu32" (hash), "
+                      "records not selected %"PRIu64"\n",
+                      o->sampling, st->not_selected);
+    }
     ds_put_format(s, "    records %"PRIu64", exported %"PRIu64
                   ", not exportable %"PRIu64", messages %"PRIu64"\n",
                   st->records, st->exported, st->unsupported, st->messages);

@@ -44,6 +44,8 @@ struct fx_exporter_options {
     long long int active_timeout;   /* In ms, 0 = never. */
     long long int inactive_timeout; /* In ms. */
     size_t max_flows;           /* Flow cache limit. */
+    uint32_t sampling;          /* Export 1 in 'sampling' flows (1 = all),
+                                 * selected by a hash of the flow key. */
 };
 
 void fx_exporter_options_init(struct fx_exporter_options *);
@@ -57,6 +59,7 @@ struct fx_exporter_stats {
     uint64_t records;           /* Records given to the exporter. */
     uint64_t exported;          /* Records put into messages. */
     uint64_t unsupported;       /* Records the protocol cannot carry. */
+    uint64_t not_selected;      /* Records of flows not sampled. */
     uint64_t messages;          /* Messages built. */
     uint64_t packets;           /* Packets in exported records. */
     uint64_t bytes;             /* Bytes in exported records. */

@@ -16,12 +16,18 @@
 
 /* Configuration: from a bridge's OVSDB rows to its exporters.
  *
- * bridge.c configures NetFlow on every reconfiguration of every bridge by
- * calling ofproto_set_netflow(), which lands here.  We read the bridge's
- * NetFlow row, including flowexport's own columns, from bridge.c's IDL,
- * build the exporter options, and turn the bridge's datapath tap on (through
- * the real ofproto_set_netflow(), which creates our 'struct netflow') or
- * off. */
+ * bridge.c configures NetFlow and IPFIX on every reconfiguration of every
+ * bridge, by calling ofproto_set_netflow() and ofproto_set_ipfix(), which
+ * land here.  Either way we read the bridge's NetFlow and IPFIX rows,
+ * including flowexport's own columns, from bridge.c's IDL, build the
+ * options of every exporter the bridge should have, and hand them to the
+ * bridge's datapath tap, which we turn on (through the real
+ * ofproto_set_netflow(), which creates our 'struct netflow') or off.
+ * Unchanged options are a no-op in the tap.
+ *
+ * Bridge.ipfix is served by flowexport: OVS's own IPFIX code only gets the
+ * Flow_Sample_Collector_Set exporters (OpenFlow "sample" actions), never
+ * the bridge exporter, so it inserts no per-packet sampling actions. */
 
 #include <config.h>
 #include "fx-plugin.h"
@@ -30,6 +36,7 @@
 #include <string.h>
 #include "fx-exporter.h"
 #include "fx-tap.h"
+#include "lib/vswitch-idl.h"
 #include "ofproto/netflow.h"
 #include "ofproto/ofproto-dpif.h"
 #include "ofproto/ofproto-provider.h"
@@ -37,13 +44,13 @@
 #include "openvswitch/vlog.h"
 #include "sset.h"
 #include "util.h"
-#include "lib/vswitch-idl.h"
 
 VLOG_DEFINE_THIS_MODULE(fx_config);
 
-/* Defaults for flowexport's NetFlow columns. */
-#define FX_NETFLOW_INACTIVE_TIMEOUT 15       /* Seconds. */
-#define FX_NETFLOW_MAX_FLOWS 1000000
+/* Defaults for columns left empty. */
+#define FX_INACTIVE_TIMEOUT 15          /* Seconds. */
+#define FX_MAX_FLOWS 1000000
+#define FX_IPFIX_ACTIVE_TIMEOUT 60      /* Seconds. */
 
 static const struct ovsrec_bridge *
 find_bridge_row(const char *name)
@@ -58,68 +65,146 @@ find_bridge_row(const char *name)
     return NULL;
 }
 
-/* Converts the NetFlow 'row' of a bridge, together with the 'nf_options'
- * that bridge.c derived from it (engine id defaults come from the
- * datapath), into 'o'.
- *
- * active_timeout keeps OVS's meaning for positive values and 0 (the 600 s
- * default), but -1 really disables the active timeout, as OVS's
- * documentation has always said. */
-static void
-netflow_row_to_options(const struct ovsrec_netflow *row,
-                       const struct netflow_options *nf_options,
-                       struct fx_exporter_options *o)
+static long long int
+optional_seconds(const int64_t *value, size_t n, long long int dflt)
 {
-    fx_exporter_options_init(o);
-    o->name = xstrdup("netflow");
-    o->protocol = FX_PROTO_NETFLOW_V5;
-    sset_clone(&o->targets, &nf_options->collectors);
-    o->encoder.engine_type = nf_options->engine_type;
-    o->encoder.engine_id = nf_options->engine_id;
-    o->encoder.add_id_to_iface = nf_options->add_id_to_iface;
-
-    int64_t active = row->active_timeout;
-    o->active_timeout = (active < 0 ? 0
-                         : active == 0 ? NF_ACTIVE_TIMEOUT_DEFAULT * 1000LL
-                         : active * 1000);
-    o->inactive_timeout = (row->n_inactive_timeout
-                           ? *row->inactive_timeout
-                           : FX_NETFLOW_INACTIVE_TIMEOUT) * 1000LL;
-    o->max_flows = (row->n_max_flows ? *row->max_flows
-                    : FX_NETFLOW_MAX_FLOWS);
+    return (n && *value > 0 ? *value : dflt) * 1000;
 }
 
-int
-fx_plugin_ofproto_set_netflow(struct ofproto *ofproto,
-                              const struct netflow_options *nf_options)
+/* Converts the NetFlow 'row' of the bridge of 'ofproto' into 'o'.
+ *
+ * Engine type and id default to the datapath's, as in OVS.  active_timeout
+ * keeps OVS's meaning for positive values and 0 (the 600 s default), but -1
+ * really disables the active timeout, as OVS's documentation has always
+ * said. */
+static void
+netflow_row_to_options(const struct ofproto *ofproto,
+                       const struct ovsrec_netflow *row,
+                       struct fx_exporter_options *o)
+{
+    struct fx_encoder_settings *s = &o->encoder;
+
+    fx_exporter_options_init(o);
+    o->name = xstrdup("netflow");
+    o->protocol = row->n_protocol ? *row->protocol : FX_PROTO_NETFLOW_V5;
+    sset_add_array(&o->targets, row->targets, row->n_targets);
+
+    ofproto_get_netflow_ids(ofproto, &s->engine_type, &s->engine_id);
+    if (row->engine_type) {
+        s->engine_type = *row->engine_type;
+    }
+    if (row->engine_id) {
+        s->engine_id = *row->engine_id;
+    }
+    s->add_id_to_iface = row->add_id_to_interface;
+    s->obs_domain_id = (s->engine_type << 8) | s->engine_id;
+
+    o->active_timeout = (row->active_timeout < 0 ? 0
+                         : row->active_timeout == 0
+                         ? NF_ACTIVE_TIMEOUT_DEFAULT * 1000LL
+                         : row->active_timeout * 1000);
+    o->inactive_timeout = optional_seconds(row->inactive_timeout,
+                                           row->n_inactive_timeout,
+                                           FX_INACTIVE_TIMEOUT);
+    o->max_flows = row->n_max_flows ? *row->max_flows : FX_MAX_FLOWS;
+    o->sampling = 1;
+}
+
+/* Converts the IPFIX 'row' into 'o'.  Unlike OVS's IPFIX, which samples
+ * packets (1 in 400 by default), every flow is accounted exactly from
+ * datapath counters; 'sampling' N > 1 selects 1 in N flows. */
+static void
+ipfix_row_to_options(const struct ovsrec_ipfix *row,
+                     struct fx_exporter_options *o)
+{
+    fx_exporter_options_init(o);
+    o->name = xstrdup("ipfix");
+    o->protocol = FX_PROTO_IPFIX;
+    sset_add_array(&o->targets, row->targets, row->n_targets);
+    o->encoder.obs_domain_id = (row->n_obs_domain_id
+                                ? *row->obs_domain_id : 0);
+    o->active_timeout = optional_seconds(row->cache_active_timeout,
+                                         row->n_cache_active_timeout,
+                                         FX_IPFIX_ACTIVE_TIMEOUT);
+    o->inactive_timeout = optional_seconds(row->inactive_timeout,
+                                           row->n_inactive_timeout,
+                                           FX_INACTIVE_TIMEOUT);
+    o->max_flows = (row->n_cache_max_flows && *row->cache_max_flows
+                    ? *row->cache_max_flows : FX_MAX_FLOWS);
+    o->sampling = row->n_sampling ? *row->sampling : 1;
+}
+
+/* Configures every exporter of the bridge of 'ofproto' from its OVSDB rows
+ * and turns its datapath tap on or off accordingly. */
+static int
+fx_config_bridge(struct ofproto *ofproto)
 {
     const struct ovsrec_bridge *br_row = find_bridge_row(ofproto->name);
-    const struct ovsrec_netflow *nf_row = br_row ? br_row->netflow : NULL;
+    struct fx_exporter_options options[2];
+    size_t n = 0;
 
-    if (!nf_options || !nf_row || sset_is_empty(&nf_options->collectors)) {
+    if (br_row && br_row->netflow && br_row->netflow->n_targets) {
+        netflow_row_to_options(ofproto, br_row->netflow, &options[n++]);
+    }
+    if (br_row && br_row->ipfix && br_row->ipfix->n_targets) {
+        ipfix_row_to_options(br_row->ipfix, &options[n++]);
+    }
+
+    int error = 0;
+    if (!n) {
         /* No exporter: the tap goes, exporting what it holds first. */
         struct netflow *tap = fx_plugin_find_tap(ofproto->name);
         if (tap) {
             fx_tap_configure(tap, NULL, 0);
             fx_plugin_unbind_tap(ofproto->name);
         }
-        return ofproto_set_netflow(ofproto, NULL);
+        error = ofproto_set_netflow(ofproto, NULL);
+    } else {
+        /* OVS only creates a 'struct netflow' for options with at least one
+         * collector; ours come from 'options', not from these. */
+        struct netflow_options tap_options = { .active_timeout = -1 };
+        sset_init(&tap_options.collectors);
+        sset_add(&tap_options.collectors, "flowexport");
+        error = ofproto_set_netflow(ofproto, &tap_options);
+        sset_destroy(&tap_options.collectors);
+
+        struct ofproto_dpif *ofproto_dpif
+            = ofproto_dpif_lookup_by_name(ofproto->name);
+        struct netflow *tap = ofproto_dpif ? ofproto_dpif->netflow : NULL;
+        if (!error && tap) {
+            fx_plugin_bind_tap(ofproto->name, tap);
+            fx_tap_configure(tap, options, n);
+        } else {
+            error = error ? error : EOPNOTSUPP;
+            VLOG_ERR("bridge %s: cannot enable the flow export datapath "
+                     "tap (%s)", ofproto->name, ovs_strerror(error));
+        }
     }
 
-    int error = ofproto_set_netflow(ofproto, nf_options);
-    struct ofproto_dpif *ofproto_dpif
-        = ofproto_dpif_lookup_by_name(ofproto->name);
-    struct netflow *tap = ofproto_dpif ? ofproto_dpif->netflow : NULL;
-    if (error || !tap) {
-        VLOG_ERR("bridge %s: cannot enable the flow export datapath tap (%s)",
-                 ofproto->name, ovs_strerror(error ? error : EOPNOTSUPP));
-        return error ? error : EOPNOTSUPP;
+    for (size_t i = 0; i < n; i++) {
+        fx_exporter_options_destroy(&options[i]);
     }
+    return error;
+}
 
-    struct fx_exporter_options options;
-    netflow_row_to_options(nf_row, nf_options, &options);
-    fx_plugin_bind_tap(ofproto->name, tap);
-    fx_tap_configure(tap, &options, 1);
-    fx_exporter_options_destroy(&options);
-    return 0;
+int
+fx_plugin_ofproto_set_netflow(struct ofproto *ofproto,
+                              const struct netflow_options *nf_options
+                              OVS_UNUSED)
+{
+    return fx_config_bridge(ofproto);
+}
+
+int
+fx_plugin_ofproto_set_ipfix(
+    struct ofproto *ofproto,
+    const struct ofproto_ipfix_bridge_exporter_options *bridge_options
+    OVS_UNUSED,
+    const struct ofproto_ipfix_flow_exporter_options *flow_options,
+    size_t n_flow_options)
+{
+    int error = ofproto_set_ipfix(ofproto, NULL, flow_options,
+                                  n_flow_options);
+    int error2 = fx_config_bridge(ofproto);
+    return error ? error : error2;
 }

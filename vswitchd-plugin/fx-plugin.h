@@ -29,9 +29,12 @@
  *                       commands, housekeeping, and the export-everything
  *                       step of a graceful exit.
  *
- *   in bridge.c:        ofproto_set_netflow -> fx_plugin_ofproto_set_netflow:
- *                       configures the bridge's exporters from its OVSDB
- *                       rows and turns the datapath tap on or off.
+ *   in bridge.c:        ofproto_set_netflow -> fx_plugin_ofproto_set_netflow,
+ *                       ofproto_set_ipfix -> fx_plugin_ofproto_set_ipfix:
+ *                       configure the bridge's exporters from its NetFlow
+ *                       and IPFIX rows and turn the datapath tap on or off;
+ *                       OVS's own IPFIX keeps only the
+ *                       Flow_Sample_Collector_Set exporters.
  *                       ovsdb_idl_create -> fx_plugin_ovsdb_idl_create:
  *                       captures bridge.c's IDL, so that the plugin reads
  *                       flowexport's schema columns from the same
@@ -46,6 +49,8 @@
 struct netflow;
 struct netflow_options;
 struct ofproto;
+struct ofproto_ipfix_bridge_exporter_options;
+struct ofproto_ipfix_flow_exporter_options;
 struct ovsdb_idl;
 struct ovsdb_idl_class;
 
@@ -58,6 +63,9 @@ void fx_plugin_bridge_exit(bool delete_datapath);
 /* bridge.c */
 int fx_plugin_ofproto_set_netflow(struct ofproto *,
                                   const struct netflow_options *);
+int fx_plugin_ofproto_set_ipfix(
+    struct ofproto *, const struct ofproto_ipfix_bridge_exporter_options *,
+    const struct ofproto_ipfix_flow_exporter_options *, size_t);
 struct ovsdb_idl *fx_plugin_ovsdb_idl_create(
     const char *remote, const struct ovsdb_idl_class *,
     bool monitor_everything_by_default, bool retry);
