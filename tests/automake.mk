@@ -7,6 +7,8 @@ TESTSUITE_AT = \
 	tests/testsuite.at \
 	tests/fx-macros.at \
 	tests/netflow-v5.at \
+	tests/ipfix.at \
+	tests/udp-sink.py \
 	tests/schema.at \
 	tests/unit.at
 
