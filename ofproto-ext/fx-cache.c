@@ -14,8 +14,9 @@
  * limitations under the License.
  */
 
-/* Bridge-level flow cache: sharded hash table with per-shard LRU and
- * active-timeout lists.  See fx-cache.h for the contract. */
+/* Bridge-level flow cache: sharded hash table with per-shard idle lists
+ * (least recently touched first) and active-timeout lists.  See fx-cache.h
+ * for the contract. */
 
 #include <config.h>
 #include "fx-cache.h"
@@ -27,6 +28,7 @@
 #include "openvswitch/hmap.h"
 #include "openvswitch/list.h"
 #include "openvswitch/vlog.h"
+#include "packets.h"
 #include "ovs-atomic.h"
 #include "ovs-thread.h"
 #include "openvswitch/poll-loop.h"
@@ -47,14 +49,25 @@ COVERAGE_DEFINE(fx_cache_non_ip);
 /* How often fx_cache_wait() wakes up to check timeouts at the latest. */
 #define FX_EXPIRE_INTERVAL 1000
 
+/* A flow's idle list, by what its TCP flags say about its end.  Each list
+ * is kept in 'touched' order, and each has a single timeout, so expiry only
+ * ever looks at list heads. */
+enum fx_idle_list {
+    FX_IDLE_LIVE,                   /* No FIN or RST seen: inactive timeout. */
+    FX_IDLE_FIN,                    /* FIN seen: tcp_fin_timeout. */
+    FX_IDLE_RST,                    /* RST seen: tcp_rst_timeout. */
+    FX_N_IDLE_LISTS
+};
+
 /* One export flow. */
 struct fx_flow {
     struct hmap_node hmap_node;     /* In shard's 'flows'. */
-    struct ovs_list lru_node;       /* In shard's 'lru', by 'touched'. */
+    struct ovs_list lru_node;       /* In shard's 'idle[idle_list]'. */
     struct ovs_list active_node;    /* In shard's 'active', by 'started'. */
     struct fx_key key;              /* Export flow key. */
     uint16_t out_port;              /* Current output port or NF_OUT_*. */
     uint8_t tcp_flags;              /* OR of TCP flags since 'started'. */
+    uint8_t idle_list;              /* enum fx_idle_list. */
     uint64_t packets;               /* Packets since 'started'. */
     uint64_t bytes;                 /* Bytes since 'started'. */
     long long int first_used;       /* First packet since 'started', or 0. */
@@ -67,7 +80,8 @@ struct fx_shard {
     PADDED_MEMBERS(CACHE_LINE_SIZE,
         struct ovs_mutex mutex;
         struct hmap flows OVS_GUARDED;     /* Contains "struct fx_flow"s. */
-        struct ovs_list lru OVS_GUARDED;   /* Least recently touched first. */
+        /* Least recently touched first. */
+        struct ovs_list idle[FX_N_IDLE_LISTS] OVS_GUARDED;
         struct ovs_list active OVS_GUARDED; /* Earliest 'started' first. */
         struct ovs_list expired OVS_GUARDED; /* Records made by updates. */
         struct fx_cache_stats stats OVS_GUARDED; /* Per-shard counters. */
@@ -95,7 +109,9 @@ fx_cache_create(void)
 
         ovs_mutex_init(&shard->mutex);
         hmap_init(&shard->flows);
-        ovs_list_init(&shard->lru);
+        for (size_t j = 0; j < FX_N_IDLE_LISTS; j++) {
+            ovs_list_init(&shard->idle[j]);
+        }
         ovs_list_init(&shard->active);
         ovs_list_init(&shard->expired);
     }
@@ -216,12 +232,29 @@ flow_remove(struct fx_cache *cache, struct fx_shard *shard,
 }
 
 static struct fx_flow *
+shard_idle_head(struct fx_shard *shard, enum fx_idle_list list)
+    OVS_REQUIRES(shard->mutex)
+{
+    return (ovs_list_is_empty(&shard->idle[list]) ? NULL
+            : CONTAINER_OF(ovs_list_front(&shard->idle[list]),
+                           struct fx_flow, lru_node));
+}
+
+/* Returns the least recently touched flow in 'shard', or NULL. */
+static struct fx_flow *
 shard_lru_head(struct fx_shard *shard)
     OVS_REQUIRES(shard->mutex)
 {
-    return (ovs_list_is_empty(&shard->lru) ? NULL
-            : CONTAINER_OF(ovs_list_front(&shard->lru), struct fx_flow,
-                           lru_node));
+    struct fx_flow *oldest = NULL;
+
+    for (size_t i = 0; i < FX_N_IDLE_LISTS; i++) {
+        struct fx_flow *head = shard_idle_head(shard, i);
+
+        if (head && (!oldest || head->touched < oldest->touched)) {
+            oldest = head;
+        }
+    }
+    return oldest;
 }
 
 /* Makes room for one more flow in 'shard', if the cache is full, by evicting
@@ -262,7 +295,8 @@ shard_insert(struct fx_cache *cache, struct fx_shard *shard,
     flow->out_port = out_port;
     flow->started = now;
     hmap_insert(&shard->flows, &flow->hmap_node, hash);
-    ovs_list_push_back(&shard->lru, &flow->lru_node);
+    flow->idle_list = FX_IDLE_LIVE;
+    ovs_list_push_back(&shard->idle[FX_IDLE_LIVE], &flow->lru_node);
     ovs_list_push_back(&shard->active, &flow->active_node);
     atomic_count_inc(&cache->n_flows);
 
@@ -327,8 +361,14 @@ fx_cache_update(struct fx_cache *cache, const struct flow *flow_,
         flow->last_used = used;
     }
     flow->touched = now;
+    if (stats->tcp_flags & TCP_RST) {
+        flow->idle_list = FX_IDLE_RST;
+    } else if (stats->tcp_flags & TCP_FIN
+               && flow->idle_list == FX_IDLE_LIVE) {
+        flow->idle_list = FX_IDLE_FIN;
+    }
     ovs_list_remove(&flow->lru_node);
-    ovs_list_push_back(&shard->lru, &flow->lru_node);
+    ovs_list_push_back(&shard->idle[flow->idle_list], &flow->lru_node);
 
     shard->stats.n_updates++;
     shard->stats.packets += stats->n_packets;
@@ -376,6 +416,27 @@ enforce_max_flows(struct fx_cache *cache, long long int now,
     }
 }
 
+/* Returns the idle timeout of flows on idle 'list', and in '*reason' why
+ * they end when it passes.  A TCP flow that saw FIN or RST ends after the
+ * (usually short) TCP timeout if one is set, and never later than the
+ * inactive timeout. */
+static long long int
+idle_timeout(const struct fx_cache_limits *limits, enum fx_idle_list list,
+             enum fx_end_reason *reason)
+{
+    long long int tcp_timeout = (list == FX_IDLE_FIN
+                                 ? limits->tcp_fin_timeout
+                                 : list == FX_IDLE_RST
+                                 ? limits->tcp_rst_timeout : 0);
+
+    if (tcp_timeout && tcp_timeout < limits->inactive_timeout) {
+        *reason = FX_END_TCP_END;
+        return tcp_timeout;
+    }
+    *reason = FX_END_IDLE;
+    return limits->inactive_timeout;
+}
+
 /* Appends to 'records' every record that is due at 'now': those made by
  * updates (evictions, output changes), inactive flows, and active flows
  * whose active timeout passed.  The caller owns the records. */
@@ -393,9 +454,14 @@ fx_cache_expire(struct fx_cache *cache, long long int now,
         ovs_mutex_lock(&shard->mutex);
         ovs_list_push_back_all(records, &shard->expired);
 
-        while ((flow = shard_lru_head(shard))
-               && now - flow->touched >= limits->inactive_timeout) {
-            flow_remove(cache, shard, flow, FX_END_IDLE, now, records);
+        for (size_t list = 0; list < FX_N_IDLE_LISTS; list++) {
+            enum fx_end_reason reason;
+            long long int timeout = idle_timeout(limits, list, &reason);
+
+            while ((flow = shard_idle_head(shard, list))
+                   && now - flow->touched >= timeout) {
+                flow_remove(cache, shard, flow, reason, now, records);
+            }
         }
 
         if (limits->active_timeout) {
@@ -445,9 +511,14 @@ fx_cache_wait(struct fx_cache *cache)
 {
     long long int interval = FX_EXPIRE_INTERVAL;
 
-    interval = MIN(interval, cache->limits.inactive_timeout);
-    if (cache->limits.active_timeout) {
-        interval = MIN(interval, cache->limits.active_timeout);
+    const long long int timeouts[] = {
+        cache->limits.inactive_timeout, cache->limits.active_timeout,
+        cache->limits.tcp_fin_timeout, cache->limits.tcp_rst_timeout,
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(timeouts); i++) {
+        if (timeouts[i]) {
+            interval = MIN(interval, timeouts[i]);
+        }
     }
     poll_timer_wait(interval);
     seq_wait(cache->expired_seq, cache->expired_seqno);

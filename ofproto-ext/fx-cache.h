@@ -23,6 +23,9 @@
  * 'struct fx_key') and decides when each export flow produces a record:
  *
  *   - inactive timeout: no traffic for 'inactive_timeout' ms;
+ *   - TCP end: no traffic for 'tcp_fin_timeout' or 'tcp_rst_timeout' ms
+ *     after a FIN or RST was seen (if set and shorter than the inactive
+ *     timeout);
  *   - active timeout: a long-lived flow is reported every 'active_timeout'
  *     ms (0 disables it);
  *   - output change: the datapath now forwards the flow elsewhere;
@@ -56,6 +59,8 @@ struct ovs_list;
 struct fx_cache_limits {
     long long int active_timeout;   /* In ms; 0 means never. */
     long long int inactive_timeout; /* In ms; must be positive. */
+    long long int tcp_fin_timeout;  /* In ms after a FIN; 0 = inactive. */
+    long long int tcp_rst_timeout;  /* In ms after a RST; 0 = inactive. */
     size_t max_flows;               /* Maximum number of cached flows. */
 };
 

@@ -76,6 +76,9 @@ fx_exporter_options_equal(const struct fx_exporter_options *a,
             && fx_encoder_settings_equal(&a->encoder, &b->encoder)
             && a->active_timeout == b->active_timeout
             && a->inactive_timeout == b->inactive_timeout
+            && a->tcp_fin_timeout == b->tcp_fin_timeout
+            && a->tcp_rst_timeout == b->tcp_rst_timeout
+            && a->dscp == b->dscp
             && a->max_flows == b->max_flows
             && a->sampling == b->sampling);
 }
@@ -100,7 +103,7 @@ fx_exporter_create(const struct fx_exporter_options *options)
     const char *target;
     SSET_FOR_EACH (target, &options->targets) {
         e->transports[e->n_transports++]
-            = fx_transport_create(target, -1, 0);
+            = fx_transport_create(target, -1, options->dscp);
     }
     ofpbuf_init(&e->msg, 1500);
     return e;
@@ -252,6 +255,13 @@ fx_exporter_format(const struct fx_exporter *e, struct ds *s)
     }
     ds_put_format(s, ", inactive timeout %llds, max flows %"PRIuSIZE"\n",
                   o->inactive_timeout / 1000, o->max_flows);
+    if (o->tcp_fin_timeout || o->tcp_rst_timeout) {
+        ds_put_format(s, "    tcp fin timeout %llds, tcp rst timeout %llds\n",
+                      o->tcp_fin_timeout / 1000, o->tcp_rst_timeout / 1000);
+    }
+    if (o->dscp) {
+        ds_put_format(s, "    export dscp %"PRIu8"\n", o->dscp);
+    }
     if (o->protocol != FX_PROTO_NETFLOW_V5) {
         ds_put_format(s, "    observation domain %"PRIu32", mtu %"PRIuSIZE
                       ", template refresh %llds or %u messages\n",

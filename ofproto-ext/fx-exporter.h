@@ -43,6 +43,9 @@ struct fx_exporter_options {
     struct fx_encoder_settings encoder; /* Engine type/id etc. */
     long long int active_timeout;   /* In ms, 0 = never. */
     long long int inactive_timeout; /* In ms. */
+    long long int tcp_fin_timeout;  /* In ms after a FIN, 0 = inactive. */
+    long long int tcp_rst_timeout;  /* In ms after a RST, 0 = inactive. */
+    uint8_t dscp;                   /* DSCP of export packets. */
     size_t max_flows;           /* Flow cache limit. */
     uint32_t sampling;          /* Export 1 in 'sampling' flows (1 = all),
                                  * selected by a hash of the flow key. */

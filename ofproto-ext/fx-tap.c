@@ -21,6 +21,8 @@
 #include <config.h>
 #include "fx-tap.h"
 
+#include <limits.h>
+#include <string.h>
 #include "coverage.h"
 #include "dpif.h"
 #include "flow.h"
@@ -208,36 +210,79 @@ fx_tap_set_name(struct netflow *nf, const char *name)
     }
 }
 
+/* Returns the smaller of 'a' and 'b', where 0 means "not set". */
+static long long int
+min_nonzero(long long int a, long long int b)
+{
+    return !a ? b : !b ? a : MIN(a, b);
+}
+
 /* Cache limits that satisfy every exporter: the shortest timeouts and the
- * smallest flow limit asked for. */
+ * smallest flow limit asked for.  Without exporters, the defaults. */
 static void
 fx_tap_combine_limits(const struct fx_exporter_options *options, size_t n,
                       struct fx_cache_limits *limits)
 {
-    limits->active_timeout = FX_DEFAULT_ACTIVE_TIMEOUT;
-    limits->inactive_timeout = FX_DEFAULT_INACTIVE_TIMEOUT;
-    limits->max_flows = FX_DEFAULT_MAX_FLOWS;
+    if (!n) {
+        *limits = (struct fx_cache_limits) {
+            .active_timeout = FX_DEFAULT_ACTIVE_TIMEOUT,
+            .inactive_timeout = FX_DEFAULT_INACTIVE_TIMEOUT,
+            .max_flows = FX_DEFAULT_MAX_FLOWS,
+        };
+        return;
+    }
+
+    *limits = (struct fx_cache_limits) {
+        .inactive_timeout = LLONG_MAX,
+        .max_flows = SIZE_MAX,
+    };
     for (size_t i = 0; i < n; i++) {
         const struct fx_exporter_options *o = &options[i];
 
-        limits->active_timeout = i ? limits->active_timeout : 0;
-        if (o->active_timeout && (!limits->active_timeout
-                                  || o->active_timeout
-                                     < limits->active_timeout)) {
-            limits->active_timeout = o->active_timeout;
-        }
-        limits->inactive_timeout = (i ? MIN(limits->inactive_timeout,
-                                            o->inactive_timeout)
-                                    : o->inactive_timeout);
-        limits->max_flows = (i ? MIN(limits->max_flows, o->max_flows)
-                             : o->max_flows);
+        limits->active_timeout = min_nonzero(limits->active_timeout,
+                                             o->active_timeout);
+        limits->inactive_timeout = MIN(limits->inactive_timeout,
+                                       o->inactive_timeout);
+        limits->tcp_fin_timeout = min_nonzero(limits->tcp_fin_timeout,
+                                              o->tcp_fin_timeout);
+        limits->tcp_rst_timeout = min_nonzero(limits->tcp_rst_timeout,
+                                              o->tcp_rst_timeout);
+        limits->max_flows = MIN(limits->max_flows, o->max_flows);
     }
 }
 
+/* Returns true if reconfiguring from the current exporters of 'nf' to the
+ * 'n' 'options' must end the cached flows first: when an exporter goes away
+ * (it exports what it holds) or changes protocol (records already cached
+ * belong to the old one).  Other changes (timeouts, targets, limits,
+ * sampling, template settings) keep the cache and its counters. */
+static bool
+fx_tap_reconfigure_needs_flush(const struct netflow *nf,
+                               const struct fx_exporter_options *options,
+                               size_t n)
+    OVS_REQUIRES(nf->mutex)
+{
+    for (size_t i = 0; i < nf->n_exporters; i++) {
+        const struct fx_exporter_options *old
+            = fx_exporter_get_options(nf->exporters[i]);
+        bool kept = false;
+
+        for (size_t j = 0; j < n; j++) {
+            if (!strcmp(options[j].name, old->name)
+                && options[j].protocol == old->protocol) {
+                kept = true;
+                break;
+            }
+        }
+        if (!kept) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Replaces the exporters of 'nf' by ones for the 'n' 'options'.  Nothing
- * happens if they are unchanged.  Otherwise the cache is first flushed to
- * the current exporters, so that every record reaches the exporters that
- * were configured when its traffic passed. */
+ * happens if they are unchanged. */
 void
 fx_tap_configure(struct netflow *nf,
                  const struct fx_exporter_options *options, size_t n)
@@ -251,10 +296,13 @@ fx_tap_configure(struct netflow *nf,
 
     if (changed) {
         struct fx_cache_limits limits;
+        bool flush = fx_tap_reconfigure_needs_flush(nf, options, n);
 
-        VLOG_INFO("%s: flow export reconfigured (%"PRIuSIZE" exporters)",
-                  nf->name, n);
-        fx_tap_flush__(nf, FX_END_RECONFIGURE);
+        VLOG_INFO("%s: flow export reconfigured (%"PRIuSIZE" exporters%s)",
+                  nf->name, n, flush ? ", cached flows exported" : "");
+        if (flush) {
+            fx_tap_flush__(nf, FX_END_RECONFIGURE);
+        }
         for (size_t i = 0; i < nf->n_exporters; i++) {
             fx_exporter_destroy(nf->exporters[i]);
         }

@@ -71,6 +71,31 @@ optional_seconds(const int64_t *value, size_t n, long long int dflt)
     return (n && *value > 0 ? *value : dflt) * 1000;
 }
 
+/* The flowexport columns that the NetFlow and IPFIX tables share.  The IDL
+ * gives each table its own struct, so this macro reads them from either. */
+#define FX_SHARED_COLUMNS_TO_OPTIONS(ROW, O)                              \
+    do {                                                                  \
+        struct fx_encoder_settings *s_ = &(O)->encoder;                   \
+                                                                          \
+        (O)->inactive_timeout = optional_seconds(                         \
+            (ROW)->inactive_timeout, (ROW)->n_inactive_timeout,          \
+            FX_INACTIVE_TIMEOUT);                                         \
+        (O)->tcp_fin_timeout = optional_seconds(                          \
+            (ROW)->tcp_fin_timeout, (ROW)->n_tcp_fin_timeout, 0);         \
+        (O)->tcp_rst_timeout = optional_seconds(                          \
+            (ROW)->tcp_rst_timeout, (ROW)->n_tcp_rst_timeout, 0);         \
+        s_->template_refresh_ms = optional_seconds(                       \
+            (ROW)->template_interval, (ROW)->n_template_interval,        \
+            FX_DEFAULT_TEMPLATE_REFRESH_MS / 1000);                       \
+        if ((ROW)->n_template_messages) {                                 \
+            s_->template_refresh_msgs = *(ROW)->template_messages;        \
+        }                                                                 \
+        if ((ROW)->n_mtu) {                                               \
+            s_->mtu = *(ROW)->mtu;                                        \
+        }                                                                 \
+        (O)->dscp = (ROW)->n_export_dscp ? *(ROW)->export_dscp : 0;       \
+    } while (0)
+
 /* Converts the NetFlow 'row' of the bridge of 'ofproto' into 'o'.
  *
  * Engine type and id default to the datapath's, as in OVS.  active_timeout
@@ -103,11 +128,9 @@ netflow_row_to_options(const struct ofproto *ofproto,
                          : row->active_timeout == 0
                          ? NF_ACTIVE_TIMEOUT_DEFAULT * 1000LL
                          : row->active_timeout * 1000);
-    o->inactive_timeout = optional_seconds(row->inactive_timeout,
-                                           row->n_inactive_timeout,
-                                           FX_INACTIVE_TIMEOUT);
     o->max_flows = row->n_max_flows ? *row->max_flows : FX_MAX_FLOWS;
     o->sampling = 1;
+    FX_SHARED_COLUMNS_TO_OPTIONS(row, o);
 }
 
 /* Converts the IPFIX 'row' into 'o'.  Unlike OVS's IPFIX, which samples
@@ -126,12 +149,10 @@ ipfix_row_to_options(const struct ovsrec_ipfix *row,
     o->active_timeout = optional_seconds(row->cache_active_timeout,
                                          row->n_cache_active_timeout,
                                          FX_IPFIX_ACTIVE_TIMEOUT);
-    o->inactive_timeout = optional_seconds(row->inactive_timeout,
-                                           row->n_inactive_timeout,
-                                           FX_INACTIVE_TIMEOUT);
     o->max_flows = (row->n_cache_max_flows && *row->cache_max_flows
                     ? *row->cache_max_flows : FX_MAX_FLOWS);
     o->sampling = row->n_sampling ? *row->sampling : 1;
+    FX_SHARED_COLUMNS_TO_OPTIONS(row, o);
 }
 
 /* Configures every exporter of the bridge of 'ofproto' from its OVSDB rows
