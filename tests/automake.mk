@@ -2,12 +2,23 @@
 # source tree, not copied) and ours.
 EXTRA_DIST += \
 	$(TESTSUITE_AT) \
-	tests/atlocal.in
+	tests/atlocal.in \
+	tests/lsan.supp
+
+# libFuzzer targets: built and run by tests/fuzz/build.sh ("./setup.sh fuzz"),
+# not by make.
+EXTRA_DIST += \
+	tests/fuzz/build.sh \
+	tests/fuzz/fuzz-decode.c \
+	tests/fuzz/fuzz-records.c \
+	tests/fuzz/fuzz-target.c \
+	tests/fuzz/make-seeds.py
 TESTSUITE_AT = \
 	tests/testsuite.at \
 	tests/fx-macros.at \
 	tests/netflow-v5.at \
 	tests/ipfix.at \
+	tests/config.at \
 	tests/udp-sink.py \
 	tests/schema.at \
 	tests/unit.at

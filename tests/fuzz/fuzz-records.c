@@ -1,0 +1,481 @@
+/*
+ * Copyright (c) 2026 The flowexport authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* fuzz-records: libFuzzer target for the flow key, flow cache and encoders.
+ *
+ * What it covers, in the order data flows through flowexport:
+ *
+ *   - fx_key_from_flow() and fx_key_mask_wc() (ofproto-ext/fx-record.c) on
+ *     a 'struct flow' taken from the input;
+ *   - fx_cache_update(), fx_cache_expire() and fx_cache_flush()
+ *     (ofproto-ext/fx-cache.c), with fuzzed limits (small max_flows, so
+ *     evictions happen, timeouts, output port changes, TCP flags);
+ *   - every encoder class (fx_encoder_class_find() for 5, 9 and 10:
+ *     begin/add/finish, driven as fx_exporter_export() drives them) at a
+ *     fuzzed MTU, which may be tiny, and at the default MTU;
+ *   - and back: every message is decoded by flowexport-decode's
+ *     decode_message() (utilities/flowexport-decode.c, #included with
+ *     FLOWEXPORT_DECODE_NO_MAIN).
+ *
+ * What it checks, besides the sanitizers:
+ *
+ *   - the mask from fx_key_mask_wc() covers every field that
+ *     fx_key_from_flow() reads: the flow with every wildcarded bit zeroed
+ *     has the same key;
+ *   - conservation: the records from the cache add up to the packets and
+ *     bytes given to fx_cache_update() for IP flows;
+ *   - each message decodes without a "malformed:" line and without data
+ *     for an unknown template, is no longer than the MTU (v9, IPFIX), holds
+ *     as many records as finish() said, and the decoded packet and byte sums
+ *     equal those of the records encoded: all IPv4 records for v5, all
+ *     records for v9 and IPFIX (except, below FUZZ_MIN_MTU, records that
+ *     fit no message at all).
+ *
+ * Input: a header (limits, encoder settings, MTU), then operations, each a
+ * byte followed by its arguments: update with a new flow (given as a whole
+ * 'struct flow', or compactly as the fields that matter), update the last
+ * flow again, expire, flush.  See parse_header() and the loop in
+ * LLVMFuzzerTestOneInput().  Counters are bounded to 40 bits and times to
+ * around now, as the datapath produces them, so that 64-bit overflow in
+ * sums does not raise false alarms.
+ *
+ * Build and run: tests/fuzz/build.sh, or "./setup.sh fuzz [SECONDS]".  Seed
+ * inputs come from tests/fuzz/make-seeds.py. */
+
+#define FLOWEXPORT_DECODE_NO_MAIN 1
+#include "flowexport-decode.c"
+
+#include "dpif.h"
+#include "flow.h"
+#include "fx-cache.h"
+#include "fx-encoder.h"
+#include "fx-record.h"
+#include "timeval.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/* At this MTU and above, every record must fit a v9 or IPFIX message. */
+#define FUZZ_MIN_MTU 512
+
+/* Bound on operations per input, to keep each run short. */
+#define FUZZ_MAX_OPS 1024
+
+/* Reads the input front to back; past the end, reads zeros. */
+struct reader {
+    const uint8_t *p;
+    size_t n;
+};
+
+static void
+take(struct reader *r, void *dst, size_t len)
+{
+    size_t n = MIN(len, r->n);
+
+    memcpy(dst, r->p, n);
+    memset((uint8_t *) dst + n, 0, len - n);
+    r->p += n;
+    r->n -= n;
+}
+
+static uint8_t
+take_u8(struct reader *r)
+{
+    uint8_t x;
+
+    take(r, &x, sizeof x);
+    return x;
+}
+
+static uint16_t
+take_u16(struct reader *r)
+{
+    uint8_t b[2];
+
+    take(r, b, sizeof b);
+    return (b[0] << 8) | b[1];
+}
+
+static uint32_t
+take_u32(struct reader *r)
+{
+    return ((uint32_t) take_u16(r) << 16) | take_u16(r);
+}
+
+static uint64_t
+take_u64(struct reader *r)
+{
+    return ((uint64_t) take_u32(r) << 32) | take_u32(r);
+}
+
+/* Packet and byte sums. */
+struct sums {
+    uint64_t packets;
+    uint64_t bytes;
+    size_t n;
+};
+
+static void
+sums_add(struct sums *s, uint64_t packets, uint64_t bytes)
+{
+    s->packets += packets;
+    s->bytes += bytes;
+    s->n++;
+}
+
+static void
+sums_check(const char *what, const struct sums *got,
+           const struct sums *want)
+{
+    if (got->packets != want->packets || got->bytes != want->bytes) {
+        ovs_abort(0, "%s: %"PRIu64" packets, %"PRIu64" bytes, expected "
+                  "%"PRIu64" packets, %"PRIu64" bytes", what, got->packets,
+                  got->bytes, want->packets, want->bytes);
+    }
+}
+
+/* Makes the L4 fields of 'flow' what OVS's flow extraction could produce:
+ * ports only for the protocols that have them, ICMP type and code in their
+ * low 8 bits, nothing for later fragments. */
+static void
+normalize_l4(struct flow *flow)
+{
+    bool ipv4 = flow->dl_type == htons(ETH_TYPE_IP);
+    bool ipv6 = flow->dl_type == htons(ETH_TYPE_IPV6);
+    bool ports;
+
+    if (!ipv4 && !ipv6) {
+        return;
+    }
+    switch (flow->nw_proto) {
+    case IPPROTO_TCP:
+    case IPPROTO_UDP:
+    case IPPROTO_SCTP:
+        ports = true;
+        break;
+    case IPPROTO_ICMP:
+        ports = ipv4;
+        break;
+    case IPPROTO_ICMPV6:
+        ports = ipv6;
+        break;
+    default:
+        ports = false;
+        break;
+    }
+    if (!ports || flow->nw_frag & FLOW_NW_FRAG_LATER) {
+        flow->tp_src = flow->tp_dst = htons(0);
+    } else if (flow->nw_proto == IPPROTO_ICMP
+               || flow->nw_proto == IPPROTO_ICMPV6) {
+        flow->tp_src &= htons(0xff);
+        flow->tp_dst &= htons(0xff);
+    }
+}
+
+/* Reads a flow: selector byte, then either a whole 'struct flow' or just
+ * the fields that flow export looks at. */
+static void
+take_flow(struct reader *r, struct flow *flow)
+{
+    static const ovs_be16 dl_types[4] = {
+        CONSTANT_HTONS(ETH_TYPE_IP), CONSTANT_HTONS(ETH_TYPE_IPV6),
+        CONSTANT_HTONS(ETH_TYPE_IP), CONSTANT_HTONS(ETH_TYPE_ARP),
+    };
+    uint8_t sel = take_u8(r);
+
+    if (sel & 0x80) {
+        take(r, flow, sizeof *flow);
+    } else {
+        memset(flow, 0, sizeof *flow);
+        flow->in_port.ofp_port = u16_to_ofp(take_u8(r) & 7);
+        if (sel & 0x10) {
+            take(r, &flow->ipv6_src, sizeof flow->ipv6_src);
+            take(r, &flow->ipv6_dst, sizeof flow->ipv6_dst);
+        } else {
+            /* A few addresses only, so that flows repeat. */
+            flow->nw_src = htonl(0x0a000000 | take_u8(r));
+            flow->nw_dst = htonl(0x0a000100 | take_u8(r));
+            flow->ipv6_src.s6_addr[15] = take_u8(r) & 3;
+        }
+        flow->nw_proto = take_u8(r);
+        flow->nw_tos = take_u8(r);
+        flow->nw_frag = take_u8(r) & FLOW_NW_FRAG_MASK;
+        flow->tp_src = htons(take_u16(r));
+        flow->tp_dst = htons(take_u16(r));
+    }
+    if (!(sel & 0x40)) {
+        flow->dl_type = dl_types[sel & 3];
+    }
+    normalize_l4(flow);
+}
+
+/* Checks that 'flow' with every bit that fx_key_mask_wc() leaves wildcarded
+ * zeroed has the same export key as 'flow'.  in_port is always exact in OVS
+ * datapath flows (xlate un-wildcards it), so it is here too. */
+static void
+check_mask(const struct flow *flow)
+{
+    struct flow_wildcards wc;
+    struct fx_key key, masked_key;
+    struct flow masked;
+    bool is_ip, masked_is_ip;
+
+    flow_wildcards_init_catchall(&wc);
+    WC_MASK_FIELD(&wc, in_port);
+    fx_key_mask_wc(flow, &wc);
+
+    masked = *flow;
+    flow_zero_wildcards(&masked, &wc);
+
+    is_ip = fx_key_from_flow(flow, &key);
+    masked_is_ip = fx_key_from_flow(&masked, &masked_key);
+    if (is_ip != masked_is_ip || !fx_key_equal(&key, &masked_key)) {
+        struct ds a = DS_EMPTY_INITIALIZER;
+        struct ds b = DS_EMPTY_INITIALIZER;
+
+        fx_key_format(&key, &a);
+        fx_key_format(&masked_key, &b);
+        ovs_abort(0, "fx_key_mask_wc() misses key fields: key %s, masked "
+                  "key %s", ds_cstr(&a), ds_cstr(&b));
+    }
+}
+
+/* Encoder settings and limits from the input's header. */
+struct fuzz_config {
+    struct fx_cache_limits limits;
+    struct fx_encoder_settings settings;
+};
+
+static void
+parse_header(struct reader *r, struct fx_cache *cache,
+             struct fuzz_config *cfg)
+{
+    uint8_t flags = take_u8(r);
+
+    fx_cache_get_limits(cache, &cfg->limits);
+    cfg->limits.max_flows = flags & 7 ? 1u << ((flags & 7) - 1) : 1000000;
+    cfg->limits.active_timeout = flags & 8 ? take_u16(r) : 0;
+    cfg->limits.inactive_timeout = take_u16(r) + 1;
+
+    fx_encoder_settings_init(&cfg->settings);
+    cfg->settings.add_id_to_iface = flags & 0x10;
+    cfg->settings.engine_type = take_u8(r);
+    cfg->settings.engine_id = take_u8(r);
+    cfg->settings.obs_domain_id = take_u32(r);
+    cfg->settings.mtu = 32 + take_u16(r) % 1500;
+    cfg->settings.template_refresh_msgs = take_u8(r) % 32;
+    cfg->settings.template_refresh_ms = flags & 0x20 ? 0 : 10000;
+}
+
+/* Decodes 'msg', which finish() said holds 'n' data records, and adds its
+ * sums to 'decoded'. */
+static void
+decode_and_check(const struct fx_encoder_class *class,
+                 const struct fx_encoder_settings *settings,
+                 const struct ofpbuf *msg, size_t n,
+                 struct decoder_state *st, struct sums *decoded)
+{
+    struct ds out = DS_EMPTY_INITIALIZER;
+    uint64_t n_records = st->n_records;
+    uint64_t packets = st->pkts;
+    uint64_t bytes = st->bytes;
+
+    if (class->protocol != FX_PROTO_NETFLOW_V5 && msg->size > settings->mtu) {
+        ovs_abort(0, "%s: %"PRIu32"-byte message exceeds MTU %"PRIuSIZE,
+                  class->name, msg->size, settings->mtu);
+    }
+    decode_message(msg->data, msg->size, st, &out);
+    if (st->n_malformed || st->n_no_template) {
+        ovs_abort(0, "%s, MTU %"PRIuSIZE": bad message:\n%s", class->name,
+                  settings->mtu, ds_cstr(&out));
+    }
+    if (st->n_records - n_records != n) {
+        ovs_abort(0, "%s: finish() said %"PRIuSIZE" records, decoded "
+                  "%"PRIu64":\n%s", class->name, n, st->n_records - n_records,
+                  ds_cstr(&out));
+    }
+    decoded->packets += st->pkts - packets;
+    decoded->bytes += st->bytes - bytes;
+    decoded->n += n;
+    ds_destroy(&out);
+}
+
+/* Encodes 'records' with 'class' at 'mtu', as fx_exporter_export() does,
+ * decodes every message, and checks the sums against 'v4' (the IPv4
+ * records) and 'all' (every record). */
+static void
+encode_records(const struct fx_encoder_class *class,
+               const struct fuzz_config *cfg, size_t mtu,
+               const struct ovs_list *records,
+               const struct sums *v4, const struct sums *all)
+{
+    struct fx_encoder_settings settings = cfg->settings;
+    struct sums decoded = { 0, 0, 0 };
+    struct sums unfit = { 0, 0, 0 };
+    struct decoder_state st;
+    struct fx_encoder *encoder;
+    const struct fx_record *rec;
+    struct ofpbuf msg;
+
+    settings.mtu = mtu;
+    encoder = class->create(&settings);
+    decoder_state_init(&st);
+    in6_addr_set_mapped_ipv4(&st.source, htonl(0xc0000201));
+    ofpbuf_init(&msg, 0);
+
+    LIST_FOR_EACH (rec, list_node, records) {
+        struct fx_record copy = *rec;
+        enum fx_encode_result result;
+
+        for (;;) {
+            bool fresh = !msg.size;
+
+            if (fresh) {
+                class->begin(encoder, &msg);
+            }
+            size_t before = msg.size;
+            result = class->add(encoder, &msg, &copy);
+            if (result != FX_ENCODE_FULL) {
+                break;
+            } else if (fresh && msg.size == before) {
+                /* Does not fit even an empty message. */
+                ofpbuf_clear(&msg);
+                result = FX_ENCODE_UNSUPPORTED;
+                break;
+            }
+            size_t n = class->finish(encoder, &msg, time_msec(),
+                                     time_wall_msec());
+            decode_and_check(class, &settings, &msg, n, &st, &decoded);
+            ofpbuf_clear(&msg);
+        }
+        if (result == FX_ENCODE_UNSUPPORTED) {
+            if (class->protocol == FX_PROTO_NETFLOW_V5
+                ? fx_key_is_ipv4(&rec->key) : mtu >= FUZZ_MIN_MTU) {
+                struct ds s = DS_EMPTY_INITIALIZER;
+
+                fx_record_format(rec, &s);
+                ovs_abort(0, "%s, MTU %"PRIuSIZE": cannot encode %s",
+                          class->name, mtu, ds_cstr(&s));
+            }
+            if (class->protocol != FX_PROTO_NETFLOW_V5) {
+                sums_add(&unfit, rec->packets, rec->bytes);
+            }
+        }
+    }
+    if (msg.size) {
+        size_t n = class->finish(encoder, &msg, time_msec(),
+                                 time_wall_msec());
+        decode_and_check(class, &settings, &msg, n, &st, &decoded);
+    }
+
+    struct sums want = class->protocol == FX_PROTO_NETFLOW_V5 ? *v4 : *all;
+    want.packets -= unfit.packets;
+    want.bytes -= unfit.bytes;
+    sums_check(class->name, &decoded, &want);
+
+    ofpbuf_uninit(&msg);
+    decoder_state_destroy(&st);
+    class->destroy(encoder);
+}
+
+int
+LLVMFuzzerInitialize(int *argc OVS_UNUSED, char ***argv OVS_UNUSED)
+{
+    set_program_name("fuzz-records");
+    vlog_set_levels(NULL, VLF_ANY_DESTINATION, VLL_OFF);
+    return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const enum fx_protocol protocols[] = {
+        FX_PROTO_NETFLOW_V5, FX_PROTO_NETFLOW_V9, FX_PROTO_IPFIX,
+    };
+    struct reader r = { data, size };
+    struct sums given = { 0, 0, 0 };
+    struct sums v4 = { 0, 0, 0 };
+    struct sums all = { 0, 0, 0 };
+    struct fx_cache *cache = fx_cache_create();
+    struct ovs_list records = OVS_LIST_INITIALIZER(&records);
+    struct fuzz_config cfg;
+    struct flow flow;
+    bool have_flow = false;
+    const struct fx_record *rec;
+
+    parse_header(&r, cache, &cfg);
+    fx_cache_set_limits(cache, &cfg.limits);
+
+    for (size_t i = 0; r.n && i < FUZZ_MAX_OPS; i++) {
+        uint8_t op = take_u8(&r);
+
+        if (op < 0xc0 || (op < 0xe0 && have_flow)) {
+            if (op < 0xc0) {
+                take_flow(&r, &flow);
+                check_mask(&flow);
+                have_flow = true;
+            }
+
+            struct dpif_flow_stats stats;
+            long long int now = time_msec();
+            uint8_t used = take_u8(&r);
+
+            memset(&stats, 0, sizeof stats);
+            stats.n_packets = take_u64(&r) & ((UINT64_C(1) << 40) - 1);
+            stats.n_bytes = take_u64(&r) & ((UINT64_C(1) << 40) - 1);
+            stats.tcp_flags = take_u16(&r);
+            stats.used = (used == 0 ? 0
+                          : used < 0x80 ? MAX(now - used * 997, 1)
+                          : now + (used - 0x80));
+            uint16_t out_port = op & 0x20 ? take_u16(&r) : op & 3;
+
+            struct fx_key key;
+            if (stats.n_packets && fx_key_from_flow(&flow, &key)) {
+                sums_add(&given, stats.n_packets, stats.n_bytes);
+            }
+            fx_cache_update(cache, &flow, out_port, &stats);
+        } else if (op < 0xf0) {
+            long long int now = time_msec() + take_u32(&r) % 100000;
+
+            fx_cache_expire(cache, now, &records);
+        } else {
+            fx_cache_flush(cache, FX_END_FLUSH, &records);
+        }
+    }
+    fx_cache_flush(cache, FX_END_SHUTDOWN, &records);
+    fx_cache_destroy(cache);
+
+    LIST_FOR_EACH (rec, list_node, &records) {
+        if (!rec->packets) {
+            ovs_abort(0, "record without packets");
+        }
+        sums_add(&all, rec->packets, rec->bytes);
+        if (fx_key_is_ipv4(&rec->key)) {
+            sums_add(&v4, rec->packets, rec->bytes);
+        }
+    }
+    sums_check("flow cache", &all, &given);
+
+    for (size_t i = 0; i < ARRAY_SIZE(protocols); i++) {
+        const struct fx_encoder_class *class
+            = fx_encoder_class_find(protocols[i]);
+
+        encode_records(class, &cfg, cfg.settings.mtu, &records, &v4, &all);
+        encode_records(class, &cfg, FX_DEFAULT_MTU, &records, &v4, &all);
+    }
+    fx_record_list_free(&records);
+    return 0;
+}
