@@ -22,6 +22,7 @@
 
 #include "fx-transport.h"
 #include "hash.h"
+#include "socket-util.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/vlog.h"
@@ -81,6 +82,37 @@ fx_exporter_options_equal(const struct fx_exporter_options *a,
             && a->dscp == b->dscp
             && a->max_flows == b->max_flows
             && a->sampling == b->sampling);
+}
+
+/* Checks what OVSDB's column types cannot: that every target is a HOST:PORT
+ * with a port.  Host names are fine (they are resolved asynchronously).
+ * Returns NULL if 'o' is valid, otherwise a malloc'd message naming the
+ * column at fault. */
+char *
+fx_exporter_options_validate(const struct fx_exporter_options *o)
+{
+    const char *target;
+
+    if (sset_is_empty(&o->targets)) {
+        return xstrdup("targets: no collector");
+    }
+    SSET_FOR_EACH (target, &o->targets) {
+        char *copy = xstrdup(target);
+        char *host, *port;
+        int port_no;
+
+        inet_parse_host_port_tokens(copy, &host, &port);
+        bool ok = (host && host[0] && port
+                   && str_to_int(port, 10, &port_no)
+                   && port_no > 0 && port_no <= 65535);
+        free(copy);
+        if (!ok) {
+            return xasprintf("targets: \"%s\" is not HOST:PORT "
+                             "(e.g. 192.0.2.1:2055, [2001:db8::1]:4739)",
+                             target);
+        }
+    }
+    return NULL;
 }
 
 /* Creates an exporter for 'options', or returns NULL if its protocol has no

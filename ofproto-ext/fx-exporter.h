@@ -57,6 +57,8 @@ void fx_exporter_options_clone(struct fx_exporter_options *dst,
                                const struct fx_exporter_options *src);
 bool fx_exporter_options_equal(const struct fx_exporter_options *,
                                const struct fx_exporter_options *);
+char *fx_exporter_options_validate(const struct fx_exporter_options *)
+    OVS_WARN_UNUSED_RESULT;
 
 struct fx_exporter_stats {
     uint64_t records;           /* Records given to the exporter. */

@@ -346,6 +346,29 @@ fx_tap_n_exporters(const struct netflow *nf_)
     return n;
 }
 
+/* If 'nf' has an exporter called 'name', stores a copy of its options in
+ * 'options' (the caller destroys it) and returns true. */
+bool
+fx_tap_get_exporter_options(struct netflow *nf, const char *name,
+                            struct fx_exporter_options *options)
+{
+    bool found = false;
+
+    ovs_mutex_lock(&nf->mutex);
+    for (size_t i = 0; i < nf->n_exporters; i++) {
+        const struct fx_exporter_options *o
+            = fx_exporter_get_options(nf->exporters[i]);
+
+        if (!strcmp(o->name, name)) {
+            fx_exporter_options_clone(options, o);
+            found = true;
+            break;
+        }
+    }
+    ovs_mutex_unlock(&nf->mutex);
+    return found;
+}
+
 /* Appends the flowexport/show report for 'nf' to 's'. */
 void
 fx_tap_format_show(struct netflow *nf, struct ds *s)

@@ -51,6 +51,8 @@ void fx_tap_configure(struct netflow *,
                       const struct fx_exporter_options *, size_t n);
 void fx_tap_flush(struct netflow *, enum fx_end_reason);
 size_t fx_tap_n_exporters(const struct netflow *);
+bool fx_tap_get_exporter_options(struct netflow *, const char *name,
+                                 struct fx_exporter_options *);
 
 void fx_tap_format_show(struct netflow *, struct ds *);
 void fx_tap_dump_flows(struct netflow *, struct ds *);

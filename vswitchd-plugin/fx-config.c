@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <string.h>
 #include "fx-exporter.h"
+#include "fx-status.h"
 #include "fx-tap.h"
 #include "lib/vswitch-idl.h"
 #include "ofproto/netflow.h"
@@ -42,8 +43,10 @@
 #include "ofproto/ofproto-provider.h"
 #include "ofproto/ofproto.h"
 #include "openvswitch/vlog.h"
+#include "smap.h"
 #include "sset.h"
 #include "util.h"
+#include "uuid.h"
 
 VLOG_DEFINE_THIS_MODULE(fx_config);
 
@@ -155,28 +158,78 @@ ipfix_row_to_options(const struct ovsrec_ipfix *row,
     FX_SHARED_COLUMNS_TO_OPTIONS(row, o);
 }
 
+/* Checks 'candidate', the options built from a row of 'bridge' (the
+ * "netflow" or "ipfix" exporter, 'row_uuid'), and records the outcome in
+ * the row's status column.  Returns true if 'candidate' should be used.  If
+ * it is invalid, logs why (once per distinct error) and replaces
+ * 'candidate' by the exporter's previous options from 'tap', if it has
+ * any, so that the last good configuration keeps running; returns false
+ * if there are none. */
+static bool
+fx_config_check(const char *bridge, struct netflow *tap,
+                const struct uuid *row_uuid,
+                struct fx_exporter_options *candidate)
+{
+    bool is_ipfix = !strcmp(candidate->name, "ipfix");
+    const char *table = is_ipfix ? "IPFIX" : "NetFlow";
+    char *error = fx_exporter_options_validate(candidate);
+    struct smap status = SMAP_INITIALIZER(&status);
+    bool use = true;
+
+    if (!error) {
+        smap_add(&status, "state", "ok");
+        smap_add(&status, "protocol",
+                 fx_protocol_to_string(candidate->protocol));
+    } else {
+        bool kept = (tap && fx_tap_get_exporter_options(tap, candidate->name,
+                                                       candidate));
+        if (!kept) {
+            fx_exporter_options_destroy(candidate);
+            use = false;
+        }
+        smap_add(&status, "state", "error");
+        smap_add(&status, "error", error);
+        smap_add(&status, "running", (kept ? "previous configuration"
+                                      : "nothing"));
+    }
+
+    if (fx_status_set(row_uuid, is_ipfix, bridge, &status) && error) {
+        VLOG_ERR("bridge %s: %s "UUID_FMT": column %s; %s", bridge, table,
+                 UUID_ARGS(row_uuid), error,
+                 use ? "the previous configuration keeps running"
+                 : "not exporting");
+    }
+    smap_destroy(&status);
+    free(error);
+    return use;
+}
+
 /* Configures every exporter of the bridge of 'ofproto' from its OVSDB rows
  * and turns its datapath tap on or off accordingly. */
 static int
 fx_config_bridge(struct ofproto *ofproto)
 {
     const struct ovsrec_bridge *br_row = find_bridge_row(ofproto->name);
+    struct netflow *old_tap = fx_plugin_find_tap(ofproto->name);
     struct fx_exporter_options options[2];
     size_t n = 0;
 
-    if (br_row && br_row->netflow && br_row->netflow->n_targets) {
-        netflow_row_to_options(ofproto, br_row->netflow, &options[n++]);
+    if (br_row && br_row->netflow) {
+        netflow_row_to_options(ofproto, br_row->netflow, &options[n]);
+        n += fx_config_check(ofproto->name, old_tap,
+                             &br_row->netflow->header_.uuid, &options[n]);
     }
     if (br_row && br_row->ipfix && br_row->ipfix->n_targets) {
-        ipfix_row_to_options(br_row->ipfix, &options[n++]);
+        ipfix_row_to_options(br_row->ipfix, &options[n]);
+        n += fx_config_check(ofproto->name, old_tap,
+                             &br_row->ipfix->header_.uuid, &options[n]);
     }
 
     int error = 0;
     if (!n) {
         /* No exporter: the tap goes, exporting what it holds first. */
-        struct netflow *tap = fx_plugin_find_tap(ofproto->name);
-        if (tap) {
-            fx_tap_configure(tap, NULL, 0);
+        if (old_tap) {
+            fx_tap_configure(old_tap, NULL, 0);
             fx_plugin_unbind_tap(ofproto->name);
         }
         error = ofproto_set_netflow(ofproto, NULL);

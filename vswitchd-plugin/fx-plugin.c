@@ -22,6 +22,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "fx-status.h"
 #include "fx-tap.h"
 #include "hash.h"
 #include "ofproto/netflow.h"
@@ -56,6 +57,7 @@ fx_plugin_ovsdb_idl_create(const char *remote,
     ovs_assert(!idl);
     idl = ovsdb_idl_create(remote, class, monitor_everything_by_default,
                            retry);
+    fx_status_omit_columns(idl);
     return idl;
 }
 
@@ -150,6 +152,7 @@ void
 fx_plugin_bridge_init(const char *remote)
 {
     bridge_init(remote);
+    fx_status_init(remote);
     fx_unixctl_register();
 }
 
@@ -174,12 +177,14 @@ fx_plugin_bridge_run(void)
 {
     bridge_run();
     fx_plugin_prune_taps();
+    fx_status_run();
 }
 
 void
 fx_plugin_bridge_wait(void)
 {
     bridge_wait();
+    fx_status_wait();
 }
 
 /* A graceful exit exports everything first: the revalidators push the final
@@ -200,6 +205,7 @@ fx_plugin_bridge_exit(bool delete_datapath)
         fx_tap_flush(br->tap, FX_END_SHUTDOWN);
     }
 
+    fx_status_destroy();
     bridge_exit(delete_datapath);
     idl = NULL;
 

@@ -21,12 +21,13 @@
 #include <config.h>
 #include "fx-plugin.h"
 
+#include "fx-status.h"
 #include "fx-tap.h"
 #include "openvswitch/dynamic-string.h"
 #include "unixctl.h"
 #include "util.h"
 
-typedef void fx_tap_cb(struct netflow *, struct ds *);
+typedef void fx_tap_cb(const char *bridge, struct netflow *, struct ds *);
 
 /* Runs 'cb' on the tap of the bridge named in 'argv[1]', or on every tap,
  * and replies with what it printed. */
@@ -44,13 +45,13 @@ fx_unixctl_for_taps(struct unixctl_conn *conn, int argc, const char *argv[],
                 conn, "no such bridge, or no flow export on it");
             return;
         }
-        cb(tap, &reply);
+        cb(argv[1], tap, &reply);
     } else {
         char **names;
         size_t n = fx_plugin_tap_names(&names);
 
         for (size_t i = 0; i < n; i++) {
-            cb(fx_plugin_find_tap(names[i]), &reply);
+            cb(names[i], fx_plugin_find_tap(names[i]), &reply);
             free(names[i]);
         }
         free(names);
@@ -60,9 +61,10 @@ fx_unixctl_for_taps(struct unixctl_conn *conn, int argc, const char *argv[],
 }
 
 static void
-show_cb(struct netflow *tap, struct ds *s)
+show_cb(const char *bridge, struct netflow *tap, struct ds *s)
 {
     fx_tap_format_show(tap, s);
+    fx_status_format_errors(bridge, s);
 }
 
 static void
@@ -73,7 +75,8 @@ fx_unixctl_show(struct unixctl_conn *conn, int argc, const char *argv[],
 }
 
 static void
-dump_flows_cb(struct netflow *tap, struct ds *s)
+dump_flows_cb(const char *bridge OVS_UNUSED, struct netflow *tap,
+              struct ds *s)
 {
     fx_tap_dump_flows(tap, s);
 }
@@ -86,7 +89,8 @@ fx_unixctl_dump_flows(struct unixctl_conn *conn, int argc, const char *argv[],
 }
 
 static void
-flush_cb(struct netflow *tap, struct ds *s OVS_UNUSED)
+flush_cb(const char *bridge OVS_UNUSED, struct netflow *tap,
+         struct ds *s OVS_UNUSED)
 {
     fx_tap_flush(tap, FX_END_FLUSH);
 }
