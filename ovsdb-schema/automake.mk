@@ -60,3 +60,19 @@ ovsdb-schema/idl-link-check.stamp: $(FX_IDL_CHECKED)
 	        exit 1; \
 	    fi; \
 	done && touch $@
+
+# ovs-flowexport.conf.db(5): OVS's vswitch.xml with our flowexport.xml
+# merged in, rendered by OVS's ovsdb-doc against the merged schema.
+EXTRA_DIST += ovsdb-schema/flowexport.xml ovsdb-schema/fx-merge-doc
+man_MANS += ovsdb-schema/ovs-flowexport.conf.db.5
+CLEANFILES += ovsdb-schema/ovs-flowexport.conf.db.5 ovsdb-schema/vswitch.xml
+ovsdb-schema/vswitch.xml: $(OVS_SRCDIR)/vswitchd/vswitch.xml \
+		$(srcdir)/ovsdb-schema/flowexport.xml \
+		$(srcdir)/ovsdb-schema/fx-merge-doc
+	$(AM_V_GEN)$(PYTHON3) $(srcdir)/ovsdb-schema/fx-merge-doc \
+		$(OVS_SRCDIR)/vswitchd/vswitch.xml \
+		$(srcdir)/ovsdb-schema/flowexport.xml > $@.tmp && mv $@.tmp $@
+ovsdb-schema/ovs-flowexport.conf.db.5: $(FX_SCHEMA) ovsdb-schema/vswitch.xml
+	$(AM_V_GEN)$(run_python) $(OVS_SRCDIR)/ovsdb/ovsdb-doc \
+		--version=$(PACKAGE_VERSION) $(FX_SCHEMA) \
+		ovsdb-schema/vswitch.xml > $@.tmp && mv $@.tmp $@

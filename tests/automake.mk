@@ -20,6 +20,7 @@ TESTSUITE_AT = \
 	tests/ipfix.at \
 	tests/config.at \
 	tests/udp-sink.py \
+	tests/schema-columns.py \
 	tests/schema.at \
 	tests/unit.at
 
