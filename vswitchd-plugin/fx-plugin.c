@@ -20,11 +20,14 @@
 #include <config.h>
 #include "fx-plugin.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fatal-signal.h"
 #include "fx-status.h"
 #include "fx-tap.h"
 #include "hash.h"
+#include "latch.h"
 #include "ofproto/netflow.h"
 #include "ofproto/ofproto-dpif.h"
 #include "ofproto/ofproto-dpif-upcall.h"
@@ -48,6 +51,11 @@ struct fx_bridge {
 };
 
 static struct hmap fx_bridges = HMAP_INITIALIZER(&fx_bridges);
+
+/* SIGTERM and SIGINT: caught first by us, so that the main loop exports
+ * everything before OVS's own handling terminates the process. */
+static struct latch term_latch;
+static volatile sig_atomic_t term_signal;
 
 struct ovsdb_idl *
 fx_plugin_ovsdb_idl_create(const char *remote,
@@ -148,12 +156,42 @@ fx_plugin_tap_names(char ***namesp)
     return n;
 }
 
+static void
+fx_plugin_term_handler(int sig_nr)
+{
+    term_signal = sig_nr;
+    latch_set(&term_latch);
+}
+
 void
 fx_plugin_bridge_init(const char *remote)
 {
     bridge_init(remote);
     fx_status_init(remote);
     fx_unixctl_register();
+
+    latch_init(&term_latch);
+    signal(SIGTERM, fx_plugin_term_handler);
+    signal(SIGINT, fx_plugin_term_handler);
+}
+
+/* Exports every cached flow of every bridge: the revalidators push the
+ * final statistics of every datapath flow into the taps (by deleting the
+ * datapath flows), then every tap exports its whole cache. */
+static void
+fx_plugin_export_all(void)
+{
+    struct shash_node *node;
+    struct fx_bridge *br;
+
+    SHASH_FOR_EACH (node, &all_dpif_backers) {
+        struct dpif_backer *backer = node->data;
+
+        udpif_flush(backer->udpif);
+    }
+    HMAP_FOR_EACH (br, node, &fx_bridges) {
+        fx_tap_flush(br->tap, FX_END_SHUTDOWN);
+    }
 }
 
 /* Drops taps of bridges that were deleted: their ofproto no longer holds
@@ -175,6 +213,16 @@ fx_plugin_prune_taps(void)
 void
 fx_plugin_bridge_run(void)
 {
+    if (latch_poll(&term_latch) && term_signal) {
+        int sig_nr = term_signal;
+
+        VLOG_INFO("received signal %d: exporting every cached flow before "
+                  "terminating", sig_nr);
+        fx_plugin_export_all();
+        fatal_signal_handler(sig_nr);   /* OVS terminates as usual. */
+        return;
+    }
+
     bridge_run();
     fx_plugin_prune_taps();
     fx_status_run();
@@ -185,25 +233,16 @@ fx_plugin_bridge_wait(void)
 {
     bridge_wait();
     fx_status_wait();
+    latch_wait(&term_latch);
 }
 
-/* A graceful exit exports everything first: the revalidators push the final
- * statistics of every datapath flow into the taps, then every tap exports
- * its whole cache. */
+/* A graceful exit exports everything first. */
 void
 fx_plugin_bridge_exit(bool delete_datapath)
 {
-    struct shash_node *node;
     struct fx_bridge *br;
 
-    SHASH_FOR_EACH (node, &all_dpif_backers) {
-        struct dpif_backer *backer = node->data;
-
-        udpif_flush(backer->udpif);
-    }
-    HMAP_FOR_EACH (br, node, &fx_bridges) {
-        fx_tap_flush(br->tap, FX_END_SHUTDOWN);
-    }
+    fx_plugin_export_all();
 
     fx_status_destroy();
     bridge_exit(delete_datapath);
@@ -213,4 +252,5 @@ fx_plugin_bridge_exit(bool delete_datapath)
         fx_plugin_unbind_tap(br->name);
     }
     hmap_destroy(&fx_bridges);
+    latch_destroy(&term_latch);
 }
