@@ -164,10 +164,15 @@ fx_cache_get_limits(const struct fx_cache *cache,
     *limits = cache->limits;
 }
 
+/* Picks the shard from the hash's top bits: each shard's hash table picks
+ * buckets from the low bits, which must not all be equal within a shard. */
+#define FX_SHARD_BITS 6
+BUILD_ASSERT_DECL(FX_N_SHARDS == 1 << FX_SHARD_BITS);
+
 static struct fx_shard *
 shard_for_hash(struct fx_cache *cache, uint32_t hash)
 {
-    return &cache->shards[hash & (FX_N_SHARDS - 1)];
+    return &cache->shards[hash >> (32 - FX_SHARD_BITS)];
 }
 
 static struct fx_flow *

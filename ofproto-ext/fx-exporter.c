@@ -22,7 +22,6 @@
 
 #include "fx-transport.h"
 #include "hash.h"
-#include "socket-util.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/vlog.h"
@@ -84,8 +83,8 @@ fx_exporter_options_equal(const struct fx_exporter_options *a,
             && a->sampling == b->sampling);
 }
 
-/* Checks what OVSDB's column types cannot: that every target is a HOST:PORT
- * with a port.  Host names are fine (they are resolved asynchronously).
+/* Checks what OVSDB's column types cannot: that every target is a
+ * [udp:|tcp:|ssl:]HOST:PORT.  Host names are fine (they are resolved asynchronously).
  * Returns NULL if 'o' is valid, otherwise a malloc'd message naming the
  * column at fault. */
 char *
@@ -97,22 +96,25 @@ fx_exporter_options_validate(const struct fx_exporter_options *o)
         return xstrdup("targets: no collector");
     }
     SSET_FOR_EACH (target, &o->targets) {
-        char *copy = xstrdup(target);
-        char *host, *port;
-        int port_no;
-
-        inet_parse_host_port_tokens(copy, &host, &port);
-        bool ok = (host && host[0] && port
-                   && str_to_int(port, 10, &port_no)
-                   && port_no > 0 && port_no <= 65535);
-        free(copy);
-        if (!ok) {
-            return xasprintf("targets: \"%s\" is not HOST:PORT "
-                             "(e.g. 192.0.2.1:2055, [2001:db8::1]:4739)",
-                             target);
+        if (!fx_transport_target_is_valid(target)) {
+            return xasprintf("targets: \"%s\" is not [udp:|tcp:|ssl:]"
+                             "HOST:PORT (e.g. 192.0.2.1:2055, "
+                             "tcp:[2001:db8::1]:4739)", target);
         }
     }
     return NULL;
+}
+
+/* A new connection to a collector starts with the templates. */
+static void
+fx_exporter_greeting(void *e_, struct ofpbuf *out)
+{
+    struct fx_exporter *e = e_;
+
+    if (e->encoder->class->put_templates) {
+        e->encoder->class->put_templates(e->encoder, out, time_msec(),
+                                         time_wall_msec());
+    }
 }
 
 /* Creates an exporter for 'options', or returns NULL if its protocol has no
@@ -135,7 +137,8 @@ fx_exporter_create(const struct fx_exporter_options *options)
     const char *target;
     SSET_FOR_EACH (target, &options->targets) {
         e->transports[e->n_transports++]
-            = fx_transport_create(target, -1, options->dscp);
+            = fx_transport_create(target, -1, options->dscp,
+                                  fx_exporter_greeting, e);
     }
     ofpbuf_init(&e->msg, 1500);
     return e;
@@ -183,8 +186,8 @@ fx_exporter_send(struct fx_exporter *e)
 }
 
 /* Flow selection (RFC 7014 hash-based): every record of a flow is
- * exported, or none.  The hash basis differs from the cache's, whose low
- * bits pick shards. */
+ * exported, or none.  The hash basis differs from the cache's, so that
+ * selection is independent of cache placement. */
 static bool
 fx_exporter_selects(const struct fx_exporter *e, const struct fx_key *key)
 {
