@@ -23,4 +23,7 @@ ofproto_ext_libflowexport_la_SOURCES = \
 	ofproto-ext/fx-template.c \
 	ofproto-ext/fx-template.h \
 	ofproto-ext/fx-transport.c \
-	ofproto-ext/fx-transport.h
+	ofproto-ext/fx-transport.h \
+	ofproto-ext/fx-transport-provider.h \
+	ofproto-ext/fx-transport-stream.c \
+	ofproto-ext/fx-transport-udp.c

@@ -108,6 +108,14 @@ struct fx_encoder_class {
      * of data records in the message. */
     size_t (*finish)(struct fx_encoder *encoder, struct ofpbuf *msg,
                      long long int now, long long int wall_now);
+
+    /* Appends to 'msg' a complete message that carries only the encoder's
+     * templates, for the start of a new connection, with the sequence
+     * number of 'next' (the message that will follow it, already encoded)
+     * if it is nonnull.  NULL if the protocol has no templates. */
+    void (*put_templates)(struct fx_encoder *encoder, struct ofpbuf *msg,
+                          const struct ofpbuf *next,
+                          long long int now, long long int wall_now);
 };
 
 extern const struct fx_encoder_class fx_netflow_v5_class;

@@ -107,12 +107,12 @@ fx_exporter_options_validate(const struct fx_exporter_options *o)
 
 /* A new connection to a collector starts with the templates. */
 static void
-fx_exporter_greeting(void *e_, struct ofpbuf *out)
+fx_exporter_greeting(void *e_, struct ofpbuf *out, const struct ofpbuf *next)
 {
     struct fx_exporter *e = e_;
 
     if (e->encoder->class->put_templates) {
-        e->encoder->class->put_templates(e->encoder, out, time_msec(),
+        e->encoder->class->put_templates(e->encoder, out, next, time_msec(),
                                          time_wall_msec());
     }
 }

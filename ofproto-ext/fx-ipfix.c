@@ -82,6 +82,7 @@ static const struct fx_dialect ipfix_dialect = {
     .version = IPFIX_VERSION,
     .template_set_id = IPFIX_TEMPLATE_SET_ID,
     .header_len = sizeof(struct ipfix_header),
+    .seq_offset = offsetof(struct ipfix_header, sequence),
     .templates = ipfix_templates,
     .put_header = ipfix_put_header,
 };
@@ -100,4 +101,5 @@ const struct fx_encoder_class fx_ipfix_class = {
     .begin = fx_tmpl_encoder_begin,
     .add = fx_tmpl_encoder_add,
     .finish = fx_tmpl_encoder_finish,
+    .put_templates = fx_tmpl_encoder_put_templates,
 };

@@ -83,6 +83,7 @@ static const struct fx_dialect nf9_dialect = {
     .version = NF9_VERSION,
     .template_set_id = NF9_TEMPLATE_FLOWSET_ID,
     .header_len = sizeof(struct nf9_header),
+    .seq_offset = offsetof(struct nf9_header, sequence),
     .templates = nf9_templates,
     .put_header = nf9_put_header,
 };
@@ -102,4 +103,5 @@ const struct fx_encoder_class fx_netflow_v9_class = {
     .begin = fx_tmpl_encoder_begin,
     .add = fx_tmpl_encoder_add,
     .finish = fx_tmpl_encoder_finish,
+    .put_templates = fx_tmpl_encoder_put_templates,
 };

@@ -251,6 +251,36 @@ fx_tmpl_encoder_add(struct fx_encoder *encoder, struct ofpbuf *msg,
     return FX_ENCODE_DONE;
 }
 
+/* Appends a message with only the templates to 'msg' (which may already
+ * hold other messages: a stream carries them back to back).  It takes the
+ * sequence number of 'next', the message that will follow it, if any, so
+ * that the sequence the collector sees has no gap or step back; it does
+ * not advance the encoder's sequence. */
+void
+fx_tmpl_encoder_put_templates(struct fx_encoder *encoder, struct ofpbuf *msg,
+                              const struct ofpbuf *next,
+                              long long int now, long long int wall_now)
+{
+    struct fx_tmpl_encoder *te = fx_tmpl_encoder_cast(encoder);
+    const struct fx_dialect *d = te->dialect;
+    uint32_t sequence = te->sequence;
+    struct ofpbuf tmp;
+
+    ofpbuf_init(&tmp, 256);
+    ofpbuf_put_zeros(&tmp, d->header_len);
+    te->n_templates = 0;
+    put_template_set(te, &tmp);
+    d->put_header(te, &tmp, now, wall_now, 0, te->n_templates);
+    te->sequence = sequence;
+    if (next && next->size >= d->header_len) {
+        memcpy((uint8_t *) tmp.data + d->seq_offset,
+               (const uint8_t *) next->data + d->seq_offset,
+               sizeof(ovs_be32));
+    }
+    ofpbuf_put(msg, tmp.data, tmp.size);
+    ofpbuf_uninit(&tmp);
+}
+
 size_t
 fx_tmpl_encoder_finish(struct fx_encoder *encoder, struct ofpbuf *msg,
                        long long int now, long long int wall_now)

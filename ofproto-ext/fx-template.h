@@ -101,6 +101,7 @@ struct fx_dialect {
     uint16_t version;           /* 9 or 10. */
     uint16_t template_set_id;   /* 0 (v9) or 2 (IPFIX). */
     size_t header_len;          /* Message header length. */
+    size_t seq_offset;          /* Offset of the 32-bit sequence number. */
     const struct fx_template *templates; /* Indexed by enum fx_shape. */
 
     /* Fills in the message header at the start of 'msg'.  'n_data' and
@@ -139,6 +140,9 @@ enum fx_encode_result fx_tmpl_encoder_add(struct fx_encoder *,
                                           struct fx_record *);
 size_t fx_tmpl_encoder_finish(struct fx_encoder *, struct ofpbuf *msg,
                               long long int now, long long int wall_now);
+void fx_tmpl_encoder_put_templates(struct fx_encoder *, struct ofpbuf *msg,
+                                   const struct ofpbuf *next,
+                                   long long int now, long long int wall_now);
 
 struct fx_tmpl_encoder *fx_tmpl_encoder_cast(struct fx_encoder *);
 

@@ -14,17 +14,17 @@
  * limitations under the License.
  */
 
-/* Transports: UDP to a collector, through OVS's socket utilities.  See
- * fx-transport.h for the contract. */
+/* UDP transport: one connected, non-blocking datagram socket, opened through
+ * OVS's socket utilities; a target that cannot be opened yet (its name is
+ * still resolving) is retried. */
 
 #include <config.h>
-#include "fx-transport.h"
+#include "fx-transport-provider.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include "coverage.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
@@ -32,40 +32,51 @@
 #include "timeval.h"
 #include "util.h"
 
-VLOG_DEFINE_THIS_MODULE(fx_transport);
-
-COVERAGE_DEFINE(fx_transport_send_error);
-COVERAGE_DEFINE(fx_transport_not_open);
+VLOG_DEFINE_THIS_MODULE(fx_transport_udp);
 
 /* How long to wait before trying again to open a target that failed. */
 #define FX_REOPEN_INTERVAL 5000
 
-static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
-
-struct fx_transport {
-    char *target;               /* As configured. */
-    int default_port;           /* Port if 'target' has none. */
-    uint8_t dscp;               /* DSCP of sent packets. */
+struct fx_udp_transport {
+    struct fx_transport up;
     int fd;                     /* Connected UDP socket, or -1. */
     int open_error;             /* Why 'fd' is -1, or 0. */
     long long int next_open;    /* When to try opening again. */
-    struct fx_transport_stats stats;
 };
 
-static void
-fx_transport_open(struct fx_transport *t)
+static const char *const udp_prefixes[] = { "udp:", "", NULL };
+
+static struct fx_udp_transport *
+fx_udp_cast(const struct fx_transport *t)
 {
+    return CONTAINER_OF(t, struct fx_udp_transport, up);
+}
+
+static struct fx_transport *
+udp_alloc(void)
+{
+    struct fx_udp_transport *u = xzalloc(sizeof *u);
+
+    u->fd = -1;
+    return &u->up;
+}
+
+static void
+udp_open(struct fx_transport *t)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+    struct fx_udp_transport *u = fx_udp_cast(t);
     struct sockaddr_storage ss;
     bool dns_failure = false;
 
-    t->next_open = time_msec() + FX_REOPEN_INTERVAL;
-    if (!inet_parse_active(t->target, t->default_port, &ss, true,
+    u->next_open = time_msec() + FX_REOPEN_INTERVAL;
+    if (!inet_parse_active(t->name, t->default_port, &ss, true,
                            &dns_failure)) {
         /* A name still being resolved is worth another try; a malformed
          * target is not (inet_parse_active() already said why). */
-        t->open_error = dns_failure ? EAGAIN : EINVAL;
+        u->open_error = dns_failure ? EAGAIN : EINVAL;
         if (!dns_failure) {
-            t->next_open = LLONG_MAX;
+            u->next_open = LLONG_MAX;
         }
         return;
     }
@@ -84,123 +95,91 @@ fx_transport_open(struct fx_transport *t)
         if (fd >= 0) {
             close(fd);
         }
-        t->open_error = error;
+        u->open_error = error;
         return;
     }
-    t->fd = fd;
-    t->open_error = 0;
+    u->fd = fd;
+    u->open_error = 0;
 }
 
-/* Creates a transport to 'target'.  'default_port' is used if 'target' has
- * no port; if it is negative, a port is required.  Always returns a
- * transport: one that could not be opened reports why in its statistics and
- * retries. */
-struct fx_transport *
-fx_transport_create(const char *target, int default_port, uint8_t dscp)
+static void
+udp_destroy(struct fx_transport *t)
 {
-    struct fx_transport *t = xzalloc(sizeof *t);
+    struct fx_udp_transport *u = fx_udp_cast(t);
 
-    t->target = xstrdup(target);
-    t->default_port = default_port;
-    t->dscp = dscp;
-    t->fd = -1;
-    fx_transport_open(t);
-    return t;
-}
-
-void
-fx_transport_destroy(struct fx_transport *t)
-{
-    if (t) {
-        if (t->fd >= 0) {
-            close(t->fd);
-        }
-        free(t->target);
-        free(t);
+    if (u->fd >= 0) {
+        close(u->fd);
     }
+    free(u);
 }
 
-/* Sends the 'size' bytes of 'msg', which carries 'n_records' data records.
- * Never blocks. */
-void
-fx_transport_send(struct fx_transport *t, const void *msg, size_t size,
-                  size_t n_records)
+static void
+udp_send(struct fx_transport *t, const void *msg, size_t size,
+         size_t n_records)
 {
+    struct fx_udp_transport *u = fx_udp_cast(t);
     int error;
 
-    if (t->fd < 0) {
-        COVERAGE_INC(fx_transport_not_open);
-        error = t->open_error ? t->open_error : ENOTCONN;
+    if (u->fd < 0) {
+        error = u->open_error ? u->open_error : ENOTCONN;
     } else {
         ssize_t retval;
 
         do {
-            retval = send(t->fd, msg, size, 0);
+            retval = send(u->fd, msg, size, 0);
         } while (retval < 0 && errno == EINTR);
         error = retval < 0 ? errno : 0;
     }
 
-    if (!error) {
+    if (error) {
+        fx_transport_count_lost(t, n_records, error);
+    } else {
         t->stats.messages++;
         t->stats.bytes += size;
         t->stats.records += n_records;
-        return;
-    }
-
-    COVERAGE_INC(fx_transport_send_error);
-    t->stats.send_errors++;
-    t->stats.records_lost += n_records;
-    t->stats.last_error = error;
-    VLOG_WARN_RL(&rl, "%s: export message of %"PRIuSIZE" records lost (%s)",
-                 t->target, n_records, ovs_strerror(error));
-}
-
-void
-fx_transport_run(struct fx_transport *t)
-{
-    if (t->fd < 0 && time_msec() >= t->next_open) {
-        fx_transport_open(t);
     }
 }
 
-void
-fx_transport_wait(struct fx_transport *t)
+static void
+udp_run(struct fx_transport *t)
 {
-    if (t->fd < 0 && t->next_open != LLONG_MAX) {
-        poll_timer_wait_until(t->next_open);
+    struct fx_udp_transport *u = fx_udp_cast(t);
+
+    if (u->fd < 0 && time_msec() >= u->next_open) {
+        udp_open(t);
     }
 }
 
-const char *
-fx_transport_target(const struct fx_transport *t)
+static void
+udp_wait(struct fx_transport *t)
 {
-    return t->target;
-}
+    struct fx_udp_transport *u = fx_udp_cast(t);
 
-void
-fx_transport_get_stats(const struct fx_transport *t,
-                       struct fx_transport_stats *stats)
-{
-    *stats = t->stats;
-}
-
-/* Appends a one-line description of 't' and its statistics to 's'. */
-void
-fx_transport_format(const struct fx_transport *t, struct ds *s)
-{
-    const struct fx_transport_stats *st = &t->stats;
-
-    ds_put_format(s, "udp:%s: %s, messages %"PRIu64", bytes %"PRIu64
-                  ", records %"PRIu64", send errors %"PRIu64
-                  ", records lost %"PRIu64,
-                  t->target,
-                  t->fd >= 0 ? "open" : "not open",
-                  st->messages, st->bytes, st->records, st->send_errors,
-                  st->records_lost);
-    if (t->fd < 0 && t->open_error) {
-        ds_put_format(s, " (%s)", t->open_error == EAGAIN
-                      ? "resolving" : ovs_strerror(t->open_error));
-    } else if (st->last_error) {
-        ds_put_format(s, " (last error: %s)", ovs_strerror(st->last_error));
+    if (u->fd < 0 && u->next_open != LLONG_MAX) {
+        poll_timer_wait_until(u->next_open);
     }
 }
+
+static void
+udp_format_state(const struct fx_transport *t, struct ds *s)
+{
+    const struct fx_udp_transport *u = fx_udp_cast(t);
+
+    if (u->fd >= 0) {
+        ds_put_cstr(s, "open");
+    } else {
+        ds_put_format(s, "not open (%s)", u->open_error == EAGAIN
+                      ? "resolving" : ovs_strerror(u->open_error));
+    }
+}
+
+const struct fx_transport_class fx_udp_transport_class = {
+    .prefixes = udp_prefixes,
+    .alloc = udp_alloc,
+    .open = udp_open,
+    .destroy = udp_destroy,
+    .send = udp_send,
+    .run = udp_run,
+    .wait = udp_wait,
+    .format_state = udp_format_state,
+};

@@ -19,31 +19,50 @@
 
 /* Transport of export messages to one collector.
  *
- * A transport is created from a target string such as "192.0.2.1:2055" or
- * "[2001:db8::1]:4739".  It never blocks: fx_transport_send() either hands
- * the message to the kernel or counts it as lost, with the reason.  A target
- * that cannot be opened yet (e.g. its name does not resolve) is retried from
- * fx_transport_run(); messages sent meanwhile are counted as lost.
+ * A transport is created from a target string:
  *
- * Only UDP is implemented so far. */
+ *   HOST:PORT, udp:HOST:PORT    UDP (the default).
+ *   tcp:HOST:PORT               TCP, through OVS's stream library.
+ *   ssl:HOST:PORT               TLS, with the certificates configured for
+ *                               ovs-vswitchd (Open_vSwitch table "ssl").
+ *
+ * HOST may be a name (resolved asynchronously by OVS) or an IPv4 or
+ * bracketed IPv6 address.  Transports never block.  UDP hands each message
+ * to the kernel or counts it as lost; TCP and TLS queue messages, up to a
+ * bound, while connecting or reconnecting (with backoff), and count what
+ * does not fit as lost.  Each new connection first carries the "greeting"
+ * the owner supplies (IPFIX templates, RFC 7011 section 10.4.2.2). */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct ds;
+struct ofpbuf;
 
 struct fx_transport_stats {
-    uint64_t messages;          /* Messages handed to the kernel. */
+    uint64_t messages;          /* Messages sent. */
     uint64_t bytes;             /* Bytes in those messages. */
     uint64_t records;           /* Data records in those messages. */
-    uint64_t send_errors;       /* Messages the kernel refused. */
-    uint64_t records_lost;      /* Records in messages not sent. */
+    uint64_t send_errors;       /* Messages refused by the kernel. */
+    uint64_t dropped_full;      /* Messages dropped: queue full. */
+    uint64_t dropped_closed;    /* Messages lost with a connection. */
+    uint64_t records_lost;      /* Data records in messages not sent. */
+    uint64_t connects;          /* Connections made (stream transports). */
     int last_error;             /* Errno of the last failure, or 0. */
 };
 
+/* Appends to 'out' what a new connection must carry first.  'next' is the
+ * message that will follow it, or NULL if none is queued. */
+typedef void fx_transport_greeting_func(void *aux, struct ofpbuf *out,
+                                        const struct ofpbuf *next);
+
 struct fx_transport *fx_transport_create(const char *target,
-                                         int default_port, uint8_t dscp);
+                                         int default_port, uint8_t dscp,
+                                         fx_transport_greeting_func *,
+                                         void *aux);
 void fx_transport_destroy(struct fx_transport *);
+bool fx_transport_target_is_valid(const char *target);
 
 void fx_transport_send(struct fx_transport *, const void *msg, size_t size,
                        size_t n_records);

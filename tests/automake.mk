@@ -19,6 +19,8 @@ TESTSUITE_AT = \
 	tests/netflow-v5.at \
 	tests/ipfix.at \
 	tests/config.at \
+	tests/transport.at \
+	tests/tcp-sink.py \
 	tests/udp-sink.py \
 	tests/schema-columns.py \
 	tests/schema.at \

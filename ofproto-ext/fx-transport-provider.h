@@ -1,0 +1,70 @@
+/*
+ * Copyright (c) 2026 The flowexport authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef FX_TRANSPORT_PROVIDER_H
+#define FX_TRANSPORT_PROVIDER_H 1
+
+/* Transport implementations.  See fx-transport.h for the public contract;
+ * fx-transport.c picks a class by the target's prefix. */
+
+#include "fx-transport.h"
+
+struct fx_transport {
+    const struct fx_transport_class *class;
+    char *target;               /* As configured, with its prefix. */
+    char *name;                 /* 'target' without "udp:". */
+    int default_port;           /* Port if 'target' has none. */
+    uint8_t dscp;               /* DSCP of sent packets. */
+    fx_transport_greeting_func *greeting;
+    void *greeting_aux;
+    struct fx_transport_stats stats; /* Maintained by the class. */
+};
+
+struct fx_transport_class {
+    /* Target prefixes this class handles, e.g. "tcp:"; NULL-terminated. An
+     * empty string matches targets without a prefix. */
+    const char *const *prefixes;
+
+    /* Allocates and returns a transport whose 'up' members the caller then
+     * fills in, before calling 'open'.  Never fails. */
+    struct fx_transport *(*alloc)(void);
+
+    /* Starts connecting 't' (may do nothing until 'run'). */
+    void (*open)(struct fx_transport *t);
+
+    /* Frees 't' and everything it holds; queued messages are dropped. */
+    void (*destroy)(struct fx_transport *t);
+
+    /* Sends or queues the 'size' bytes of 'msg', which has 'n_records' data
+     * records, updating 't->stats' for a message it refuses or drops. */
+    void (*send)(struct fx_transport *t, const void *msg, size_t size,
+                 size_t n_records);
+
+    /* Background work (reconnection, flushing queues) and its wakeups. */
+    void (*run)(struct fx_transport *t);
+    void (*wait)(struct fx_transport *t);
+
+    /* Appends the connection state, e.g. "open" or "connecting", to 's'. */
+    void (*format_state)(const struct fx_transport *t, struct ds *s);
+};
+
+extern const struct fx_transport_class fx_udp_transport_class;
+extern const struct fx_transport_class fx_stream_transport_class;
+
+void fx_transport_count_lost(struct fx_transport *, size_t n_records,
+                             int error);
+
+#endif /* fx-transport-provider.h */

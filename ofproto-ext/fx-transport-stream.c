@@ -1,0 +1,333 @@
+/*
+ * Copyright (c) 2026 The flowexport authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* Stream transport: TCP or TLS through OVS's stream library, with OVS's
+ * reconnect state machine (exponential backoff), and a bounded queue of
+ * whole messages while connecting or when the collector is slow.  Each new
+ * connection first carries the owner's greeting (IPFIX templates).  A
+ * message cut by a lost connection is counted lost; the rest of the queue
+ * goes out on the next connection. */
+
+#include <config.h>
+#include "fx-transport-provider.h"
+
+#include <errno.h>
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/list.h"
+#include "openvswitch/ofpbuf.h"
+#include "openvswitch/vlog.h"
+#include "reconnect.h"
+#include "stream.h"
+#include "timeval.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(fx_transport_stream);
+
+/* Bytes queued at most, per collector. */
+#define FX_STREAM_QUEUE_MAX (4 * 1024 * 1024)
+
+/* Reconnection backoff, in ms. */
+#define FX_STREAM_MIN_BACKOFF 1000
+#define FX_STREAM_MAX_BACKOFF 8000
+
+struct fx_queued_msg {
+    struct ovs_list list_node;  /* In 'queue'. */
+    struct ofpbuf buf;          /* The message; buf.data advances as sent. */
+    size_t n_records;           /* Data records in it (0: greeting). */
+    bool started;               /* Part of it went to the current stream. */
+};
+
+struct fx_stream_transport {
+    struct fx_transport up;
+    struct reconnect *reconnect;
+    struct stream *stream;      /* Connecting or connected, or NULL. */
+    bool connected;             /* 'stream' finished connecting. */
+    struct ovs_list queue;      /* "struct fx_queued_msg"s, oldest first. */
+    size_t queued_bytes;        /* Bytes in 'queue'. */
+};
+
+static const char *const stream_prefixes[] = { "tcp:", "ssl:", NULL };
+
+static struct fx_stream_transport *
+fx_stream_cast(const struct fx_transport *t)
+{
+    return CONTAINER_OF(t, struct fx_stream_transport, up);
+}
+
+static struct fx_transport *
+fx_stream_alloc(void)
+{
+    struct fx_stream_transport *st = xzalloc(sizeof *st);
+
+    ovs_list_init(&st->queue);
+    return &st->up;
+}
+
+static void
+fx_stream_open(struct fx_transport *t)
+{
+    struct fx_stream_transport *st = fx_stream_cast(t);
+
+    st->reconnect = reconnect_create(time_msec());
+    reconnect_set_name(st->reconnect, t->target);
+    reconnect_set_backoff(st->reconnect, FX_STREAM_MIN_BACKOFF,
+                          FX_STREAM_MAX_BACKOFF);
+    reconnect_set_probe_interval(st->reconnect, 0);
+    reconnect_enable(st->reconnect, time_msec());
+}
+
+static void
+queue_free(struct fx_queued_msg *q)
+{
+    ofpbuf_uninit(&q->buf);
+    free(q);
+}
+
+static void
+queue_push(struct fx_stream_transport *st, const void *data, size_t size,
+           size_t n_records, bool front)
+{
+    struct fx_queued_msg *q = xmalloc(sizeof *q);
+
+    ofpbuf_init(&q->buf, size);
+    ofpbuf_put(&q->buf, data, size);
+    q->n_records = n_records;
+    q->started = false;
+    if (front) {
+        ovs_list_push_front(&st->queue, &q->list_node);
+    } else {
+        ovs_list_push_back(&st->queue, &q->list_node);
+    }
+    st->queued_bytes += size;
+}
+
+static void
+queue_pop(struct fx_stream_transport *st, struct fx_queued_msg *q)
+{
+    st->queued_bytes -= q->buf.size;
+    ovs_list_remove(&q->list_node);
+    queue_free(q);
+}
+
+static void
+fx_stream_destroy(struct fx_transport *t)
+{
+    struct fx_stream_transport *st = fx_stream_cast(t);
+    struct fx_queued_msg *q;
+
+    stream_close(st->stream);
+    reconnect_destroy(st->reconnect);
+    LIST_FOR_EACH_POP (q, list_node, &st->queue) {
+        queue_free(q);
+    }
+    free(st);
+}
+
+/* Drops the connection after 'error'.  The message that was partly sent is
+ * lost (the collector cannot use half of it); greetings still queued are
+ * dropped too, since a new connection gets a new one. */
+static void
+fx_stream_disconnect(struct fx_stream_transport *st, int error)
+{
+    struct fx_queued_msg *q;
+
+    stream_close(st->stream);
+    st->stream = NULL;
+    st->connected = false;
+    reconnect_disconnected(st->reconnect, time_msec(), error);
+
+    LIST_FOR_EACH_SAFE (q, list_node, &st->queue) {
+        if (q->started && q->n_records) {
+            fx_transport_count_lost(&st->up, q->n_records, EPIPE);
+        }
+        if (q->started || !q->n_records) {
+            queue_pop(st, q);
+        }
+    }
+}
+
+static void
+fx_stream_send(struct fx_transport *t, const void *msg, size_t size,
+            size_t n_records)
+{
+    struct fx_stream_transport *st = fx_stream_cast(t);
+
+    if (st->queued_bytes + size > FX_STREAM_QUEUE_MAX) {
+        fx_transport_count_lost(t, n_records, ENOBUFS);
+        return;
+    }
+    queue_push(st, msg, size, n_records, false);
+    t->class->run(t);
+}
+
+/* Sends as much of the queue as the stream takes without blocking. */
+static void
+fx_stream_flush(struct fx_stream_transport *st)
+{
+    while (st->connected && !ovs_list_is_empty(&st->queue)) {
+        struct fx_queued_msg *q = CONTAINER_OF(ovs_list_front(&st->queue),
+                                               struct fx_queued_msg,
+                                               list_node);
+        int retval = stream_send(st->stream, q->buf.data, q->buf.size);
+
+        if (retval == -EAGAIN) {
+            return;
+        } else if (retval < 0) {
+            VLOG_INFO("%s: connection lost (%s)", st->up.target,
+                      ovs_strerror(-retval));
+            st->up.stats.last_error = -retval;
+            fx_stream_disconnect(st, -retval);
+            return;
+        }
+
+        q->started = true;
+        ofpbuf_pull(&q->buf, retval);
+        st->queued_bytes -= retval;
+        if (!q->buf.size) {
+            if (q->n_records) {
+                st->up.stats.messages++;
+                st->up.stats.records += q->n_records;
+            }
+            queue_pop(st, q);
+        }
+        st->up.stats.bytes += retval;
+    }
+}
+
+/* A collector has nothing to say; reading tells us when it closed. */
+static void
+fx_stream_poll_closed(struct fx_stream_transport *st)
+{
+    char buf[256];
+    int retval = stream_recv(st->stream, buf, sizeof buf);
+
+    if (retval == 0 || (retval < 0 && retval != -EAGAIN)) {
+        int error = retval ? -retval : EOF;
+
+        VLOG_INFO("%s: connection closed by collector (%s)", st->up.target,
+                  ovs_retval_to_string(error));
+        fx_stream_disconnect(st, error);
+    }
+}
+
+static void
+fx_stream_run(struct fx_transport *t)
+{
+    struct fx_stream_transport *st = fx_stream_cast(t);
+    long long int now = time_msec();
+
+    if (st->stream) {
+        stream_run(st->stream);
+        if (!st->connected) {
+            int error = stream_connect(st->stream);
+
+            if (!error) {
+                struct ofpbuf greeting;
+
+                st->connected = true;
+                reconnect_connected(st->reconnect, now);
+                t->stats.connects++;
+                VLOG_INFO("%s: connected", t->target);
+
+                ofpbuf_init(&greeting, 512);
+                if (t->greeting) {
+                    const struct fx_queued_msg *next = (
+                        ovs_list_is_empty(&st->queue) ? NULL
+                        : CONTAINER_OF(ovs_list_front(&st->queue),
+                                       struct fx_queued_msg, list_node));
+
+                    t->greeting(t->greeting_aux, &greeting,
+                                next ? &next->buf : NULL);
+                }
+                if (greeting.size) {
+                    queue_push(st, greeting.data, greeting.size, 0, true);
+                }
+                ofpbuf_uninit(&greeting);
+            } else if (error != EAGAIN) {
+                t->stats.last_error = error;
+                stream_close(st->stream);
+                st->stream = NULL;
+                reconnect_connect_failed(st->reconnect, now, error);
+            }
+        }
+        if (st->connected) {
+            fx_stream_poll_closed(st);
+        }
+    }
+
+    switch (reconnect_run(st->reconnect, now)) {
+    case RECONNECT_CONNECT: {
+        int error = stream_open(t->name, &st->stream, t->dscp);
+
+        if (error) {
+            t->stats.last_error = error;
+            reconnect_connect_failed(st->reconnect, now, error);
+        } else {
+            reconnect_connecting(st->reconnect, now);
+        }
+        break;
+    }
+    case RECONNECT_DISCONNECT:
+        fx_stream_disconnect(st, 0);
+        break;
+    case RECONNECT_PROBE:
+    default:
+        break;
+    }
+
+    fx_stream_flush(st);
+}
+
+static void
+fx_stream_wait(struct fx_transport *t)
+{
+    struct fx_stream_transport *st = fx_stream_cast(t);
+
+    reconnect_wait(st->reconnect, time_msec());
+    if (st->stream) {
+        stream_run_wait(st->stream);
+        if (!st->connected) {
+            stream_connect_wait(st->stream);
+        } else {
+            stream_recv_wait(st->stream);
+            if (!ovs_list_is_empty(&st->queue)) {
+                stream_send_wait(st->stream);
+            }
+        }
+    }
+}
+
+static void
+fx_stream_format_state(const struct fx_transport *t, struct ds *s)
+{
+    const struct fx_stream_transport *st = fx_stream_cast(t);
+
+    ds_put_format(s, "%s, %"PRIuSIZE" bytes queued",
+                  (st->connected ? "connected"
+                   : st->stream ? "connecting" : "disconnected"),
+                  st->queued_bytes);
+}
+
+const struct fx_transport_class fx_stream_transport_class = {
+    .prefixes = stream_prefixes,
+    .alloc = fx_stream_alloc,
+    .open = fx_stream_open,
+    .destroy = fx_stream_destroy,
+    .send = fx_stream_send,
+    .run = fx_stream_run,
+    .wait = fx_stream_wait,
+    .format_state = fx_stream_format_state,
+};

@@ -1,0 +1,41 @@
+#! /usr/bin/env python3
+# Copyright (c) 2026 The flowexport authors.
+# Licensed under the Apache License, Version 2.0.
+"""tcp-sink.py PORTFILE RAW [PORT]
+
+Test helper: an IPFIX-over-TCP collector stand-in.  Listens on 127.0.0.1
+(PORT, or an ephemeral port written to PORTFILE once listening), accepts
+connections one after another and appends every byte received to RAW.  An
+IPFIX stream is its messages back to back, which is the file format that
+libfixbuf's ipfixDump reads.  Runs until killed."""
+
+import socket
+import sys
+
+
+def main(argv):
+    portfile, raw_name = argv[1:3]
+    port = int(argv[3]) if len(argv) > 3 else 0
+    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind(("127.0.0.1", port))
+    lsock.listen(1)
+    with open(portfile + ".tmp", "w") as f:
+        f.write("%d\n" % lsock.getsockname()[1])
+    import os
+    os.rename(portfile + ".tmp", portfile)
+
+    raw = open(raw_name, "ab")
+    while True:
+        conn, _ = lsock.accept()
+        while True:
+            data = conn.recv(65536)
+            if not data:
+                break
+            raw.write(data)
+            raw.flush()
+        conn.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv)
