@@ -36,29 +36,19 @@ struct ipfix_header {
 };
 BUILD_ASSERT_DECL(sizeof(struct ipfix_header) == 16);
 
-static const enum fx_ie ipfix_ipv4[] = {
-    FX_IE_SOURCE_IPV4_ADDRESS, FX_IE_DESTINATION_IPV4_ADDRESS,
-    FX_IE_IP_CLASS_OF_SERVICE, FX_IE_PROTOCOL_IDENTIFIER,
-    FX_IE_SOURCE_TRANSPORT_PORT, FX_IE_DESTINATION_TRANSPORT_PORT,
-    FX_IE_ICMP_TYPE_CODE_IPV4, FX_IE_TCP_CONTROL_BITS,
-    FX_IE_INGRESS_INTERFACE, FX_IE_EGRESS_INTERFACE, FX_IE_FLOW_DIRECTION,
-    FX_IE_OCTET_DELTA_COUNT, FX_IE_PACKET_DELTA_COUNT,
-    FX_IE_FLOW_START_MILLISECONDS, FX_IE_FLOW_END_MILLISECONDS,
-    FX_IE_FLOW_END_REASON,
+static const struct fx_ie_group *const ipfix_ipv4[] = {
+    &fx_group_ipv4_addresses, &fx_group_transport, &fx_group_icmp4,
+    &fx_group_forwarding, &fx_group_counters, &fx_group_times_ms,
+    &fx_group_end_reason,
 };
 
-static const enum fx_ie ipfix_ipv6[] = {
-    FX_IE_SOURCE_IPV6_ADDRESS, FX_IE_DESTINATION_IPV6_ADDRESS,
-    FX_IE_IP_CLASS_OF_SERVICE, FX_IE_PROTOCOL_IDENTIFIER,
-    FX_IE_SOURCE_TRANSPORT_PORT, FX_IE_DESTINATION_TRANSPORT_PORT,
-    FX_IE_ICMP_TYPE_CODE_IPV6, FX_IE_TCP_CONTROL_BITS,
-    FX_IE_INGRESS_INTERFACE, FX_IE_EGRESS_INTERFACE, FX_IE_FLOW_DIRECTION,
-    FX_IE_OCTET_DELTA_COUNT, FX_IE_PACKET_DELTA_COUNT,
-    FX_IE_FLOW_START_MILLISECONDS, FX_IE_FLOW_END_MILLISECONDS,
-    FX_IE_FLOW_END_REASON,
+static const struct fx_ie_group *const ipfix_ipv6[] = {
+    &fx_group_ipv6_addresses, &fx_group_transport, &fx_group_icmp6,
+    &fx_group_forwarding, &fx_group_counters, &fx_group_times_ms,
+    &fx_group_end_reason,
 };
 
-static const struct fx_template ipfix_templates[FX_N_SHAPES] = {
+static const struct fx_template_def ipfix_templates[FX_N_SHAPES] = {
     [FX_SHAPE_IPV4] = { 256, ipfix_ipv4, ARRAY_SIZE(ipfix_ipv4) },
     [FX_SHAPE_IPV6] = { 257, ipfix_ipv6, ARRAY_SIZE(ipfix_ipv6) },
 };

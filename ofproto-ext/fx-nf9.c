@@ -38,28 +38,18 @@ struct nf9_header {
 };
 BUILD_ASSERT_DECL(sizeof(struct nf9_header) == 20);
 
-static const enum fx_ie nf9_ipv4[] = {
-    FX_IE_SOURCE_IPV4_ADDRESS, FX_IE_DESTINATION_IPV4_ADDRESS,
-    FX_IE_IP_CLASS_OF_SERVICE, FX_IE_PROTOCOL_IDENTIFIER,
-    FX_IE_SOURCE_TRANSPORT_PORT, FX_IE_DESTINATION_TRANSPORT_PORT,
-    FX_IE_ICMP_TYPE_CODE_IPV4, FX_IE_TCP_CONTROL_BITS,
-    FX_IE_INGRESS_INTERFACE, FX_IE_EGRESS_INTERFACE, FX_IE_FLOW_DIRECTION,
-    FX_IE_OCTET_DELTA_COUNT, FX_IE_PACKET_DELTA_COUNT,
-    FX_IE_FLOW_START_SYS_UP_TIME, FX_IE_FLOW_END_SYS_UP_TIME,
-};
-
 /* v9 has no ICMPv6 type/code field: ICMP_TYPE serves both families. */
-static const enum fx_ie nf9_ipv6[] = {
-    FX_IE_SOURCE_IPV6_ADDRESS, FX_IE_DESTINATION_IPV6_ADDRESS,
-    FX_IE_IP_CLASS_OF_SERVICE, FX_IE_PROTOCOL_IDENTIFIER,
-    FX_IE_SOURCE_TRANSPORT_PORT, FX_IE_DESTINATION_TRANSPORT_PORT,
-    FX_IE_ICMP_TYPE_CODE_IPV4, FX_IE_TCP_CONTROL_BITS,
-    FX_IE_INGRESS_INTERFACE, FX_IE_EGRESS_INTERFACE, FX_IE_FLOW_DIRECTION,
-    FX_IE_OCTET_DELTA_COUNT, FX_IE_PACKET_DELTA_COUNT,
-    FX_IE_FLOW_START_SYS_UP_TIME, FX_IE_FLOW_END_SYS_UP_TIME,
+static const struct fx_ie_group *const nf9_ipv4[] = {
+    &fx_group_ipv4_addresses, &fx_group_transport, &fx_group_icmp4,
+    &fx_group_forwarding, &fx_group_counters, &fx_group_times_uptime,
 };
 
-static const struct fx_template nf9_templates[FX_N_SHAPES] = {
+static const struct fx_ie_group *const nf9_ipv6[] = {
+    &fx_group_ipv6_addresses, &fx_group_transport, &fx_group_icmp4,
+    &fx_group_forwarding, &fx_group_counters, &fx_group_times_uptime,
+};
+
+static const struct fx_template_def nf9_templates[FX_N_SHAPES] = {
     [FX_SHAPE_IPV4] = { 256, nf9_ipv4, ARRAY_SIZE(nf9_ipv4) },
     [FX_SHAPE_IPV6] = { 257, nf9_ipv6, ARRAY_SIZE(nf9_ipv6) },
 };

@@ -42,6 +42,49 @@ const struct fx_ie_info fx_ies[FX_N_IES] = {
 #undef FX_IE
 };
 
+/* Field groups. */
+#define FX_DEFINE_GROUP(NAME, ...)                                      \
+    static const enum fx_ie NAME##_ies[] = { __VA_ARGS__ };             \
+    const struct fx_ie_group fx_group_##NAME = {                        \
+        NAME##_ies, ARRAY_SIZE(NAME##_ies)                              \
+    };
+FX_DEFINE_GROUP(ipv4_addresses,
+                FX_IE_SOURCE_IPV4_ADDRESS, FX_IE_DESTINATION_IPV4_ADDRESS)
+FX_DEFINE_GROUP(ipv6_addresses,
+                FX_IE_SOURCE_IPV6_ADDRESS, FX_IE_DESTINATION_IPV6_ADDRESS)
+FX_DEFINE_GROUP(transport,
+                FX_IE_IP_CLASS_OF_SERVICE, FX_IE_PROTOCOL_IDENTIFIER,
+                FX_IE_SOURCE_TRANSPORT_PORT, FX_IE_DESTINATION_TRANSPORT_PORT)
+FX_DEFINE_GROUP(icmp4, FX_IE_ICMP_TYPE_CODE_IPV4)
+FX_DEFINE_GROUP(icmp6, FX_IE_ICMP_TYPE_CODE_IPV6)
+FX_DEFINE_GROUP(forwarding,
+                FX_IE_TCP_CONTROL_BITS, FX_IE_INGRESS_INTERFACE,
+                FX_IE_EGRESS_INTERFACE, FX_IE_FLOW_DIRECTION)
+FX_DEFINE_GROUP(counters, FX_IE_OCTET_DELTA_COUNT, FX_IE_PACKET_DELTA_COUNT)
+FX_DEFINE_GROUP(times_ms,
+                FX_IE_FLOW_START_MILLISECONDS, FX_IE_FLOW_END_MILLISECONDS)
+FX_DEFINE_GROUP(times_uptime,
+                FX_IE_FLOW_START_SYS_UP_TIME, FX_IE_FLOW_END_SYS_UP_TIME)
+FX_DEFINE_GROUP(end_reason, FX_IE_FLOW_END_REASON)
+
+/* Flattens 'def' into 't'. */
+static void
+fx_template_init(struct fx_template *t, const struct fx_template_def *def)
+{
+    t->id = def->id;
+    t->n_ies = 0;
+    t->record_len = 0;
+    for (size_t g = 0; g < def->n_groups; g++) {
+        const struct fx_ie_group *group = def->groups[g];
+
+        for (size_t i = 0; i < group->n_ies; i++) {
+            ovs_assert(t->n_ies < FX_TEMPLATE_MAX_IES);
+            t->ies[t->n_ies++] = group->ies[i];
+            t->record_len += fx_ies[group->ies[i]].length;
+        }
+    }
+}
+
 /* Set header, common to v9 FlowSets and IPFIX Sets. */
 struct fx_set_header {
     ovs_be16 id;
@@ -99,17 +142,6 @@ fx_ie_view_init(struct fx_ie_view *v, const struct fx_record *rec,
     v->end_reason = fx_end_reason_to_ipfix(rec->reason);
 }
 
-static size_t
-template_record_len(const struct fx_template *t)
-{
-    size_t len = 0;
-
-    for (size_t i = 0; i < t->n_ies; i++) {
-        len += fx_ies[t->ies[i]].length;
-    }
-    return len;
-}
-
 static enum fx_shape
 record_shape(const struct fx_record *rec)
 {
@@ -127,6 +159,9 @@ fx_tmpl_encoder_create(const struct fx_dialect *dialect,
     te->up.settings = *settings;
     te->dialect = dialect;
     te->set_shape = -1;
+    for (size_t shape = 0; shape < FX_N_SHAPES; shape++) {
+        fx_template_init(&te->templates[shape], &dialect->templates[shape]);
+    }
     return &te->up;
 }
 
@@ -168,7 +203,7 @@ put_template_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
 
     ofpbuf_put_zeros(msg, sizeof(struct fx_set_header));
     for (size_t shape = 0; shape < FX_N_SHAPES; shape++) {
-        const struct fx_template *t = &d->templates[shape];
+        const struct fx_template *t = &te->templates[shape];
 
         put_u16(msg, t->id);
         put_u16(msg, t->n_ies);
@@ -219,8 +254,8 @@ fx_tmpl_encoder_add(struct fx_encoder *encoder, struct ofpbuf *msg,
 {
     struct fx_tmpl_encoder *te = fx_tmpl_encoder_cast(encoder);
     enum fx_shape shape = record_shape(rec);
-    const struct fx_template *t = &te->dialect->templates[shape];
-    size_t len = template_record_len(t);
+    const struct fx_template *t = &te->templates[shape];
+    size_t len = t->record_len;
     bool new_set = te->set_shape != shape;
 
     /* Room for a set header if needed, the record, and padding. */

@@ -20,8 +20,10 @@
 /* Template-based export (NetFlow v9, RFC 3954, and IPFIX, RFC 7011): the
  * machinery both protocols share.
  *
- * Information elements are defined once, in fx-ie.def.  A template is a list
- * of them; each record shape (IPv4, IPv6) has one template per protocol.
+ * Information elements are defined once, in fx-ie.def, and combined into
+ * field groups (elements always exported together, e.g. the IPv4 addresses
+ * or the counters).  A template is a list of groups; each record shape
+ * (IPv4, IPv6) has one template per protocol.
  * Encoding a record first converts it into a 'struct fx_ie_view', whose
  * members hold every element's value already in wire format; the template
  * then says which of them to copy, in which order.  Templates and data
@@ -88,10 +90,42 @@ enum fx_shape {
     FX_N_SHAPES
 };
 
+/* Elements that are always exported together. */
+struct fx_ie_group {
+    const enum fx_ie *ies;
+    size_t n_ies;
+};
+
+#define FX_IE_GROUPS                                                      \
+    FX_IE_GROUP(ipv4_addresses)     /* Source, destination IPv4. */       \
+    FX_IE_GROUP(ipv6_addresses)     /* Source, destination IPv6. */       \
+    FX_IE_GROUP(transport)          /* ToS, protocol, L4 ports. */        \
+    FX_IE_GROUP(icmp4)              /* ICMP type and code. */             \
+    FX_IE_GROUP(icmp6)              /* ICMPv6 type and code (IPFIX). */   \
+    FX_IE_GROUP(forwarding)         /* TCP flags, interfaces, direction. */\
+    FX_IE_GROUP(counters)           /* 64-bit octets and packets. */      \
+    FX_IE_GROUP(times_ms)           /* Absolute start and end (IPFIX). */ \
+    FX_IE_GROUP(times_uptime)       /* SysUptime start and end (v9). */   \
+    FX_IE_GROUP(end_reason)         /* flowEndReason (IPFIX). */
+
+#define FX_IE_GROUP(NAME) extern const struct fx_ie_group fx_group_##NAME;
+FX_IE_GROUPS
+#undef FX_IE_GROUP
+
+/* A template, as a list of field groups. */
+struct fx_template_def {
+    uint16_t id;                /* Template id, >= 256. */
+    const struct fx_ie_group *const *groups;
+    size_t n_groups;
+};
+
+/* The flattened form of a fx_template_def, for encoding. */
+#define FX_TEMPLATE_MAX_IES 32
 struct fx_template {
     uint16_t id;                /* Template id, >= 256. */
-    const enum fx_ie *ies;      /* Elements, in record order. */
+    enum fx_ie ies[FX_TEMPLATE_MAX_IES]; /* Elements, in record order. */
     size_t n_ies;
+    size_t record_len;          /* Bytes of one data record. */
 };
 
 struct fx_tmpl_encoder;
@@ -102,7 +136,7 @@ struct fx_dialect {
     uint16_t template_set_id;   /* 0 (v9) or 2 (IPFIX). */
     size_t header_len;          /* Message header length. */
     size_t seq_offset;          /* Offset of the 32-bit sequence number. */
-    const struct fx_template *templates; /* Indexed by enum fx_shape. */
+    const struct fx_template_def *templates; /* Indexed by fx_shape. */
 
     /* Fills in the message header at the start of 'msg'.  'n_data' and
      * 'n_templates' are the data and template records in the message. */
@@ -121,6 +155,8 @@ struct fx_tmpl_encoder {
     long long int templates_sent; /* time_msec() of last template set. */
     unsigned int msgs_since_templates;
     bool templates_ever_sent;
+
+    struct fx_template templates[FX_N_SHAPES]; /* dialect->templates. */
 
     /* The message under construction. */
     size_t set_ofs;             /* Offset of the open data set, or 0. */
