@@ -30,13 +30,25 @@
 
 VLOG_DEFINE_THIS_MODULE(fx_exporter);
 
-struct fx_exporter {
-    struct fx_exporter_options options;
+/* A sequence of messages with its own encoder state (sequence numbers,
+ * template refresh), sent to one or more transports.  Mirroring uses one
+ * stream for all targets; load balancing gives each target its own stream,
+ * so that each collector sees a consistent sequence and its own templates. */
+struct fx_export_stream {
     struct fx_encoder *encoder;
-    struct fx_transport **transports;   /* One per target. */
+    struct fx_transport **transports;
     size_t n_transports;
     struct ofpbuf msg;                  /* Message being built. */
     size_t msg_records;                 /* Data records in 'msg'. */
+};
+
+struct fx_exporter {
+    struct fx_exporter_options options;
+    struct fx_transport **transports;   /* One per target. */
+    size_t n_transports;
+    struct fx_export_stream *streams;   /* 1, or one per target. */
+    size_t n_streams;
+    size_t cur_stream;                  /* Stream that gets new records. */
     struct fx_exporter_stats stats;
 };
 
@@ -80,7 +92,8 @@ fx_exporter_options_equal(const struct fx_exporter_options *a,
             && a->tcp_rst_timeout == b->tcp_rst_timeout
             && a->dscp == b->dscp
             && a->max_flows == b->max_flows
-            && a->sampling == b->sampling);
+            && a->sampling == b->sampling
+            && a->balance == b->balance);
 }
 
 /* Checks what OVSDB's column types cannot: that every target is a
@@ -107,13 +120,15 @@ fx_exporter_options_validate(const struct fx_exporter_options *o)
 
 /* A new connection to a collector starts with the templates. */
 static void
-fx_exporter_greeting(void *e_, struct ofpbuf *out, const struct ofpbuf *next)
+fx_exporter_greeting(void *stream_, struct ofpbuf *out,
+                     const struct ofpbuf *next)
 {
-    struct fx_exporter *e = e_;
+    struct fx_export_stream *stream = stream_;
+    struct fx_encoder *encoder = stream->encoder;
 
-    if (e->encoder->class->put_templates) {
-        e->encoder->class->put_templates(e->encoder, out, next, time_msec(),
-                                         time_wall_msec());
+    if (encoder->class->put_templates) {
+        encoder->class->put_templates(encoder, out, next, time_msec(),
+                                      time_wall_msec());
     }
 }
 
@@ -129,18 +144,31 @@ fx_exporter_create(const struct fx_exporter_options *options)
     }
 
     struct fx_exporter *e = xzalloc(sizeof *e);
-    fx_exporter_options_clone(&e->options, options);
-    e->encoder = class->create(&options->encoder);
-    e->transports = xcalloc(sset_count(&options->targets),
-                            sizeof *e->transports);
+    size_t n_targets = sset_count(&options->targets);
 
+    fx_exporter_options_clone(&e->options, options);
+    e->n_streams = options->balance && n_targets > 1 ? n_targets : 1;
+    e->streams = xcalloc(e->n_streams, sizeof *e->streams);
+    for (size_t i = 0; i < e->n_streams; i++) {
+        struct fx_export_stream *stream = &e->streams[i];
+
+        stream->encoder = class->create(&options->encoder);
+        stream->transports = xcalloc(n_targets, sizeof *stream->transports);
+        ofpbuf_init(&stream->msg, 1500);
+    }
+
+    e->transports = xcalloc(n_targets, sizeof *e->transports);
     const char *target;
     SSET_FOR_EACH (target, &options->targets) {
-        e->transports[e->n_transports++]
+        struct fx_export_stream *stream
+            = &e->streams[e->n_transports % e->n_streams];
+        struct fx_transport *t
             = fx_transport_create(target, -1, options->dscp,
-                                  fx_exporter_greeting, e);
+                                  fx_exporter_greeting, stream);
+
+        e->transports[e->n_transports++] = t;
+        stream->transports[stream->n_transports++] = t;
     }
-    ofpbuf_init(&e->msg, 1500);
     return e;
 }
 
@@ -154,8 +182,14 @@ fx_exporter_destroy(struct fx_exporter *e)
         fx_transport_destroy(e->transports[i]);
     }
     free(e->transports);
-    e->encoder->class->destroy(e->encoder);
-    ofpbuf_uninit(&e->msg);
+    for (size_t i = 0; i < e->n_streams; i++) {
+        struct fx_export_stream *stream = &e->streams[i];
+
+        stream->encoder->class->destroy(stream->encoder);
+        ofpbuf_uninit(&stream->msg);
+        free(stream->transports);
+    }
+    free(e->streams);
     fx_exporter_options_destroy(&e->options);
     free(e);
 }
@@ -166,23 +200,25 @@ fx_exporter_get_options(const struct fx_exporter *e)
     return &e->options;
 }
 
-/* Completes the message under construction, if it has records, and sends it
- * to every target. */
+/* Completes the message under construction in 'stream', if it has records,
+ * and sends it to the stream's targets. */
 static void
-fx_exporter_send(struct fx_exporter *e)
+fx_exporter_send(struct fx_exporter *e, struct fx_export_stream *stream)
 {
-    if (!e->msg_records) {
+    if (!stream->msg_records) {
         return;
     }
 
-    size_t n = e->encoder->class->finish(e->encoder, &e->msg, time_msec(),
-                                         time_wall_msec());
-    for (size_t i = 0; i < e->n_transports; i++) {
-        fx_transport_send(e->transports[i], e->msg.data, e->msg.size, n);
+    struct fx_encoder *encoder = stream->encoder;
+    size_t n = encoder->class->finish(encoder, &stream->msg, time_msec(),
+                                      time_wall_msec());
+    for (size_t i = 0; i < stream->n_transports; i++) {
+        fx_transport_send(stream->transports[i], stream->msg.data,
+                          stream->msg.size, n);
     }
     e->stats.messages++;
-    ofpbuf_clear(&e->msg);
-    e->msg_records = 0;
+    ofpbuf_clear(&stream->msg);
+    stream->msg_records = 0;
 }
 
 /* Flow selection (RFC 7014 hash-based): every record of a flow is
@@ -196,11 +232,11 @@ fx_exporter_selects(const struct fx_exporter *e, const struct fx_key *key)
     return n <= 1 || hash_bytes(key, sizeof *key, 0x5eed) % n == 0;
 }
 
-/* Encodes every record in 'records' and sends the resulting messages. */
+/* Encodes every record in 'records' and sends the resulting messages.  With
+ * load balancing, each full message moves on to the next target. */
 void
 fx_exporter_export(struct fx_exporter *e, const struct ovs_list *records)
 {
-    const struct fx_encoder_class *class = e->encoder->class;
     const struct fx_record *rec;
 
     LIST_FOR_EACH (rec, list_node, records) {
@@ -212,28 +248,32 @@ fx_exporter_export(struct fx_exporter *e, const struct ovs_list *records)
             e->stats.not_selected++;
             continue;
         }
+        struct fx_export_stream *stream;
         for (;;) {
-            bool fresh = !e->msg.size;
+            stream = &e->streams[e->cur_stream];
 
+            struct fx_encoder *encoder = stream->encoder;
+            bool fresh = !stream->msg.size;
             if (fresh) {
-                class->begin(e->encoder, &e->msg);
+                encoder->class->begin(encoder, &stream->msg);
             }
-            size_t before = e->msg.size;
-            result = class->add(e->encoder, &e->msg, &copy);
+            size_t before = stream->msg.size;
+            result = encoder->class->add(encoder, &stream->msg, &copy);
             if (result != FX_ENCODE_FULL) {
                 break;
-            } else if (fresh && e->msg.size == before) {
+            } else if (fresh && stream->msg.size == before) {
                 /* Does not fit even an empty message. */
-                ofpbuf_clear(&e->msg);
+                ofpbuf_clear(&stream->msg);
                 result = FX_ENCODE_UNSUPPORTED;
                 break;
             }
-            e->msg_records++;
-            fx_exporter_send(e);
+            stream->msg_records++;
+            fx_exporter_send(e, stream);
+            e->cur_stream = (e->cur_stream + 1) % e->n_streams;
         }
 
         if (result == FX_ENCODE_DONE) {
-            e->msg_records++;
+            stream->msg_records++;
             e->stats.exported++;
             e->stats.packets += rec->packets;
             e->stats.bytes += rec->bytes;
@@ -241,7 +281,9 @@ fx_exporter_export(struct fx_exporter *e, const struct ovs_list *records)
             e->stats.unsupported++;
         }
     }
-    fx_exporter_send(e);
+    for (size_t i = 0; i < e->n_streams; i++) {
+        fx_exporter_send(e, &e->streams[i]);
+    }
 }
 
 void
@@ -303,6 +345,10 @@ fx_exporter_format(const struct fx_exporter *e, struct ds *s)
                       o->encoder.obs_domain_id, o->encoder.mtu,
                       o->encoder.template_refresh_ms / 1000,
                       o->encoder.template_refresh_msgs);
+    }
+    if (o->balance && e->n_streams > 1) {
+        ds_put_format(s, "    load balancing messages over %"PRIuSIZE
+                      " targets\n", e->n_streams);
     }
     if (o->sampling > 1) {
         ds_put_format(s, "    flow sampling 1 in %"PRIu32" (hash), "

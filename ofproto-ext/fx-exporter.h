@@ -20,7 +20,9 @@
 /* Exporters: one per configured export (a bridge's NetFlow or IPFIX row).
  *
  * An exporter encodes flow records with its protocol's encoder, batches
- * them into messages, and sends every message to each of its targets.  It
+ * them into messages, and sends every message to each of its targets
+ * (mirroring) or each message to the next target in turn (load
+ * balancing).  It
  * also holds the cache settings it asks for (timeouts, limit); the tap
  * combines those of all exporters of a bridge.
  *
@@ -49,6 +51,8 @@ struct fx_exporter_options {
     size_t max_flows;           /* Flow cache limit. */
     uint32_t sampling;          /* Export 1 in 'sampling' flows (1 = all),
                                  * selected by a hash of the flow key. */
+    bool balance;               /* Round-robin messages over 'targets'
+                                 * instead of sending each to all. */
 };
 
 void fx_exporter_options_init(struct fx_exporter_options *);

@@ -240,11 +240,6 @@ fx_tmpl_encoder_begin(struct fx_encoder *encoder, struct ofpbuf *msg)
         || now - te->templates_sent >= s->template_refresh_ms
         || te->msgs_since_templates >= s->template_refresh_msgs) {
         put_template_set(te, msg);
-        te->templates_ever_sent = true;
-        te->templates_sent = now;
-        te->msgs_since_templates = 0;
-    } else {
-        te->msgs_since_templates++;
     }
 }
 
@@ -323,6 +318,15 @@ fx_tmpl_encoder_finish(struct fx_encoder *encoder, struct ofpbuf *msg,
     struct fx_tmpl_encoder *te = fx_tmpl_encoder_cast(encoder);
     size_t n_data = te->n_data;
 
+    /* Templates count as sent only with a message that goes out: a message
+     * that its owner dropped unfinished did not carry them anywhere. */
+    if (te->n_templates) {
+        te->templates_ever_sent = true;
+        te->templates_sent = now;
+        te->msgs_since_templates = 0;
+    } else {
+        te->msgs_since_templates++;
+    }
     close_set(te, msg);
     te->dialect->put_header(te, msg, now, wall_now, n_data, te->n_templates);
     return n_data;

@@ -97,6 +97,8 @@ optional_seconds(const int64_t *value, size_t n, long long int dflt)
             s_->mtu = *(ROW)->mtu;                                        \
         }                                                                 \
         (O)->dscp = (ROW)->n_export_dscp ? *(ROW)->export_dscp : 0;       \
+        (O)->balance = ((ROW)->collector_mode                             \
+                        && !strcmp((ROW)->collector_mode, "balance"));    \
     } while (0)
 
 /* Converts the NetFlow 'row' of the bridge of 'ofproto' into 'o'.
