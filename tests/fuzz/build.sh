@@ -41,7 +41,8 @@ if test -z "$CC"; then
         CC=clang
     fi
 fi
-: "${FUZZ_CFLAGS:=-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined}"
+: "${FUZZ_CFLAGS:=-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+-fno-sanitize-recover=undefined}"
 
 libovs=$ovs_build/lib/.libs/libopenvswitch.a
 if test ! -f "$ovs_build/config.h" || test ! -f "$libovs"; then
@@ -55,7 +56,8 @@ deplibs=
 for lib in $(sed -n "s/^dependency_libs='\(.*\)'/\1/p" \
                  "$ovs_build/lib/libopenvswitch.la"); do
     case $lib in
-        *.la) deplibs="$deplibs $(dirname "$lib")/.libs/$(basename "$lib" .la).a" ;;
+        *.la) deplibs="$deplibs $(dirname "$lib")/.libs/$(basename "$lib" .la).a"
+              ;;
         *) deplibs="$deplibs $lib" ;;
     esac
 done
@@ -66,23 +68,27 @@ cppflags="-I$top/ofproto-ext -I$top/utilities -I$ovs_build \
 warnings="-Wall -Wno-unused-function -Wno-unused-parameter \
 -Wno-sign-compare -Wno-address-of-packed-member"
 
-# The engine sources the targets use, recompiled with clang.  Not fx-tap.c
-# (it implements ofproto/netflow.h and needs libofproto) nor fx-exporter.c.
-engine="fx-cache fx-encoder fx-ipfix fx-nf5 fx-nf9 fx-record fx-template \
-fx-transport"
+# The engine, recompiled with clang with libFuzzer's coverage
+# instrumentation (OVS's library has none), into a static archive so that
+# each target links only what it uses.  Every ofproto-ext/*.c but fx-tap.c,
+# which implements ofproto/netflow.h and needs libofproto.
+rm -rf "$out/obj"
 mkdir -p "$out/obj"
-objs=
-for f in $engine; do
+for src in "$top"/ofproto-ext/*.c; do
+    f=$(basename "$src" .c)
+    test "$f" != fx-tap || continue
     # shellcheck disable=SC2086
-    $CC $FUZZ_CFLAGS $cppflags $warnings -c "$top/ofproto-ext/$f.c" \
-        -o "$out/obj/$f.o"
-    objs="$objs $out/obj/$f.o"
+    $CC $FUZZ_CFLAGS -fsanitize=fuzzer-no-link $cppflags $warnings \
+        -c "$src" -o "$out/obj/$f.o"
 done
+rm -f "$out/libfx-fuzz.a"
+ar rcs "$out/libfx-fuzz.a" "$out"/obj/*.o
 
 for t in decode records target; do
     echo "build.sh: $out/fuzz-$t" >&2
     # shellcheck disable=SC2086
     $CC $FUZZ_CFLAGS -fsanitize=fuzzer $cppflags $warnings \
-        -o "$out/fuzz-$t" "$top/tests/fuzz/fuzz-$t.c" $objs "$libovs" \
+        -o "$out/fuzz-$t" "$top/tests/fuzz/fuzz-$t.c" "$out/libfx-fuzz.a" \
+        "$libovs" \
         $deplibs -lpthread -lrt
 done

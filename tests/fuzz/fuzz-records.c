@@ -68,7 +68,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-/* At this MTU and above, every record must fit a v9 or IPFIX message. */
+/* The smallest MTU that configuration allows (ovsdb-schema's NetFlow and
+ * IPFIX "mtu" columns).  At this MTU and above, every record must fit a v9
+ * or IPFIX message and every message must decode completely.  Below it, the
+ * template set may not fit in a message with a record: the exporter then
+ * drops the message, templates and all, and the data records that follow
+ * cannot be decoded until templates are sent again, so only memory safety
+ * and well-formedness are checked there. */
 #define FUZZ_MIN_MTU 512
 
 /* Bound on operations per input, to keep each run short. */
@@ -285,7 +291,7 @@ parse_header(struct reader *r, struct fx_cache *cache,
 static void
 decode_and_check(const struct fx_encoder_class *class,
                  const struct fx_encoder_settings *settings,
-                 const struct ofpbuf *msg, size_t n,
+                 const struct ofpbuf *msg, size_t n, bool strict,
                  struct decoder_state *st, struct sums *decoded)
 {
     struct ds out = DS_EMPTY_INITIALIZER;
@@ -298,11 +304,11 @@ decode_and_check(const struct fx_encoder_class *class,
                   class->name, msg->size, settings->mtu);
     }
     decode_message(msg->data, msg->size, st, &out);
-    if (st->n_malformed || st->n_no_template) {
+    if (st->n_malformed || (strict && st->n_no_template)) {
         ovs_abort(0, "%s, MTU %"PRIuSIZE": bad message:\n%s", class->name,
                   settings->mtu, ds_cstr(&out));
     }
-    if (st->n_records - n_records != n) {
+    if (strict && st->n_records - n_records != n) {
         ovs_abort(0, "%s: finish() said %"PRIuSIZE" records, decoded "
                   "%"PRIu64":\n%s", class->name, n, st->n_records - n_records,
                   ds_cstr(&out));
@@ -325,6 +331,8 @@ encode_records(const struct fx_encoder_class *class,
     struct fx_encoder_settings settings = cfg->settings;
     struct sums decoded = { 0, 0, 0 };
     struct sums unfit = { 0, 0, 0 };
+    bool strict = (class->protocol == FX_PROTO_NETFLOW_V5
+                   || mtu >= FUZZ_MIN_MTU);
     struct decoder_state st;
     struct fx_encoder *encoder;
     const struct fx_record *rec;
@@ -358,7 +366,8 @@ encode_records(const struct fx_encoder_class *class,
             }
             size_t n = class->finish(encoder, &msg, time_msec(),
                                      time_wall_msec());
-            decode_and_check(class, &settings, &msg, n, &st, &decoded);
+            decode_and_check(class, &settings, &msg, n, strict, &st,
+                             &decoded);
             ofpbuf_clear(&msg);
         }
         if (result == FX_ENCODE_UNSUPPORTED) {
@@ -378,13 +387,15 @@ encode_records(const struct fx_encoder_class *class,
     if (msg.size) {
         size_t n = class->finish(encoder, &msg, time_msec(),
                                  time_wall_msec());
-        decode_and_check(class, &settings, &msg, n, &st, &decoded);
+        decode_and_check(class, &settings, &msg, n, strict, &st, &decoded);
     }
 
     struct sums want = class->protocol == FX_PROTO_NETFLOW_V5 ? *v4 : *all;
     want.packets -= unfit.packets;
     want.bytes -= unfit.bytes;
-    sums_check(class->name, &decoded, &want);
+    if (strict) {
+        sums_check(class->name, &decoded, &want);
+    }
 
     ofpbuf_uninit(&msg);
     decoder_state_destroy(&st);

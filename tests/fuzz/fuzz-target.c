@@ -16,13 +16,13 @@
 
 /* fuzz-target: libFuzzer target for collector target strings.
  *
- * What it covers: fx_transport_create(target, -1, 0) and
- * fx_transport_destroy() of ofproto-ext/fx-transport.c, that is, the parsing
- * of a configured NetFlow/IPFIX target ("192.0.2.1:2055",
- * "[2001:db8::1]:4739", "name:port", garbage) through OVS's
- * inet_parse_active(), and opening (socket, DSCP, connect) the UDP socket of
- * a valid one.  fx_transport_format() and fx_transport_run() are run on the
- * result too.
+ * What it covers: fx_transport_target_is_valid(), fx_transport_create(target,
+ * -1, 0, NULL, NULL) and fx_transport_destroy() of
+ * ofproto-ext/fx-transport.c, that is, the parsing of a configured
+ * NetFlow/IPFIX target ("192.0.2.1:2055", "udp:[2001:db8::1]:4739",
+ * "tcp:name:port", garbage) through OVS's socket and stream utilities, and
+ * opening (socket, DSCP, connect) the UDP socket of a valid one.
+ * fx_transport_format() and fx_transport_run() are run on the result too.
  *
  * Input: the target string (NUL bytes end it early, as they would in a C
  * string from the database).
@@ -30,9 +30,10 @@
  * What it checks: no crash, no memory error, no leak (LSan), no file
  * descriptor left open after fx_transport_destroy().
  *
- * Nothing is ever sent: connect() on a UDP socket sends no packet, and host
- * names are never resolved, because LLVMFuzzerInitialize() points
- * OVS_RESOLV_CONF at a file that does not exist, so that OVS's
+ * Nothing is ever sent: connect() on a UDP socket sends no packet, tcp: and
+ * ssl: targets are only parsed (fx_transport_target_is_valid()), never
+ * opened, and host names are never resolved, because LLVMFuzzerInitialize()
+ * points OVS_RESOLV_CONF at a file that does not exist, so that OVS's
  * dns-resolve.c gives up before creating a libunbound context (a name then
  * fails to open, as if it did not resolve).
  *
@@ -40,6 +41,7 @@
 
 #include <config.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -63,6 +65,14 @@ LLVMFuzzerInitialize(int *argc OVS_UNUSED, char ***argv OVS_UNUSED)
         ovs_fatal(errno, "setenv failed");
     }
     return 0;
+}
+
+/* Returns true if 'target' names a TCP or TLS collector.  Opening one may
+ * start a connection, which sends a SYN: those are only parsed. */
+static bool
+is_stream_target(const char *target)
+{
+    return !strncmp(target, "tcp:", 4) || !strncmp(target, "ssl:", 4);
 }
 
 /* Returns the lowest file descriptor number not in use. */
@@ -89,14 +99,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     target = xmemdup0((const char *) data, size);
     fd = lowest_free_fd();
 
-    t = fx_transport_create(target, -1, 0);
-    if (strcmp(fx_transport_target(t), target)) {
-        ovs_abort(0, "target \"%s\" stored as \"%s\"",
-                  target, fx_transport_target(t));
+    fx_transport_target_is_valid(target);
+    if (!is_stream_target(target)) {
+        t = fx_transport_create(target, -1, 0, NULL, NULL);
+        if (strcmp(fx_transport_target(t), target)) {
+            ovs_abort(0, "target \"%s\" stored as \"%s\"",
+                      target, fx_transport_target(t));
+        }
+        fx_transport_run(t);
+        fx_transport_format(t, &s);
+        fx_transport_destroy(t);
     }
-    fx_transport_run(t);
-    fx_transport_format(t, &s);
-    fx_transport_destroy(t);
 
     if (lowest_free_fd() != fd) {
         ovs_abort(0, "\"%s\": file descriptor leaked", target);
