@@ -1,9 +1,10 @@
 #! /usr/bin/env python3
 # Copyright (c) 2026 The flowexport authors.
 # Licensed under the Apache License, Version 2.0.
-"""tcp-sink.py PORTFILE RAW [PORT]
+"""tcp-sink.py [--ssl=KEY,CERT,CACERT] PORTFILE RAW [PORT]
 
-Test helper: an IPFIX-over-TCP collector stand-in.  Listens on 127.0.0.1
+Test helper: an IPFIX-over-TCP (or, with --ssl, over TLS, requiring a
+client certificate signed by CACERT) collector stand-in.  Listens on 127.0.0.1
 (PORT, or an ephemeral port written to PORTFILE once listening), accepts
 connections one after another and appends every byte received to RAW.  An
 IPFIX stream is its messages back to back, which is the file format that
@@ -14,6 +15,15 @@ import sys
 
 
 def main(argv):
+    tls = None
+    if argv[1].startswith("--ssl="):
+        import ssl
+        key, cert, cacert = argv[1][6:].split(",")
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(cert, key)
+        tls.load_verify_locations(cacert)
+        tls.verify_mode = ssl.CERT_REQUIRED
+        argv = argv[1:]
     portfile, raw_name = argv[1:3]
     port = int(argv[3]) if len(argv) > 3 else 0
     lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -28,6 +38,13 @@ def main(argv):
     raw = open(raw_name, "ab")
     while True:
         conn, _ = lsock.accept()
+        if tls:
+            try:
+                conn = tls.wrap_socket(conn, server_side=True)
+            except OSError as e:
+                sys.stderr.write("TLS handshake failed: %s\n" % e)
+                conn.close()
+                continue
         while True:
             data = conn.recv(65536)
             if not data:
