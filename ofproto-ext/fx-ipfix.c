@@ -53,6 +53,14 @@ static const struct fx_template_def ipfix_templates[FX_N_SHAPES] = {
     [FX_SHAPE_IPV6] = { 257, ipfix_ipv6, ARRAY_SIZE(ipfix_ipv6) },
 };
 
+/* Exporter statistics, scoped to the exporting process. */
+static const struct fx_ie_group *const ipfix_stats[] = {
+    &fx_group_process, &fx_group_exporter_stats,
+};
+static const struct fx_template_def ipfix_stats_template = {
+    258, ipfix_stats, ARRAY_SIZE(ipfix_stats)
+};
+
 static void
 ipfix_put_header(struct fx_tmpl_encoder *te, struct ofpbuf *msg,
                  long long int now OVS_UNUSED, long long int wall_now,
@@ -74,6 +82,8 @@ static const struct fx_dialect ipfix_dialect = {
     .header_len = sizeof(struct ipfix_header),
     .seq_offset = offsetof(struct ipfix_header, sequence),
     .templates = ipfix_templates,
+    .stats_template = &ipfix_stats_template,
+    .stats_n_scope = 1,
     .put_header = ipfix_put_header,
 };
 

@@ -66,6 +66,12 @@ FX_DEFINE_GROUP(times_ms,
 FX_DEFINE_GROUP(times_uptime,
                 FX_IE_FLOW_START_SYS_UP_TIME, FX_IE_FLOW_END_SYS_UP_TIME)
 FX_DEFINE_GROUP(end_reason, FX_IE_FLOW_END_REASON)
+FX_DEFINE_GROUP(process, FX_IE_EXPORTING_PROCESS_ID)
+FX_DEFINE_GROUP(exporter_stats,
+                FX_IE_EXPORTED_MESSAGE_TOTAL_COUNT,
+                FX_IE_EXPORTED_OCTET_TOTAL_COUNT,
+                FX_IE_EXPORTED_FLOW_RECORD_TOTAL_COUNT,
+                FX_IE_OBSERVATION_TIME_MILLISECONDS)
 
 /* Flattens 'def' into 't'. */
 static void
@@ -86,6 +92,7 @@ fx_template_init(struct fx_template *t, const struct fx_template_def *def)
 }
 
 /* Set header, common to v9 FlowSets and IPFIX Sets. */
+#define IPFIX_OPTIONS_TEMPLATE_SET_ID 3
 struct fx_set_header {
     ovs_be16 id;
     ovs_be16 length;
@@ -162,6 +169,9 @@ fx_tmpl_encoder_create(const struct fx_dialect *dialect,
     for (size_t shape = 0; shape < FX_N_SHAPES; shape++) {
         fx_template_init(&te->templates[shape], &dialect->templates[shape]);
     }
+    if (dialect->stats_template) {
+        fx_template_init(&te->stats_template, dialect->stats_template);
+    }
     return &te->up;
 }
 
@@ -187,12 +197,84 @@ close_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
     }
 }
 
+/* Appends one data record of template 't' with the values in 'view'. */
+static void
+put_view(struct ofpbuf *msg, const struct fx_template *t,
+         const struct fx_ie_view *view)
+{
+    uint8_t *p = ofpbuf_put_uninit(msg, t->record_len);
+
+    for (size_t i = 0; i < t->n_ies; i++) {
+        const struct fx_ie_info *ie = &fx_ies[t->ies[i]];
+
+        memcpy(p, (const uint8_t *) view + ie->offset, ie->length);
+        p += ie->length;
+    }
+}
+
 static void
 put_u16(struct ofpbuf *msg, uint16_t value)
 {
     ovs_be16 x = htons(value);
 
     ofpbuf_put(msg, &x, sizeof x);
+}
+
+/* Appends the field specifiers of 't' to 'msg'. */
+static void
+put_fields(struct ofpbuf *msg, const struct fx_template *t)
+{
+    for (size_t i = 0; i < t->n_ies; i++) {
+        put_u16(msg, fx_ies[t->ies[i]].id);
+        put_u16(msg, fx_ies[t->ies[i]].length);
+    }
+}
+
+/* Appends an IPFIX Options Template Set (RFC 7011 section 3.4.2.2) with the
+ * exporter statistics template. */
+static void
+put_stats_template_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
+{
+    const struct fx_template *t = &te->stats_template;
+    size_t set_ofs = msg->size;
+
+    ofpbuf_put_zeros(msg, sizeof(struct fx_set_header));
+    put_u16(msg, t->id);
+    put_u16(msg, t->n_ies);
+    put_u16(msg, te->dialect->stats_n_scope);
+    put_fields(msg, t);
+    te->n_templates++;
+
+    struct fx_set_header *h = ofpbuf_at_assert(msg, set_ofs, sizeof *h);
+    h->id = htons(IPFIX_OPTIONS_TEMPLATE_SET_ID);
+    h->length = htons(msg->size - set_ofs);
+}
+
+/* Appends a data set with one exporter statistics record: the totals of the
+ * stream up to this message. */
+static void
+put_stats_record(struct fx_tmpl_encoder *te, struct ofpbuf *msg,
+                 long long int wall_now)
+{
+    const struct fx_template *t = &te->stats_template;
+    struct fx_ie_view view;
+    size_t set_ofs = msg->size;
+
+    memset(&view, 0, sizeof view);
+    view.octets_total = htonll(te->octets_total);
+    view.messages_total = htonll(te->messages_total);
+    view.records_total = htonll(te->records_total);
+    view.now_ms = htonll(wall_now);
+    view.process_id = htonl(te->up.settings.obs_domain_id);
+
+    ofpbuf_put_zeros(msg, sizeof(struct fx_set_header));
+    put_view(msg, t, &view);
+    ofpbuf_put_zeros(msg, PAD_SIZE(msg->size - set_ofs, 4));
+    te->n_options++;
+
+    struct fx_set_header *h = ofpbuf_at_assert(msg, set_ofs, sizeof *h);
+    h->id = htons(t->id);
+    h->length = htons(msg->size - set_ofs);
 }
 
 static void
@@ -207,16 +289,17 @@ put_template_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
 
         put_u16(msg, t->id);
         put_u16(msg, t->n_ies);
-        for (size_t i = 0; i < t->n_ies; i++) {
-            put_u16(msg, fx_ies[t->ies[i]].id);
-            put_u16(msg, fx_ies[t->ies[i]].length);
-        }
+        put_fields(msg, t);
         te->n_templates++;
     }
 
     struct fx_set_header *h = ofpbuf_at_assert(msg, set_ofs, sizeof *h);
     h->id = htons(d->template_set_id);
     h->length = htons(msg->size - set_ofs);
+
+    if (d->stats_template) {
+        put_stats_template_set(te, msg);
+    }
 }
 
 /* Starts a message.  Templates go first when they are due: never sent yet,
@@ -232,14 +315,18 @@ fx_tmpl_encoder_begin(struct fx_encoder *encoder, struct ofpbuf *msg)
     te->set_ofs = 0;
     te->set_shape = -1;
     te->n_data = 0;
+    te->n_options = 0;
     te->n_templates = 0;
     te->wall_offset = time_wall_msec() - now;
 
     ofpbuf_put_zeros(msg, te->dialect->header_len);
     if (!te->templates_ever_sent
         || now - te->templates_sent >= s->template_refresh_ms
-        || te->msgs_since_templates >= s->template_refresh_msgs) {
+        || te->msgs_since_templates + 1 >= s->template_refresh_msgs) {
         put_template_set(te, msg);
+        if (te->dialect->stats_template) {
+            put_stats_record(te, msg, now + te->wall_offset);
+        }
     }
 }
 
@@ -270,13 +357,7 @@ fx_tmpl_encoder_add(struct fx_encoder *encoder, struct ofpbuf *msg,
 
     struct fx_ie_view view;
     fx_ie_view_init(&view, rec, &encoder->settings, te->wall_offset);
-    uint8_t *p = ofpbuf_put_uninit(msg, len);
-    for (size_t i = 0; i < t->n_ies; i++) {
-        const struct fx_ie_info *ie = &fx_ies[t->ies[i]];
-
-        memcpy(p, (const uint8_t *) &view + ie->offset, ie->length);
-        p += ie->length;
-    }
+    put_view(msg, t, &view);
     te->n_data++;
     return FX_ENCODE_DONE;
 }
@@ -328,6 +409,10 @@ fx_tmpl_encoder_finish(struct fx_encoder *encoder, struct ofpbuf *msg,
         te->msgs_since_templates++;
     }
     close_set(te, msg);
-    te->dialect->put_header(te, msg, now, wall_now, n_data, te->n_templates);
+    te->dialect->put_header(te, msg, now, wall_now, n_data + te->n_options,
+                            te->n_templates);
+    te->messages_total++;
+    te->octets_total += msg->size;
+    te->records_total += n_data;
     return n_data;
 }

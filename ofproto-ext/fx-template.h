@@ -81,6 +81,13 @@ struct fx_ie_view {
     uint8_t ip_version;
     uint8_t direction;          /* 0 = ingress. */
     uint8_t end_reason;         /* IPFIX flowEndReason. */
+
+    /* Exporter statistics, for the options record. */
+    ovs_be64 octets_total;      /* Bytes sent in the stream so far. */
+    ovs_be64 messages_total;    /* Messages sent in the stream so far. */
+    ovs_be64 records_total;     /* Flow records sent in the stream so far. */
+    ovs_be64 now_ms;            /* Wall clock of the statistics. */
+    ovs_be32 process_id;        /* Exporting process: the domain id. */
 };
 
 /* Record shapes, each with its own template. */
@@ -106,7 +113,9 @@ struct fx_ie_group {
     FX_IE_GROUP(counters)           /* 64-bit octets and packets. */      \
     FX_IE_GROUP(times_ms)           /* Absolute start and end (IPFIX). */ \
     FX_IE_GROUP(times_uptime)       /* SysUptime start and end (v9). */   \
-    FX_IE_GROUP(end_reason)         /* flowEndReason (IPFIX). */
+    FX_IE_GROUP(end_reason)         /* flowEndReason (IPFIX). */         \
+    FX_IE_GROUP(process)            /* Exporting process (scope). */     \
+    FX_IE_GROUP(exporter_stats)     /* RFC 7011 4.3 statistics. */
 
 #define FX_IE_GROUP(NAME) extern const struct fx_ie_group fx_group_##NAME;
 FX_IE_GROUPS
@@ -138,6 +147,12 @@ struct fx_dialect {
     size_t seq_offset;          /* Offset of the 32-bit sequence number. */
     const struct fx_template_def *templates; /* Indexed by fx_shape. */
 
+    /* Options template for exporter statistics, sent with the templates
+     * (its first 'n_scope' elements are scope), or NULL.  IPFIX only: its
+     * options template set id is 3. */
+    const struct fx_template_def *stats_template;
+    size_t stats_n_scope;
+
     /* Fills in the message header at the start of 'msg'.  'n_data' and
      * 'n_templates' are the data and template records in the message. */
     void (*put_header)(struct fx_tmpl_encoder *, struct ofpbuf *msg,
@@ -157,11 +172,18 @@ struct fx_tmpl_encoder {
     bool templates_ever_sent;
 
     struct fx_template templates[FX_N_SHAPES]; /* dialect->templates. */
+    struct fx_template stats_template;   /* dialect->stats_template. */
+
+    /* Totals of the stream, for the statistics options record. */
+    uint64_t octets_total;
+    uint64_t messages_total;
+    uint64_t records_total;
 
     /* The message under construction. */
     size_t set_ofs;             /* Offset of the open data set, or 0. */
     int set_shape;              /* Shape of the open data set, or -1. */
-    size_t n_data;              /* Data records in the message. */
+    size_t n_data;              /* Flow data records in the message. */
+    size_t n_options;           /* Options data records in the message. */
     size_t n_templates;         /* Template records in the message. */
     long long int wall_offset;  /* time_wall_msec() - time_msec(). */
 };

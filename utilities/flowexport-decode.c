@@ -189,6 +189,7 @@ static const struct ie_info ie_table[] = {
     { 306, "samplingPacketSpace", IE_UNSIGNED },
     { 309, "samplingSize", IE_UNSIGNED },
     { 310, "samplingPopulation", IE_UNSIGNED },
+    { 323, "observationTimeMilliseconds", IE_MILLISECONDS },
     { 390, "flowSelectorAlgorithm", IE_UNSIGNED },
     { 396, "samplingFlowInterval", IE_UNSIGNED },
     { 397, "samplingFlowSpacing", IE_UNSIGNED },
