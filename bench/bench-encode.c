@@ -112,7 +112,7 @@ make_records(size_t n, unsigned int ipv6_share)
         flow.nw_tos = ((r >> 48) & 3) << 3;
         flow.tp_src = htons(1024 + (r >> 16) % 64512);
         flow.tp_dst = htons(dst_port);
-        if (!fx_key_from_flow(&flow, &rec->key)) {
+        if (!fx_key_from_flow(&flow, 0, &rec->key)) {
             OVS_NOT_REACHED();
         }
 

@@ -92,6 +92,7 @@ struct fx_cache {
     struct fx_shard shards[FX_N_SHARDS];
     atomic_count n_flows;           /* Flows in all shards. */
     atomic_size_t max_flows;        /* Limit read on the update path. */
+    atomic_uint32_t key_fields;     /* Key parts, read on the update path. */
     atomic_count n_non_ip;          /* Updates that were not IP traffic. */
     size_t peak_flows;              /* Owner only. */
     struct fx_cache_limits limits;  /* Owner only. */
@@ -121,6 +122,7 @@ fx_cache_create(void)
     cache->limits.inactive_timeout = 15 * 1000;
     cache->limits.max_flows = SIZE_MAX;
     atomic_init(&cache->max_flows, SIZE_MAX);
+    atomic_init(&cache->key_fields, 0);
     cache->expired_seq = seq_create();
     cache->expired_seqno = seq_read(cache->expired_seq);
     return cache;
@@ -155,6 +157,7 @@ fx_cache_set_limits(struct fx_cache *cache,
 {
     cache->limits = *limits;
     atomic_store_relaxed(&cache->max_flows, limits->max_flows);
+    atomic_store_relaxed(&cache->key_fields, limits->key_fields);
 }
 
 void
@@ -326,7 +329,9 @@ fx_cache_update(struct fx_cache *cache, const struct flow *flow_,
     if (!stats->n_packets) {
         return;
     }
-    if (!fx_key_from_flow(flow_, &key)) {
+    uint32_t key_fields;
+    atomic_read_relaxed(&cache->key_fields, &key_fields);
+    if (!fx_key_from_flow(flow_, key_fields, &key)) {
         atomic_count_inc(&cache->n_non_ip);
         COVERAGE_INC(fx_cache_non_ip);
         return;

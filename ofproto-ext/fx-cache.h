@@ -62,6 +62,7 @@ struct fx_cache_limits {
     long long int tcp_fin_timeout;  /* In ms after a FIN; 0 = inactive. */
     long long int tcp_rst_timeout;  /* In ms after a RST; 0 = inactive. */
     size_t max_flows;               /* Maximum number of cached flows. */
+    uint32_t key_fields;            /* Optional key parts, FX_KEY_*. */
 };
 
 struct fx_cache_stats {

@@ -73,7 +73,8 @@ fx_encoder_settings_equal(const struct fx_encoder_settings *a,
             && a->obs_domain_id == b->obs_domain_id
             && a->mtu == b->mtu
             && a->template_refresh_ms == b->template_refresh_ms
-            && a->template_refresh_msgs == b->template_refresh_msgs);
+            && a->template_refresh_msgs == b->template_refresh_msgs
+            && a->key_fields == b->key_fields);
 }
 
 /* Returns the interface number to export for OpenFlow port 'port': the

@@ -55,6 +55,8 @@ struct fx_encoder_settings {
     long long int template_refresh_ms;     /* Resend templates this often. */
     unsigned int template_refresh_msgs;    /* ...or after this many
                                             * messages without them. */
+    uint32_t key_fields;        /* Optional key parts (FX_KEY_*) to export,
+                                 * if the protocol can. */
 };
 
 /* Defaults for the settings above. */

@@ -93,7 +93,8 @@ fx_exporter_options_equal(const struct fx_exporter_options *a,
             && a->dscp == b->dscp
             && a->max_flows == b->max_flows
             && a->sampling == b->sampling
-            && a->balance == b->balance);
+            && a->balance == b->balance
+            && a->key_fields == b->key_fields);
 }
 
 /* Checks what OVSDB's column types cannot: that every target is a

@@ -53,6 +53,7 @@ struct fx_exporter_options {
                                  * selected by a hash of the flow key. */
     bool balance;               /* Round-robin messages over 'targets'
                                  * instead of sending each to all. */
+    uint32_t key_fields;        /* Optional flow key parts, FX_KEY_*. */
 };
 
 void fx_exporter_options_init(struct fx_exporter_options *);

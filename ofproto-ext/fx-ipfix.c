@@ -82,6 +82,7 @@ static const struct fx_dialect ipfix_dialect = {
     .header_len = sizeof(struct ipfix_header),
     .seq_offset = offsetof(struct ipfix_header, sequence),
     .templates = ipfix_templates,
+    .exports_l2 = true,
     .stats_template = &ipfix_stats_template,
     .stats_n_scope = 1,
     .put_header = ipfix_put_header,

@@ -60,10 +60,12 @@ is_ip_family(ovs_be16 dl_type)
     return dl_type == htons(ETH_TYPE_IP) || dl_type == htons(ETH_TYPE_IPV6);
 }
 
-/* Fills 'key' with the export key of 'flow'.  Returns false, leaving 'key'
- * zeroed, if 'flow' is not IP traffic that flow export accounts. */
+/* Fills 'key' with the export key of 'flow', with the optional 'fields'
+ * (FX_KEY_*).  Returns false, leaving 'key' zeroed, if 'flow' is not IP
+ * traffic that flow export accounts. */
 bool
-fx_key_from_flow(const struct flow *flow, struct fx_key *key)
+fx_key_from_flow(const struct flow *flow, uint32_t fields,
+                 struct fx_key *key)
 {
     memset(key, 0, sizeof *key);
     if (!is_ip_family(flow->dl_type)) {
@@ -85,13 +87,30 @@ fx_key_from_flow(const struct flow *flow, struct fx_key *key)
     /* Later fragments carry no L4 header: OVS leaves the ports zero. */
     key->tp_src = flow->tp_src;
     key->tp_dst = flow->tp_dst;
+
+    if (fields & FX_KEY_MAC) {
+        key->dl_src = flow->dl_src;
+        key->dl_dst = flow->dl_dst;
+    }
+    if (fields & FX_KEY_VLAN) {
+        for (size_t i = 0; i < ARRAY_SIZE(key->vlan_tci); i++) {
+            ovs_be16 tci = flow->vlans[i].tci;
+
+            /* The VID only: priority bits may change within a flow. */
+            key->vlan_tci[i] = (tci & htons(VLAN_CFI)
+                                ? tci & htons(VLAN_CFI | VLAN_VID_MASK)
+                                : 0);
+        }
+    }
     return true;
 }
 
-/* Un-wildcards in 'wc' every field of 'flow' that fx_key_from_flow() reads,
- * so that all packets of one datapath flow share one export key. */
+/* Un-wildcards in 'wc' every field of 'flow' that fx_key_from_flow() reads
+ * with 'fields', so that all packets of one datapath flow share one export
+ * key. */
 void
-fx_key_mask_wc(const struct flow *flow, struct flow_wildcards *wc)
+fx_key_mask_wc(const struct flow *flow, uint32_t fields,
+               struct flow_wildcards *wc)
 {
     memset(&wc->masks.dl_type, 0xff, sizeof wc->masks.dl_type);
     if (!is_ip_family(flow->dl_type)) {
@@ -108,6 +127,16 @@ fx_key_mask_wc(const struct flow *flow, struct flow_wildcards *wc)
     memset(&wc->masks.nw_proto, 0xff, sizeof wc->masks.nw_proto);
     wc->masks.nw_tos |= IP_DSCP_MASK;
     flow_unwildcard_tp_ports(flow, wc);
+
+    if (fields & FX_KEY_MAC) {
+        WC_MASK_FIELD(wc, dl_src);
+        WC_MASK_FIELD(wc, dl_dst);
+    }
+    if (fields & FX_KEY_VLAN) {
+        for (size_t i = 0; i < 2 && i < FLOW_MAX_VLAN_HEADERS; i++) {
+            wc->masks.vlans[i].tci |= htons(VLAN_CFI | VLAN_VID_MASK);
+        }
+    }
 }
 
 uint32_t
@@ -175,6 +204,16 @@ void
 fx_key_format(const struct fx_key *key, struct ds *s)
 {
     ds_put_format(s, "in_port=%"PRIu16" ", key->in_port);
+    if (!eth_addr_is_zero(key->dl_src) || !eth_addr_is_zero(key->dl_dst)) {
+        ds_put_format(s, "dl_src="ETH_ADDR_FMT" dl_dst="ETH_ADDR_FMT" ",
+                      ETH_ADDR_ARGS(key->dl_src), ETH_ADDR_ARGS(key->dl_dst));
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(key->vlan_tci); i++) {
+        if (key->vlan_tci[i]) {
+            ds_put_format(s, "%s=%"PRIu16" ", i ? "cvlan" : "vlan",
+                          vlan_tci_to_vid(key->vlan_tci[i]));
+        }
+    }
     if (fx_key_is_ipv4(key)) {
         ds_put_format(s, "src="IP_FMT" dst="IP_FMT,
                       IP_ARGS(fx_key_ipv4_src(key)),

@@ -31,6 +31,7 @@
 #include <netinet/in.h>
 #include "openvswitch/list.h"
 #include "openvswitch/types.h"
+#include "packets.h"
 
 struct ds;
 struct flow;
@@ -43,6 +44,9 @@ struct flow_wildcards;
 struct fx_key {
     struct in6_addr src;        /* Source address (IPv4-mapped for IPv4). */
     struct in6_addr dst;        /* Destination address. */
+    struct eth_addr dl_src;     /* Source MAC (FX_KEY_MAC), else zero. */
+    struct eth_addr dl_dst;     /* Destination MAC (FX_KEY_MAC). */
+    ovs_be16 vlan_tci[2];       /* Outer, inner 802.1Q TCI (FX_KEY_VLAN). */
     ovs_be16 dl_type;           /* ETH_TYPE_IP or ETH_TYPE_IPV6. */
     uint16_t in_port;           /* Ingress OpenFlow port (ofp_port_t). */
     ovs_be16 tp_src;            /* L4 source port, or ICMP type. */
@@ -50,6 +54,14 @@ struct fx_key {
     uint8_t nw_proto;           /* IP protocol. */
     uint8_t nw_tos;             /* IP ToS byte with ECN bits cleared. */
     uint8_t pad[2];             /* Always zero. */
+};
+
+/* Optional parts of the flow key, beyond the IP addresses, protocol, ports
+ * or ICMP type and code, DSCP and ingress port that are always in it.
+ * With a part, flows that differ in it are different flows. */
+enum fx_key_fields {
+    FX_KEY_MAC = 1 << 0,        /* Ethernet source and destination. */
+    FX_KEY_VLAN = 1 << 1,       /* 802.1Q VLAN ids, outer and inner. */
 };
 
 /* Why a flow record was produced.  Each record carries its reason; the cache
@@ -90,8 +102,9 @@ struct fx_record {
     long long int last_used;    /* Last packet, time_msec(). */
 };
 
-bool fx_key_from_flow(const struct flow *, struct fx_key *);
-void fx_key_mask_wc(const struct flow *, struct flow_wildcards *);
+bool fx_key_from_flow(const struct flow *, uint32_t fields, struct fx_key *);
+void fx_key_mask_wc(const struct flow *, uint32_t fields,
+                    struct flow_wildcards *);
 uint32_t fx_key_hash(const struct fx_key *);
 bool fx_key_equal(const struct fx_key *, const struct fx_key *);
 bool fx_key_is_ipv4(const struct fx_key *);

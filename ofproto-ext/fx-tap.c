@@ -60,6 +60,11 @@ struct netflow {
 /* Number of taps in existence, for netflow_exists(). */
 static atomic_count n_taps = ATOMIC_COUNT_INIT(0);
 
+/* Optional key parts (FX_KEY_*) that any tap has ever used: they are
+ * un-wildcarded in every datapath flow, since netflow_mask_wc() does not say
+ * which bridge it is for.  Only grows: un-wildcarding too much is safe. */
+static atomic_uint32_t all_key_fields = ATOMIC_VAR_INIT(0);
+
 /* Exports 'records' to every exporter of 'nf' and frees them. */
 static void
 fx_tap_export__(struct netflow *nf, struct ovs_list *records)
@@ -181,7 +186,10 @@ netflow_wait(struct netflow *nf)
 void
 netflow_mask_wc(const struct flow *flow, struct flow_wildcards *wc)
 {
-    fx_key_mask_wc(flow, wc);
+    uint32_t fields;
+
+    atomic_read_relaxed(&all_key_fields, &fields);
+    fx_key_mask_wc(flow, fields, wc);
 }
 
 void
@@ -248,13 +256,14 @@ fx_tap_combine_limits(const struct fx_exporter_options *options, size_t n,
         limits->tcp_rst_timeout = min_nonzero(limits->tcp_rst_timeout,
                                               o->tcp_rst_timeout);
         limits->max_flows = MIN(limits->max_flows, o->max_flows);
+        limits->key_fields |= o->key_fields;
     }
 }
 
 /* Returns true if reconfiguring from the current exporters of 'nf' to the
  * 'n' 'options' must end the cached flows first: when an exporter goes away
- * (it exports what it holds) or changes protocol (records already cached
- * belong to the old one).  Other changes (timeouts, targets, limits,
+ * (it exports what it holds) or changes protocol or flow key (records
+ * already cached belong to the old one).  Other changes (timeouts, targets, limits,
  * sampling, template settings) keep the cache and its counters. */
 static bool
 fx_tap_reconfigure_needs_flush(const struct netflow *nf,
@@ -269,7 +278,8 @@ fx_tap_reconfigure_needs_flush(const struct netflow *nf,
 
         for (size_t j = 0; j < n; j++) {
             if (!strcmp(options[j].name, old->name)
-                && options[j].protocol == old->protocol) {
+                && options[j].protocol == old->protocol
+                && options[j].key_fields == old->key_fields) {
                 kept = true;
                 break;
             }
@@ -322,6 +332,9 @@ fx_tap_configure(struct netflow *nf,
         }
         fx_tap_combine_limits(options, n, &limits);
         fx_cache_set_limits(nf->cache, &limits);
+
+        uint32_t orig;
+        atomic_or(&all_key_fields, limits.key_fields, &orig);
     }
     ovs_mutex_unlock(&nf->mutex);
 }

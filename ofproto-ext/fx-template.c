@@ -67,26 +67,49 @@ FX_DEFINE_GROUP(times_uptime,
                 FX_IE_FLOW_START_SYS_UP_TIME, FX_IE_FLOW_END_SYS_UP_TIME)
 FX_DEFINE_GROUP(end_reason, FX_IE_FLOW_END_REASON)
 FX_DEFINE_GROUP(process, FX_IE_EXPORTING_PROCESS_ID)
+FX_DEFINE_GROUP(ethernet, FX_IE_SOURCE_MAC_ADDRESS,
+                FX_IE_DESTINATION_MAC_ADDRESS, FX_IE_ETHERNET_TYPE)
+FX_DEFINE_GROUP(vlans, FX_IE_DOT1Q_VLAN_ID, FX_IE_DOT1Q_CUSTOMER_VLAN_ID)
+
+/* The field group that exports each optional key part. */
+static const struct {
+    enum fx_key_fields field;
+    const struct fx_ie_group *group;
+} key_field_groups[] = {
+    { FX_KEY_MAC, &fx_group_ethernet },
+    { FX_KEY_VLAN, &fx_group_vlans },
+};
 FX_DEFINE_GROUP(exporter_stats,
                 FX_IE_EXPORTED_MESSAGE_TOTAL_COUNT,
                 FX_IE_EXPORTED_OCTET_TOTAL_COUNT,
                 FX_IE_EXPORTED_FLOW_RECORD_TOTAL_COUNT,
                 FX_IE_OBSERVATION_TIME_MILLISECONDS)
 
-/* Flattens 'def' into 't'. */
 static void
-fx_template_init(struct fx_template *t, const struct fx_template_def *def)
+fx_template_add_group(struct fx_template *t, const struct fx_ie_group *group)
+{
+    for (size_t i = 0; i < group->n_ies; i++) {
+        ovs_assert(t->n_ies < FX_TEMPLATE_MAX_IES);
+        t->ies[t->n_ies++] = group->ies[i];
+        t->record_len += fx_ies[group->ies[i]].length;
+    }
+}
+
+/* Flattens 'def' into 't', followed by the groups of the optional key parts
+ * in 'key_fields' (FX_KEY_*). */
+static void
+fx_template_init(struct fx_template *t, const struct fx_template_def *def,
+                 uint32_t key_fields)
 {
     t->id = def->id;
     t->n_ies = 0;
     t->record_len = 0;
     for (size_t g = 0; g < def->n_groups; g++) {
-        const struct fx_ie_group *group = def->groups[g];
-
-        for (size_t i = 0; i < group->n_ies; i++) {
-            ovs_assert(t->n_ies < FX_TEMPLATE_MAX_IES);
-            t->ies[t->n_ies++] = group->ies[i];
-            t->record_len += fx_ies[group->ies[i]].length;
+        fx_template_add_group(t, def->groups[g]);
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(key_field_groups); i++) {
+        if (key_fields & key_field_groups[i].field) {
+            fx_template_add_group(t, key_field_groups[i].group);
         }
     }
 }
@@ -146,6 +169,11 @@ fx_ie_view_init(struct fx_ie_view *v, const struct fx_record *rec,
     v->tcp_flags = htons(rec->tcp_flags);
     v->proto = key->nw_proto;
     v->tos = key->nw_tos;
+    v->src_mac = key->dl_src;
+    v->dst_mac = key->dl_dst;
+    v->ether_type = key->dl_type;
+    v->vlan_id = htons(vlan_tci_to_vid(key->vlan_tci[0]));
+    v->cvlan_id = htons(vlan_tci_to_vid(key->vlan_tci[1]));
     v->end_reason = fx_end_reason_to_ipfix(rec->reason);
 }
 
@@ -167,10 +195,11 @@ fx_tmpl_encoder_create(const struct fx_dialect *dialect,
     te->dialect = dialect;
     te->set_shape = -1;
     for (size_t shape = 0; shape < FX_N_SHAPES; shape++) {
-        fx_template_init(&te->templates[shape], &dialect->templates[shape]);
+        fx_template_init(&te->templates[shape], &dialect->templates[shape],
+                         dialect->exports_l2 ? settings->key_fields : 0);
     }
     if (dialect->stats_template) {
-        fx_template_init(&te->stats_template, dialect->stats_template);
+        fx_template_init(&te->stats_template, dialect->stats_template, 0);
     }
     return &te->up;
 }

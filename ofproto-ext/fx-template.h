@@ -38,6 +38,7 @@
 #include <netinet/in.h>
 #include "fx-encoder.h"
 #include "openvswitch/types.h"
+#include "packets.h"
 
 struct ofpbuf;
 
@@ -81,6 +82,11 @@ struct fx_ie_view {
     uint8_t ip_version;
     uint8_t direction;          /* 0 = ingress. */
     uint8_t end_reason;         /* IPFIX flowEndReason. */
+    struct eth_addr src_mac;
+    struct eth_addr dst_mac;
+    ovs_be16 ether_type;
+    ovs_be16 vlan_id;           /* Outer 802.1Q VID, or 0. */
+    ovs_be16 cvlan_id;          /* Inner (customer) VID, or 0. */
 
     /* Exporter statistics, for the options record. */
     ovs_be64 octets_total;      /* Bytes sent in the stream so far. */
@@ -114,6 +120,8 @@ struct fx_ie_group {
     FX_IE_GROUP(times_ms)           /* Absolute start and end (IPFIX). */ \
     FX_IE_GROUP(times_uptime)       /* SysUptime start and end (v9). */   \
     FX_IE_GROUP(end_reason)         /* flowEndReason (IPFIX). */         \
+    FX_IE_GROUP(ethernet)           /* MACs, Ethertype (FX_KEY_MAC). */  \
+    FX_IE_GROUP(vlans)              /* 802.1Q VIDs (FX_KEY_VLAN). */     \
     FX_IE_GROUP(process)            /* Exporting process (scope). */     \
     FX_IE_GROUP(exporter_stats)     /* RFC 7011 4.3 statistics. */
 
@@ -146,6 +154,7 @@ struct fx_dialect {
     size_t header_len;          /* Message header length. */
     size_t seq_offset;          /* Offset of the 32-bit sequence number. */
     const struct fx_template_def *templates; /* Indexed by fx_shape. */
+    bool exports_l2;            /* Add the groups of optional key parts. */
 
     /* Options template for exporter statistics, sent with the templates
      * (its first 'n_scope' elements are scope), or NULL.  IPFIX only: its

@@ -616,7 +616,7 @@ make_record(const struct test_flow *tf, uint16_t out_port, uint8_t tcp_flags,
 
     memset(rec, 0, sizeof *rec);
     make_flow(tf, &flow);
-    CHECK(fx_key_from_flow(&flow, &rec->key), "not an IP flow");
+    CHECK(fx_key_from_flow(&flow, 0, &rec->key), "not an IP flow");
     rec->out_port = out_port;
     rec->tcp_flags = tcp_flags;
     rec->packets = packets;

@@ -74,6 +74,20 @@ optional_seconds(const int64_t *value, size_t n, long long int dflt)
     return (n && *value > 0 ? *value : dflt) * 1000;
 }
 
+/* Converts the key_fields column into FX_KEY_* bits.  OVSDB has already
+ * checked that every string is one of these. */
+static uint32_t
+key_fields_from_strings(char **names, size_t n)
+{
+    uint32_t fields = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        fields |= (!strcmp(names[i], "mac") ? FX_KEY_MAC
+                   : !strcmp(names[i], "vlan") ? FX_KEY_VLAN : 0);
+    }
+    return fields;
+}
+
 /* The flowexport columns that the NetFlow and IPFIX tables share.  The IDL
  * gives each table its own struct, so this macro reads them from either. */
 #define FX_SHARED_COLUMNS_TO_OPTIONS(ROW, O)                              \
@@ -99,6 +113,9 @@ optional_seconds(const int64_t *value, size_t n, long long int dflt)
         (O)->dscp = (ROW)->n_export_dscp ? *(ROW)->export_dscp : 0;       \
         (O)->balance = ((ROW)->collector_mode                             \
                         && !strcmp((ROW)->collector_mode, "balance"));    \
+        (O)->key_fields = key_fields_from_strings((ROW)->key_fields,      \
+                                                  (ROW)->n_key_fields);   \
+        s_->key_fields = (O)->key_fields;                                 \
     } while (0)
 
 /* Converts the NetFlow 'row' of the bridge of 'ofproto' into 'o'.

@@ -241,13 +241,15 @@ check_mask(const struct flow *flow)
 
     flow_wildcards_init_catchall(&wc);
     WC_MASK_FIELD(&wc, in_port);
-    fx_key_mask_wc(flow, &wc);
+    /* With every optional key part: the mask must cover them all. */
+    uint32_t fields = FX_KEY_MAC | FX_KEY_VLAN;
+    fx_key_mask_wc(flow, fields, &wc);
 
     masked = *flow;
     flow_zero_wildcards(&masked, &wc);
 
-    is_ip = fx_key_from_flow(flow, &key);
-    masked_is_ip = fx_key_from_flow(&masked, &masked_key);
+    is_ip = fx_key_from_flow(flow, fields, &key);
+    masked_is_ip = fx_key_from_flow(&masked, fields, &masked_key);
     if (is_ip != masked_is_ip || !fx_key_equal(&key, &masked_key)) {
         struct ds a = DS_EMPTY_INITIALIZER;
         struct ds b = DS_EMPTY_INITIALIZER;
@@ -454,7 +456,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             uint16_t out_port = op & 0x20 ? take_u16(&r) : op & 3;
 
             struct fx_key key;
-            if (stats.n_packets && fx_key_from_flow(&flow, &key)) {
+            if (stats.n_packets && fx_key_from_flow(&flow, 0, &key)) {
                 sums_add(&given, stats.n_packets, stats.n_bytes);
             }
             fx_cache_update(cache, &flow, out_port, &stats);
