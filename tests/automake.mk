@@ -20,6 +20,8 @@ TESTSUITE_AT = \
 	tests/ipfix.at \
 	tests/config.at \
 	tests/transport.at \
+	tests/system-userspace.at \
+	tests/fx-traffic.py \
 	tests/tcp-sink.py \
 	tests/udp-sink.py \
 	tests/schema-columns.py \

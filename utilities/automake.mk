@@ -11,4 +11,4 @@ utilities_flowexport_decode_SOURCES = utilities/flowexport-decode.c
 utilities_flowexport_decode_LDADD = $(OVS_LIBOPENVSWITCH)
 dist_man_MANS += utilities/flowexport-decode.1
 
-EXTRA_DIST += utilities/fx-build-ovs utilities/flowexport-demo
+EXTRA_DIST += utilities/fx-build-ovs utilities/flowexport-soak utilities/flowexport-demo
