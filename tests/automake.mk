@@ -20,6 +20,7 @@ TESTSUITE_AT = \
 	tests/ipfix.at \
 	tests/config.at \
 	tests/transport.at \
+	tests/faults.at \
 	tests/system-userspace.at \
 	tests/fx-traffic.py \
 	tests/tcp-sink.py \

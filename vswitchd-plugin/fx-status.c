@@ -51,6 +51,7 @@ static struct hmap statuses = HMAP_INITIALIZER(&statuses);
 static struct ovsdb_idl *status_idl;
 static struct ovsdb_idl_txn *status_txn;
 static bool status_dirty;
+static unsigned int status_idl_seqno;
 
 void
 fx_status_init(const char *remote)
@@ -165,6 +166,14 @@ fx_status_run(void)
     ovsdb_idl_run(status_idl);
     if (fx_plugin_idl()) {
         fx_status_prune();
+    }
+
+    /* Whenever the database changes (e.g. after ovsdb-server restarted and
+     * forgot the ephemeral status columns), check every row again. */
+    unsigned int seqno = ovsdb_idl_get_seqno(status_idl);
+    if (seqno != status_idl_seqno) {
+        status_idl_seqno = seqno;
+        status_dirty = true;
     }
 
     if (status_txn) {
