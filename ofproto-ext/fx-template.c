@@ -226,7 +226,9 @@ close_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
     }
 }
 
-/* Appends one data record of template 't' with the values in 'view'. */
+/* Appends one data record of template 't' with the values in 'view'.
+ * Fixed-size copies for the usual lengths let the compiler inline them
+ * (a third of the encoding time went to memcpy calls). */
 static void
 put_view(struct ofpbuf *msg, const struct fx_template *t,
          const struct fx_ie_view *view)
@@ -235,8 +237,16 @@ put_view(struct ofpbuf *msg, const struct fx_template *t,
 
     for (size_t i = 0; i < t->n_ies; i++) {
         const struct fx_ie_info *ie = &fx_ies[t->ies[i]];
+        const uint8_t *value = (const uint8_t *) view + ie->offset;
 
-        memcpy(p, (const uint8_t *) view + ie->offset, ie->length);
+        switch (ie->length) {
+        case 1: memcpy(p, value, 1); break;
+        case 2: memcpy(p, value, 2); break;
+        case 4: memcpy(p, value, 4); break;
+        case 8: memcpy(p, value, 8); break;
+        case 16: memcpy(p, value, 16); break;
+        default: memcpy(p, value, ie->length); break;
+        }
         p += ie->length;
     }
 }
