@@ -55,11 +55,22 @@ static const struct fx_template_def ipfix_templates[FX_N_SHAPES] = {
 
 /* Exporter statistics, scoped to the exporting process. */
 static const struct fx_ie_group *const ipfix_stats[] = {
-    &fx_group_process, &fx_group_exporter_stats,
+    &fx_group_process, &fx_group_exporter_stats, &fx_group_observation_time,
 };
 static const struct fx_template_def ipfix_stats_template = {
     258, ipfix_stats, ARRAY_SIZE(ipfix_stats)
 };
+
+/* IPFIX: template id, field count, scope field count. */
+static void
+ipfix_put_options_template_header(struct ofpbuf *msg,
+                                  const struct fx_template *t,
+                                  size_t n_scope)
+{
+    fx_template_put_u16(msg, t->id);
+    fx_template_put_u16(msg, t->n_ies);
+    fx_template_put_u16(msg, n_scope);
+}
 
 static void
 ipfix_put_header(struct fx_tmpl_encoder *te, struct ofpbuf *msg,
@@ -85,6 +96,8 @@ static const struct fx_dialect ipfix_dialect = {
     .exports_l2 = true,
     .stats_template = &ipfix_stats_template,
     .stats_n_scope = 1,
+    .options_template_set_id = 3,
+    .put_options_template_header = ipfix_put_options_template_header,
     .put_header = ipfix_put_header,
 };
 

@@ -54,6 +54,24 @@ static const struct fx_template_def nf9_templates[FX_N_SHAPES] = {
     [FX_SHAPE_IPV6] = { 257, nf9_ipv6, ARRAY_SIZE(nf9_ipv6) },
 };
 
+/* Exporter statistics, scoped to the "System" (the source id). */
+static const struct fx_ie_group *const nf9_stats[] = {
+    &fx_group_v9_system, &fx_group_exporter_stats,
+};
+static const struct fx_template_def nf9_stats_template = {
+    258, nf9_stats, ARRAY_SIZE(nf9_stats)
+};
+
+/* v9: template id, scope specifiers' length, option specifiers' length. */
+static void
+nf9_put_options_template_header(struct ofpbuf *msg,
+                                const struct fx_template *t, size_t n_scope)
+{
+    fx_template_put_u16(msg, t->id);
+    fx_template_put_u16(msg, 4 * n_scope);
+    fx_template_put_u16(msg, 4 * (t->n_ies - n_scope));
+}
+
 static void
 nf9_put_header(struct fx_tmpl_encoder *te, struct ofpbuf *msg,
                long long int now, long long int wall_now,
@@ -75,6 +93,10 @@ static const struct fx_dialect nf9_dialect = {
     .header_len = sizeof(struct nf9_header),
     .seq_offset = offsetof(struct nf9_header, sequence),
     .templates = nf9_templates,
+    .stats_template = &nf9_stats_template,
+    .stats_n_scope = 1,
+    .options_template_set_id = 1,
+    .put_options_template_header = nf9_put_options_template_header,
     .put_header = nf9_put_header,
 };
 

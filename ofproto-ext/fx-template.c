@@ -67,6 +67,7 @@ FX_DEFINE_GROUP(times_uptime,
                 FX_IE_FLOW_START_SYS_UP_TIME, FX_IE_FLOW_END_SYS_UP_TIME)
 FX_DEFINE_GROUP(end_reason, FX_IE_FLOW_END_REASON)
 FX_DEFINE_GROUP(process, FX_IE_EXPORTING_PROCESS_ID)
+FX_DEFINE_GROUP(v9_system, FX_IE_V9_SCOPE_SYSTEM)
 FX_DEFINE_GROUP(ethernet, FX_IE_SOURCE_MAC_ADDRESS,
                 FX_IE_DESTINATION_MAC_ADDRESS, FX_IE_ETHERNET_TYPE)
 FX_DEFINE_GROUP(vlans, FX_IE_DOT1Q_VLAN_ID, FX_IE_DOT1Q_CUSTOMER_VLAN_ID)
@@ -82,8 +83,8 @@ static const struct {
 FX_DEFINE_GROUP(exporter_stats,
                 FX_IE_EXPORTED_MESSAGE_TOTAL_COUNT,
                 FX_IE_EXPORTED_OCTET_TOTAL_COUNT,
-                FX_IE_EXPORTED_FLOW_RECORD_TOTAL_COUNT,
-                FX_IE_OBSERVATION_TIME_MILLISECONDS)
+                FX_IE_EXPORTED_FLOW_RECORD_TOTAL_COUNT)
+FX_DEFINE_GROUP(observation_time, FX_IE_OBSERVATION_TIME_MILLISECONDS)
 
 static void
 fx_template_add_group(struct fx_template *t, const struct fx_ie_group *group)
@@ -115,7 +116,6 @@ fx_template_init(struct fx_template *t, const struct fx_template_def *def,
 }
 
 /* Set header, common to v9 FlowSets and IPFIX Sets. */
-#define IPFIX_OPTIONS_TEMPLATE_SET_ID 3
 struct fx_set_header {
     ovs_be16 id;
     ovs_be16 length;
@@ -251,13 +251,14 @@ put_view(struct ofpbuf *msg, const struct fx_template *t,
     }
 }
 
-static void
-put_u16(struct ofpbuf *msg, uint16_t value)
+void
+fx_template_put_u16(struct ofpbuf *msg, uint16_t value)
 {
     ovs_be16 x = htons(value);
 
     ofpbuf_put(msg, &x, sizeof x);
 }
+#define put_u16 fx_template_put_u16
 
 /* Appends the field specifiers of 't' to 'msg'. */
 static void
@@ -269,8 +270,8 @@ put_fields(struct ofpbuf *msg, const struct fx_template *t)
     }
 }
 
-/* Appends an IPFIX Options Template Set (RFC 7011 section 3.4.2.2) with the
- * exporter statistics template. */
+/* Appends an options template set (IPFIX: RFC 7011 section 3.4.2.2, v9:
+ * RFC 3954 section 6.1) with the exporter statistics template. */
 static void
 put_stats_template_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
 {
@@ -278,14 +279,14 @@ put_stats_template_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
     size_t set_ofs = msg->size;
 
     ofpbuf_put_zeros(msg, sizeof(struct fx_set_header));
-    put_u16(msg, t->id);
-    put_u16(msg, t->n_ies);
-    put_u16(msg, te->dialect->stats_n_scope);
+    te->dialect->put_options_template_header(msg, t,
+                                             te->dialect->stats_n_scope);
     put_fields(msg, t);
+    ofpbuf_put_zeros(msg, PAD_SIZE(msg->size - set_ofs, 4));
     te->n_templates++;
 
     struct fx_set_header *h = ofpbuf_at_assert(msg, set_ofs, sizeof *h);
-    h->id = htons(IPFIX_OPTIONS_TEMPLATE_SET_ID);
+    h->id = htons(te->dialect->options_template_set_id);
     h->length = htons(msg->size - set_ofs);
 }
 

@@ -123,7 +123,9 @@ struct fx_ie_group {
     FX_IE_GROUP(ethernet)           /* MACs, Ethertype (FX_KEY_MAC). */  \
     FX_IE_GROUP(vlans)              /* 802.1Q VIDs (FX_KEY_VLAN). */     \
     FX_IE_GROUP(process)            /* Exporting process (scope). */     \
-    FX_IE_GROUP(exporter_stats)     /* RFC 7011 4.3 statistics. */
+    FX_IE_GROUP(v9_system)          /* v9 scope "System". */             \
+    FX_IE_GROUP(exporter_stats)     /* RFC 7011 4.3 statistics. */      \
+    FX_IE_GROUP(observation_time)   /* When (IPFIX). */
 
 #define FX_IE_GROUP(NAME) extern const struct fx_ie_group fx_group_##NAME;
 FX_IE_GROUPS
@@ -157,10 +159,16 @@ struct fx_dialect {
     bool exports_l2;            /* Add the groups of optional key parts. */
 
     /* Options template for exporter statistics, sent with the templates
-     * (its first 'n_scope' elements are scope), or NULL.  IPFIX only: its
-     * options template set id is 3. */
+     * (its first 'n_scope' elements are scope), or NULL. */
     const struct fx_template_def *stats_template;
     size_t stats_n_scope;
+    uint16_t options_template_set_id;   /* 1 (v9) or 3 (IPFIX). */
+
+    /* Appends the header of options template 't' (after its set header):
+     * the two protocols describe the scope differently. */
+    void (*put_options_template_header)(struct ofpbuf *msg,
+                                        const struct fx_template *t,
+                                        size_t n_scope);
 
     /* Fills in the message header at the start of 'msg'.  'n_data' and
      * 'n_templates' are the data and template records in the message. */
@@ -212,6 +220,8 @@ void fx_tmpl_encoder_put_templates(struct fx_encoder *, struct ofpbuf *msg,
                                    long long int now, long long int wall_now);
 
 struct fx_tmpl_encoder *fx_tmpl_encoder_cast(struct fx_encoder *);
+
+void fx_template_put_u16(struct ofpbuf *, uint16_t);
 
 void fx_ie_view_init(struct fx_ie_view *, const struct fx_record *,
                      const struct fx_encoder_settings *,
