@@ -230,17 +230,9 @@ main(int argc, char *argv[])
         struct fx_record copy = recs[i];
         enum fx_encode_result result;
         for (;;) {
-            bool fresh = !msg.size;
-
-            if (fresh) {
-                class->begin(encoder, &msg);
-            }
-            size_t before = msg.size;
-            result = class->add(encoder, &msg, &copy);
+            result = fx_encoder_add(encoder, &msg, &copy);
             if (result != FX_ENCODE_FULL) {
                 break;
-            } else if (fresh && msg.size == before) {
-                ovs_fatal(0, "a record does not fit an empty message");
             }
             class->finish(encoder, &msg, time_msec(), time_wall_msec());
             n_msgs++;

@@ -21,6 +21,7 @@
 #include "fx-encoder.h"
 
 #include <string.h>
+#include "openvswitch/ofpbuf.h"
 #include "util.h"
 
 const char *
@@ -52,6 +53,30 @@ fx_encoder_class_find(enum fx_protocol protocol)
         }
     }
     return NULL;
+}
+
+/* Adds 'rec' to the message being built in 'msg' (an empty 'msg' is first
+ * begun), with the encoder class's 'add' contract, except that a record
+ * that does not fit even an empty message is FX_ENCODE_UNSUPPORTED (and
+ * 'msg' is left empty) rather than FULL forever.  On FX_ENCODE_FULL, the
+ * caller finishes and sends 'msg', clears it, and calls again. */
+enum fx_encode_result
+fx_encoder_add(struct fx_encoder *encoder, struct ofpbuf *msg,
+               struct fx_record *rec)
+{
+    bool fresh = !msg->size;
+
+    if (fresh) {
+        encoder->class->begin(encoder, msg);
+    }
+
+    size_t before = msg->size;
+    enum fx_encode_result result = encoder->class->add(encoder, msg, rec);
+    if (result == FX_ENCODE_FULL && fresh && msg->size == before) {
+        ofpbuf_clear(msg);
+        result = FX_ENCODE_UNSUPPORTED;
+    }
+    return result;
 }
 
 void

@@ -126,4 +126,7 @@ extern const struct fx_encoder_class fx_ipfix_class;
 
 const struct fx_encoder_class *fx_encoder_class_find(enum fx_protocol);
 
+enum fx_encode_result fx_encoder_add(struct fx_encoder *, struct ofpbuf *msg,
+                                     struct fx_record *);
+
 #endif /* fx-encoder.h */

@@ -252,20 +252,8 @@ fx_exporter_export(struct fx_exporter *e, const struct ovs_list *records)
         struct fx_export_stream *stream;
         for (;;) {
             stream = &e->streams[e->cur_stream];
-
-            struct fx_encoder *encoder = stream->encoder;
-            bool fresh = !stream->msg.size;
-            if (fresh) {
-                encoder->class->begin(encoder, &stream->msg);
-            }
-            size_t before = stream->msg.size;
-            result = encoder->class->add(encoder, &stream->msg, &copy);
+            result = fx_encoder_add(stream->encoder, &stream->msg, &copy);
             if (result != FX_ENCODE_FULL) {
-                break;
-            } else if (fresh && stream->msg.size == before) {
-                /* Does not fit even an empty message. */
-                ofpbuf_clear(&stream->msg);
-                result = FX_ENCODE_UNSUPPORTED;
                 break;
             }
             stream->msg_records++;

@@ -351,19 +351,8 @@ encode_records(const struct fx_encoder_class *class,
         enum fx_encode_result result;
 
         for (;;) {
-            bool fresh = !msg.size;
-
-            if (fresh) {
-                class->begin(encoder, &msg);
-            }
-            size_t before = msg.size;
-            result = class->add(encoder, &msg, &copy);
+            result = fx_encoder_add(encoder, &msg, &copy);
             if (result != FX_ENCODE_FULL) {
-                break;
-            } else if (fresh && msg.size == before) {
-                /* Does not fit even an empty message. */
-                ofpbuf_clear(&msg);
-                result = FX_ENCODE_UNSUPPORTED;
                 break;
             }
             size_t n = class->finish(encoder, &msg, time_msec(),
