@@ -9,20 +9,20 @@ noinst_PROGRAMS += \
 	bench/bench-cache-ovs \
 	bench/bench-encode
 
-bench_bench_cache_fx_SOURCES = bench/bench-cache.c
+bench_bench_cache_fx_SOURCES = bench/bench-cache.c bench/bench-util.h
 bench_bench_cache_fx_CPPFLAGS = $(AM_CPPFLAGS) -DBENCH_IMPL_FX=1
 bench_bench_cache_fx_LDADD = \
 	ofproto-ext/libflowexport.la \
 	$(OVS_LIBOFPROTO) \
 	$(OVS_LIBOPENVSWITCH)
 
-bench_bench_cache_ovs_SOURCES = bench/bench-cache.c
+bench_bench_cache_ovs_SOURCES = bench/bench-cache.c bench/bench-util.h
 bench_bench_cache_ovs_CPPFLAGS = $(AM_CPPFLAGS) -DBENCH_IMPL_FX=0
 bench_bench_cache_ovs_LDADD = \
 	$(OVS_LIBOFPROTO) \
 	$(OVS_LIBOPENVSWITCH)
 
-bench_bench_encode_SOURCES = bench/bench-encode.c
+bench_bench_encode_SOURCES = bench/bench-encode.c bench/bench-util.h
 bench_bench_encode_LDADD = \
 	ofproto-ext/libflowexport.la \
 	$(OVS_LIBOPENVSWITCH)

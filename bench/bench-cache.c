@@ -58,6 +58,7 @@
  * "n/a" instead of printing a meaningless number. */
 
 #include <config.h>
+#include "bench-util.h"
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -141,25 +142,6 @@ struct worker {
     uint64_t n_updates;             /* Updates done. */
     long long int elapsed_ns;       /* Time they took. */
 };
-
-static long long int
-now_ns(void)
-{
-    struct timespec ts;
-
-    xclock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static uint64_t
-splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
-
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
 
 static uint64_t
 xorshift64(uint64_t *state)

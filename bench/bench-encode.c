@@ -31,6 +31,7 @@
  * takes --ipv6-share=0. */
 
 #include <config.h>
+#include "bench-util.h"
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -50,25 +51,6 @@
 
 /* How often (in records) the loop reads the clock. */
 #define CLOCK_INTERVAL 4096
-
-static long long int
-now_ns(void)
-{
-    struct timespec ts;
-
-    xclock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static uint64_t
-splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
-
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
 
 /* Returns 'n' records like those the flow cache produces: TCP to 80, 443
  * or 22 and UDP to 53, 1 to 1000 packets of 64 to 1500 bytes, various end
