@@ -246,9 +246,10 @@ fx_config_bridge(struct ofproto *ofproto)
 
     int error = 0;
     if (!n) {
-        /* No exporter: the tap goes, exporting what it holds first. */
+        /* No exporter: the tap goes, exporting everything first.  It keeps
+         * its exporters until its last reference goes. */
         if (old_tap) {
-            fx_tap_configure(old_tap, NULL, 0);
+            fx_plugin_export_bridge(ofproto->name);
             fx_plugin_unbind_tap(ofproto->name);
         }
         error = ofproto_set_netflow(ofproto, NULL);

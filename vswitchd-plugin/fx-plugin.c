@@ -31,6 +31,8 @@
 #include "ofproto/netflow.h"
 #include "ofproto/ofproto-dpif.h"
 #include "ofproto/ofproto-dpif-upcall.h"
+#include "ofproto/ofproto-provider.h"
+#include "ofproto/ofproto.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
@@ -173,6 +175,35 @@ fx_plugin_bridge_init(const char *remote)
     latch_init(&term_latch);
     signal(SIGTERM, fx_plugin_term_handler);
     signal(SIGINT, fx_plugin_term_handler);
+}
+
+/* Exports everything the tap of bridge 'name' holds or will be given: the
+ * revalidators first push the final statistics of the datapath flows of
+ * the bridge's datapath into the taps, by deleting them (all of that
+ * datapath's flows: OVS purges per datapath, not per bridge), while the
+ * xlate caches that lead to the tap still exist.  Otherwise statistics not
+ * yet pushed when the bridge or its export goes away would be credited to
+ * the new configuration, not to the tap.  Does nothing for a bridge without
+ * a tap. */
+void
+fx_plugin_export_bridge(const char *name)
+{
+    struct fx_bridge *br = fx_bridge_find(name);
+    struct ofproto_dpif *ofproto = ofproto_dpif_lookup_by_name(name);
+
+    if (br) {
+        if (ofproto && ofproto->backer) {
+            udpif_flush(ofproto->backer->udpif);
+        }
+        fx_tap_flush(br->tap, FX_END_RECONFIGURE);
+    }
+}
+
+void
+fx_plugin_ofproto_destroy(struct ofproto *ofproto, bool del)
+{
+    fx_plugin_export_bridge(ofproto->name);
+    ofproto_destroy(ofproto, del);
 }
 
 /* Exports every cached flow of every bridge: the revalidators push the

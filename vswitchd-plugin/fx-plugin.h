@@ -35,6 +35,8 @@
  *                       and IPFIX rows and turn the datapath tap on or off;
  *                       OVS's own IPFIX keeps only the
  *                       Flow_Sample_Collector_Set exporters.
+ *                       ofproto_destroy -> fx_plugin_ofproto_destroy:
+ *                       a deleted bridge exports everything first.
  *                       ovsdb_idl_create -> fx_plugin_ovsdb_idl_create:
  *                       captures bridge.c's IDL, so that the plugin reads
  *                       flowexport's schema columns from the same
@@ -66,6 +68,7 @@ int fx_plugin_ofproto_set_netflow(struct ofproto *,
 int fx_plugin_ofproto_set_ipfix(
     struct ofproto *, const struct ofproto_ipfix_bridge_exporter_options *,
     const struct ofproto_ipfix_flow_exporter_options *, size_t);
+void fx_plugin_ofproto_destroy(struct ofproto *, bool del);
 struct ovsdb_idl *fx_plugin_ovsdb_idl_create(
     const char *remote, const struct ovsdb_idl_class *,
     bool monitor_everything_by_default, bool retry);
@@ -75,6 +78,7 @@ struct ovsdb_idl *fx_plugin_idl(void);
 struct netflow *fx_plugin_find_tap(const char *bridge_name);
 void fx_plugin_bind_tap(const char *bridge_name, struct netflow *);
 void fx_plugin_unbind_tap(const char *bridge_name);
+void fx_plugin_export_bridge(const char *bridge_name);
 void fx_unixctl_register(void);
 
 /* Iteration over bound taps, in bridge name order: returns the number of

@@ -21,6 +21,7 @@
 
 #define ofproto_set_netflow fx_plugin_ofproto_set_netflow
 #define ofproto_set_ipfix fx_plugin_ofproto_set_ipfix
+#define ofproto_destroy fx_plugin_ofproto_destroy
 #define ovsdb_idl_create fx_plugin_ovsdb_idl_create
 
 #include "vswitchd/bridge.c"
