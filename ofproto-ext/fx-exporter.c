@@ -20,6 +20,8 @@
 #include <config.h>
 #include "fx-exporter.h"
 
+#include <arpa/inet.h>
+
 #include "fx-transport.h"
 #include "hash.h"
 #include "openvswitch/dynamic-string.h"
@@ -65,6 +67,7 @@ fx_exporter_options_destroy(struct fx_exporter_options *o)
 {
     if (o) {
         free(o->name);
+        free(o->source);
         sset_destroy(&o->targets);
     }
 }
@@ -75,6 +78,7 @@ fx_exporter_options_clone(struct fx_exporter_options *dst,
 {
     *dst = *src;
     dst->name = nullable_xstrdup(src->name);
+    dst->source = nullable_xstrdup(src->source);
     sset_clone(&dst->targets, &src->targets);
 }
 
@@ -94,7 +98,9 @@ fx_exporter_options_equal(const struct fx_exporter_options *a,
             && a->max_flows == b->max_flows
             && a->sampling == b->sampling
             && a->balance == b->balance
-            && a->key_fields == b->key_fields);
+            && a->key_fields == b->key_fields
+            && a->ttl == b->ttl
+            && nullable_string_is_equal(a->source, b->source));
 }
 
 /* Checks what OVSDB's column types cannot: that every target is a
@@ -108,6 +114,16 @@ fx_exporter_options_validate(const struct fx_exporter_options *o)
 
     if (sset_is_empty(&o->targets)) {
         return xstrdup("targets: no collector");
+    }
+    if (o->source) {
+        struct in6_addr a6;
+        struct in_addr a4;
+
+        if (inet_pton(AF_INET, o->source, &a4) != 1
+            && inet_pton(AF_INET6, o->source, &a6) != 1) {
+            return xasprintf("export_source: \"%s\" is not an IPv4 or "
+                             "IPv6 address", o->source);
+        }
     }
     SSET_FOR_EACH (target, &o->targets) {
         if (!fx_transport_target_is_valid(target)) {
@@ -158,13 +174,18 @@ fx_exporter_create(const struct fx_exporter_options *options)
         ofpbuf_init(&stream->msg, 1500);
     }
 
+    struct fx_transport_settings transport_settings = {
+        .dscp = options->dscp,
+        .ttl = options->ttl,
+        .source = options->source,
+    };
     e->transports = xcalloc(n_targets, sizeof *e->transports);
     const char *target;
     SSET_FOR_EACH (target, &options->targets) {
         struct fx_export_stream *stream
             = &e->streams[e->n_transports % e->n_streams];
         struct fx_transport *t
-            = fx_transport_create(target, -1, options->dscp,
+            = fx_transport_create(target, -1, &transport_settings,
                                   fx_exporter_greeting, stream);
 
         e->transports[e->n_transports++] = t;
@@ -325,8 +346,10 @@ fx_exporter_format(const struct fx_exporter *e, struct ds *s)
         ds_put_format(s, "    tcp fin timeout %llds, tcp rst timeout %llds\n",
                       o->tcp_fin_timeout / 1000, o->tcp_rst_timeout / 1000);
     }
-    if (o->dscp) {
-        ds_put_format(s, "    export dscp %"PRIu8"\n", o->dscp);
+    if (o->dscp || o->ttl || o->source) {
+        ds_put_format(s, "    export dscp %"PRIu8", ttl %"PRIu8
+                      ", source %s\n", o->dscp, o->ttl,
+                      o->source ? o->source : "any");
     }
     if (o->protocol != FX_PROTO_NETFLOW_V5) {
         ds_put_format(s, "    observation domain %"PRIu32", mtu %"PRIuSIZE

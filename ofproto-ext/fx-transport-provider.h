@@ -28,6 +28,8 @@ struct fx_transport {
     char *name;                 /* 'target' without "udp:". */
     int default_port;           /* Port if 'target' has none. */
     uint8_t dscp;               /* DSCP of sent packets. */
+    uint8_t ttl;                /* TTL / hop limit, or 0. */
+    char *source;               /* Source address, or NULL. */
     fx_transport_greeting_func *greeting;
     void *greeting_aux;
     struct fx_transport_stats stats; /* Maintained by the class. */

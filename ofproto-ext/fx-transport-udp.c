@@ -21,7 +21,10 @@
 #include <config.h>
 #include "fx-transport-provider.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
 #include <limits.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -61,6 +64,40 @@ udp_alloc(void)
     return &u->up;
 }
 
+static int
+udp_set_ttl(int fd, int family, int ttl)
+{
+    int error = (family == AF_INET
+                 ? setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof ttl)
+                 : setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl,
+                              sizeof ttl));
+    return error ? errno : 0;
+}
+
+/* Binds 'fd', of address 'family', to the numeric address 'source'. */
+static int
+udp_bind_source(int fd, int family, const char *source)
+{
+    struct sockaddr_storage ss;
+
+    memset(&ss, 0, sizeof ss);
+    ss.ss_family = family;
+    if (family == AF_INET) {
+        struct sockaddr_in *sin = ALIGNED_CAST(struct sockaddr_in *, &ss);
+
+        if (inet_pton(AF_INET, source, &sin->sin_addr) != 1) {
+            return EAFNOSUPPORT;
+        }
+    } else {
+        struct sockaddr_in6 *sin6 = ALIGNED_CAST(struct sockaddr_in6 *, &ss);
+
+        if (inet_pton(AF_INET6, source, &sin6->sin6_addr) != 1) {
+            return EAFNOSUPPORT;
+        }
+    }
+    return bind(fd, (struct sockaddr *) &ss, ss_length(&ss)) ? errno : 0;
+}
+
 static void
 udp_open(struct fx_transport *t)
 {
@@ -85,6 +122,12 @@ udp_open(struct fx_transport *t)
     int error = fd < 0 ? errno : set_nonblocking(fd);
     if (!error) {
         error = set_dscp(fd, ss.ss_family, t->dscp);
+    }
+    if (!error && t->ttl) {
+        error = udp_set_ttl(fd, ss.ss_family, t->ttl);
+    }
+    if (!error && t->source) {
+        error = udp_bind_source(fd, ss.ss_family, t->source);
     }
     if (!error && connect(fd, (struct sockaddr *) &ss, ss_length(&ss))) {
         error = errno;

@@ -83,7 +83,8 @@ fx_transport_target_is_valid(const char *target)
  * no port; if it is negative, a port is required.  Always returns a
  * transport: one that cannot be opened says why in its statistics. */
 struct fx_transport *
-fx_transport_create(const char *target, int default_port, uint8_t dscp,
+fx_transport_create(const char *target, int default_port,
+                    const struct fx_transport_settings *settings,
                     fx_transport_greeting_func *greeting, void *aux)
 {
     const char *name;
@@ -95,7 +96,9 @@ fx_transport_create(const char *target, int default_port, uint8_t dscp,
     t->target = xstrdup(target);
     t->name = xstrdup(name);
     t->default_port = default_port;
-    t->dscp = dscp;
+    t->dscp = settings->dscp;
+    t->ttl = settings->ttl;
+    t->source = nullable_xstrdup(settings->source);
     t->greeting = greeting;
     t->greeting_aux = aux;
     class->open(t);
@@ -108,10 +111,12 @@ fx_transport_destroy(struct fx_transport *t)
     if (t) {
         char *target = t->target;
         char *name = t->name;
+        char *source = t->source;
 
         t->class->destroy(t);
         free(target);
         free(name);
+        free(source);
     }
 }
 

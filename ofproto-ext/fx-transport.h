@@ -52,15 +52,22 @@ struct fx_transport_stats {
     int last_error;             /* Errno of the last failure, or 0. */
 };
 
+/* How export packets leave: IP header fields and source address. */
+struct fx_transport_settings {
+    uint8_t dscp;               /* DSCP of the packets. */
+    uint8_t ttl;                /* IPv4 TTL / IPv6 hop limit, 0: default. */
+    const char *source;         /* Source IP address (UDP only), or NULL. */
+};
+
 /* Appends to 'out' what a new connection must carry first.  'next' is the
  * message that will follow it, or NULL if none is queued. */
 typedef void fx_transport_greeting_func(void *aux, struct ofpbuf *out,
                                         const struct ofpbuf *next);
 
-struct fx_transport *fx_transport_create(const char *target,
-                                         int default_port, uint8_t dscp,
-                                         fx_transport_greeting_func *,
-                                         void *aux);
+struct fx_transport *fx_transport_create(
+    const char *target, int default_port,
+    const struct fx_transport_settings *,
+    fx_transport_greeting_func *, void *aux);
 void fx_transport_destroy(struct fx_transport *);
 bool fx_transport_target_is_valid(const char *target);
 

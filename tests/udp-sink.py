@@ -5,9 +5,10 @@
 
 Test helper: receives UDP datagrams on an ephemeral port of 127.0.0.1
 (written to PORTFILE once bound) and saves each one twice, as it came:
-in PCAP (with made-up Ethernet/IPv4/UDP headers, for tshark) and appended
-to RAW (the bare messages back to back, which is the IPFIX file format that
-libfixbuf's ipfixDump reads).  Runs until killed."""
+in PCAP (with made-up Ethernet/IPv4/UDP headers carrying the real source
+address and TTL, for tshark) and appended to RAW (the bare messages back to
+back, which is the IPFIX file format that libfixbuf's ipfixDump reads).
+Runs until killed."""
 
 import socket
 import struct
@@ -22,10 +23,10 @@ def ip_checksum(header):
     return ~s & 0xffff
 
 
-def frame(payload, sport, dport):
+def frame(payload, src, sport, dport, ttl):
     udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17,
-                     0, socket.inet_aton("127.0.0.1"),
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, ttl, 17,
+                     0, socket.inet_aton(src),
                      socket.inet_aton("127.0.0.1"))
     ip = ip[:10] + struct.pack("!H", ip_checksum(ip)) + ip[12:]
     eth = b"\x00\x00\x00\x00\x00\x02" + b"\x00\x00\x00\x00\x00\x01" + b"\x08\x00"
@@ -35,6 +36,8 @@ def frame(payload, sport, dport):
 def main(argv):
     portfile, pcap_name, raw_name = argv[1:4]
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    # Linux's IP_RECVTTL, which Python's socket module does not name.
+    sock.setsockopt(socket.IPPROTO_IP, getattr(socket, "IP_RECVTTL", 12), 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
 
@@ -48,9 +51,13 @@ def main(argv):
     os.rename(portfile + ".tmp", portfile)
 
     while True:
-        data, (host, sport) = sock.recvfrom(65535)
+        data, ancdata, _, (host, sport) = sock.recvmsg(65535, 64)
+        ttl = 64
+        for level, kind, value in ancdata:
+            if level == socket.IPPROTO_IP and kind == socket.IP_TTL:
+                ttl = struct.unpack("i", value[:4])[0]
         now = time.time()
-        pkt = frame(data, sport, port)
+        pkt = frame(data, host, sport, port, ttl)
         pcap.write(struct.pack("<IIII", int(now), int(now % 1 * 1e6),
                                len(pkt), len(pkt)) + pkt)
         pcap.flush()

@@ -111,6 +111,8 @@ key_fields_from_strings(char **names, size_t n)
             s_->mtu = *(ROW)->mtu;                                        \
         }                                                                 \
         (O)->dscp = (ROW)->n_export_dscp ? *(ROW)->export_dscp : 0;       \
+        (O)->ttl = (ROW)->n_export_ttl ? *(ROW)->export_ttl : 0;          \
+        (O)->source = nullable_xstrdup((ROW)->export_source);             \
         (O)->balance = ((ROW)->collector_mode                             \
                         && !strcmp((ROW)->collector_mode, "balance"));    \
         (O)->key_fields = key_fields_from_strings((ROW)->key_fields,      \

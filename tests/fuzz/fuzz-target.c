@@ -101,7 +101,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     fx_transport_target_is_valid(target);
     if (!is_stream_target(target)) {
-        t = fx_transport_create(target, -1, 0, NULL, NULL);
+        static const struct fx_transport_settings settings;
+
+        t = fx_transport_create(target, -1, &settings, NULL, NULL);
         if (strcmp(fx_transport_target(t), target)) {
             ovs_abort(0, "target \"%s\" stored as \"%s\"",
                       target, fx_transport_target(t));
