@@ -381,22 +381,6 @@ usage(void)
     exit(EXIT_SUCCESS);
 }
 
-static unsigned long long int
-parse_number(const char *name, const char *s, unsigned long long int min,
-             unsigned long long int max)
-{
-    char *end;
-    unsigned long long int x;
-
-    errno = 0;
-    x = strtoull(s, &end, 10);
-    if (errno || end == s || *end || x < min || x > max) {
-        ovs_fatal(0, "--%s: expected a number from %llu to %llu", name,
-                  min, max);
-    }
-    return x;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -438,10 +422,7 @@ main(int argc, char *argv[])
             n_threads = parse_number("threads", optarg, 1, 64);
             break;
         case 's':
-            seconds = atof(optarg);
-            if (!(seconds > 0 && seconds <= 3600)) {
-                ovs_fatal(0, "--seconds: expected 0 < S <= 3600");
-            }
+            seconds = parse_seconds(optarg);
             break;
         case 'u':
             total_updates = parse_number("updates", optarg, 1, UINT64_MAX);

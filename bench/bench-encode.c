@@ -165,10 +165,7 @@ main(int argc, char *argv[])
             }
             break;
         case 's':
-            seconds = atof(optarg);
-            if (!(seconds > 0 && seconds <= 3600)) {
-                ovs_fatal(0, "--seconds: expected 0 < S <= 3600");
-            }
+            seconds = parse_seconds(optarg);
             break;
         case 'h':
             usage();
