@@ -755,6 +755,102 @@ test_nf5_golden(struct ovs_cmdl_context *ctx OVS_UNUSED)
     ofpbuf_uninit(&msg);
 }
 
+/* v9-golden: NetFlow v9 is deterministic (SysUptime times, wall clock only
+ * in the header), so a whole message can be compared byte for byte. */
+
+static void
+test_v9_golden(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    static const struct test_flow icmp = {
+        1, "10.0.0.1", "10.0.0.2", IPPROTO_ICMP, 0x2b, 3, 1
+    };
+    static const struct test_flow tcp6 = {
+        2, "2001:db8::1", "2001:db8::2", IPPROTO_TCP, 0, 40000, 443
+    };
+    const struct fx_encoder_class *class = &fx_netflow_v9_class;
+    struct fx_encoder_settings settings;
+    struct fx_record rec;
+    struct ofpbuf msg;
+
+    fx_encoder_settings_init(&settings);
+    settings.obs_domain_id = 0x01020304;
+
+    struct fx_encoder *e = class->create(&settings);
+    ofpbuf_init(&msg, 0);
+    make_record(&icmp, 2, 0, 3, 252, 1000, 2000, &rec);
+    CHECK(fx_encoder_add(e, &msg, &rec) == FX_ENCODE_DONE, "icmp");
+    make_record(&tcp6, 65535, 0x1b, 10, 1500, 1500, 2500, &rec);
+    CHECK(fx_encoder_add(e, &msg, &rec) == FX_ENCODE_DONE, "tcp6");
+    CHECK(nf5_finish(e, &msg) == 2, "2 data records expected");
+    print_msg("v9: templates, statistics, ICMP, TCPv6", &msg, false);
+
+    /* The next message: no templates, sequence 1. */
+    ofpbuf_clear(&msg);
+    make_record(&icmp, 2, 0, 1, 84, 3000, 3000, &rec);
+    CHECK(fx_encoder_add(e, &msg, &rec) == FX_ENCODE_DONE, "icmp");
+    CHECK(nf5_finish(e, &msg) == 1, "1 data record expected");
+    print_msg("v9: ICMP", &msg, false);
+
+    class->destroy(e);
+    ofpbuf_uninit(&msg);
+}
+
+/* ipfix-golden: like v9-golden, but IPFIX times are wall-clock
+ * milliseconds, which the test cannot fix (OVS's time/stop stops only the
+ * monotonic clock).  They are checked, then zeroed before printing. */
+
+/* Checks that the 8-byte big-endian millisecond time at 'p' is within a
+ * minute of the current wall clock, then zeroes it; returns its value. */
+static uint64_t
+take_wall_ms(uint8_t *p)
+{
+    ovs_be64 be;
+    memcpy(&be, p, sizeof be);
+    uint64_t ms = ntohll(be);
+
+    CHECK(llabs((long long int) ms - time_wall_msec()) < 60000,
+          "time %"PRIu64" is not now", ms);
+    memset(p, 0, sizeof be);
+    return ms;
+}
+
+static void
+test_ipfix_golden(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    static const struct test_flow icmp = {
+        1, "10.0.0.1", "10.0.0.2", IPPROTO_ICMP, 0x2b, 3, 1
+    };
+    const struct fx_encoder_class *class = &fx_ipfix_class;
+    struct fx_encoder_settings settings;
+    struct fx_record rec;
+    struct ofpbuf msg;
+
+    fx_encoder_settings_init(&settings);
+    settings.obs_domain_id = 0x01020304;
+
+    struct fx_encoder *e = class->create(&settings);
+    ofpbuf_init(&msg, 0);
+    make_record(&icmp, 2, 0, 3, 252, 1000, 2000, &rec);
+    rec.reason = FX_END_IDLE;
+    CHECK(fx_encoder_add(e, &msg, &rec) == FX_ENCODE_DONE, "icmp");
+    CHECK(nf5_finish(e, &msg) == 1, "1 data record expected");
+
+    /* Header 16, template set 140, options template set 32, statistics
+     * set 40 (its observationTimeMilliseconds at 188 + 4 + 28), data set
+     * 64 (the record at 228 + 4, its times at +43 and +51): 292 bytes. */
+    uint8_t *p = msg.data;
+    CHECK(msg.size == 292, "292 bytes expected, got %"PRIu32, msg.size);
+    take_wall_ms(p + 220);
+    uint64_t start = take_wall_ms(p + 232 + 43);
+    uint64_t end = take_wall_ms(p + 232 + 51);
+    CHECK(end - start == 1000, "end - start is %"PRIu64, end - start);
+    print_msg("ipfix: templates, statistics, ICMP (times zeroed)", &msg,
+              false);
+
+    class->destroy(e);
+    ofpbuf_uninit(&msg);
+}
+
 /* exporter-roundtrip. */
 
 static void
@@ -862,6 +958,8 @@ static const struct ovs_cmdl_command commands[] = {
     {"cache-threads", "[THREADS [UPDATES]]", 0, 2, test_cache_threads,
      OVS_RO},
     {"nf5-golden", NULL, 0, 0, test_nf5_golden, OVS_RO},
+    {"v9-golden", NULL, 0, 0, test_v9_golden, OVS_RO},
+    {"ipfix-golden", NULL, 0, 0, test_ipfix_golden, OVS_RO},
     {"exporter-roundtrip", NULL, 0, 0, test_exporter_roundtrip, OVS_RO},
     {NULL, NULL, 0, 0, NULL, OVS_RO},
 };
