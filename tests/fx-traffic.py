@@ -303,25 +303,31 @@ def cmd_tcp_stream(args):
 
 # --- UDP ------------------------------------------------------------------
 
-def cmd_udp_stream(args):
-    addr, port = args[0], int(args[1])
-    seconds, pps = float(args[2]), float(args[3])
-    size = int(args[4]) if len(args) > 4 else 100
-    s = socket.socket(family_of(addr), socket.SOCK_DGRAM)
+def paced(seconds, pps):
+    """Yields 0, 1, 2... at 'pps' a second, for 'seconds'."""
     start = time.monotonic()
     i = 0
     while True:
         due = start + i / pps
         if due >= start + seconds:
-            break
+            return
         delay = due - time.monotonic()
         if delay > 0:
             time.sleep(delay)
+        yield i
+        i += 1
+
+
+def cmd_udp_stream(args):
+    addr, port = args[0], int(args[1])
+    seconds, pps = float(args[2]), float(args[3])
+    size = int(args[4]) if len(args) > 4 else 100
+    s = socket.socket(family_of(addr), socket.SOCK_DGRAM)
+    for _ in paced(seconds, pps):
         try:
             s.sendto(b"u" * size, (addr, port))
         except OSError:
             pass                # ICMP port unreachable reported back
-        i += 1
 
 
 def cmd_udp_churn(args):
@@ -330,15 +336,7 @@ def cmd_udp_churn(args):
     lo, hi = 20000, 29999
     if len(args) > 3:
         lo, hi = (int(x) for x in args[3].split("-"))
-    start = time.monotonic()
-    i = 0
-    while True:
-        due = start + i / pps
-        if due >= start + seconds:
-            break
-        delay = due - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
+    for i in paced(seconds, pps):
         addr = addrs[i % len(addrs)]
         with socket.socket(family_of(addr), socket.SOCK_DGRAM) as s:
             try:
@@ -346,7 +344,6 @@ def cmd_udp_churn(args):
                          (addr, random.randint(lo, hi)))
             except OSError:
                 pass
-        i += 1
 
 
 COMMANDS = {
