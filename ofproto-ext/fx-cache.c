@@ -23,6 +23,7 @@
 
 #include "coverage.h"
 #include "dpif.h"
+#include "hash.h"
 #include "flow.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/hmap.h"
@@ -59,22 +60,54 @@ enum fx_idle_list {
     FX_N_IDLE_LISTS
 };
 
-/* One export flow. */
+/* One export flow.  Its key is stored packed (fx_key_pack()) at the end, so
+ * that a flow takes only the memory its key needs: the optional parts the
+ * cache was configured with when it was created, IPv4 addresses in 4
+ * bytes. */
 struct fx_flow {
     struct hmap_node hmap_node;     /* In shard's 'flows'. */
     struct ovs_list lru_node;       /* In shard's 'idle[idle_list]'. */
     struct ovs_list active_node;    /* In shard's 'active', by 'started'. */
-    struct fx_key key;              /* Export flow key. */
-    uint16_t out_port;              /* Current output port or NF_OUT_*. */
-    uint8_t tcp_flags;              /* OR of TCP flags since 'started'. */
-    uint8_t idle_list;              /* enum fx_idle_list. */
     uint64_t packets;               /* Packets since 'started'. */
     uint64_t bytes;                 /* Bytes since 'started'. */
     long long int first_used;       /* First packet since 'started', or 0. */
     long long int last_used;        /* Last packet since 'started'. */
     long long int touched;          /* Last update with traffic. */
     long long int started;          /* Start of this record's interval. */
+    uint16_t out_port;              /* Current output port or NF_OUT_*. */
+    uint8_t tcp_flags;              /* OR of TCP flags since 'started'. */
+    uint8_t idle_list;              /* enum fx_idle_list. */
+    uint8_t key_fields;             /* FX_KEY_* the key was packed with. */
+    uint8_t key_len;                /* Bytes in 'key'. */
+    uint8_t key[];                  /* Packed export flow key. */
 };
+BUILD_ASSERT_DECL(FX_KEY_PACKED_MAX <= UINT8_MAX);
+
+/* A key as the cache looks it up. */
+struct fx_packed_key {
+    uint8_t fields;                 /* FX_KEY_* it was packed with. */
+    uint8_t len;                    /* Bytes in 'bytes'. */
+    uint8_t bytes[FX_KEY_PACKED_MAX];
+};
+
+static bool
+flow_has_key(const struct fx_flow *flow, const struct fx_packed_key *pk)
+{
+    return (flow->key_fields == pk->fields && flow->key_len == pk->len
+            && !memcmp(flow->key, pk->bytes, pk->len));
+}
+
+static void
+flow_get_key(const struct fx_flow *flow, struct fx_key *key)
+{
+    fx_key_unpack(flow->key, flow->key_len, flow->key_fields, key);
+}
+
+static size_t
+flow_alloc_size(size_t key_len)
+{
+    return offsetof(struct fx_flow, key) + key_len;
+}
 
 struct fx_shard {
     PADDED_MEMBERS(CACHE_LINE_SIZE,
@@ -93,7 +126,6 @@ struct fx_cache {
     atomic_count n_flows;           /* Flows in all shards. */
     atomic_size_t max_flows;        /* Limit read on the update path. */
     atomic_uint32_t key_fields;     /* Key parts, read on the update path. */
-    atomic_count n_non_ip;          /* Updates that were not IP traffic. */
     size_t peak_flows;              /* Owner only. */
     struct fx_cache_limits limits;  /* Owner only. */
     struct seq *expired_seq;        /* Changes when an update makes records. */
@@ -117,7 +149,6 @@ fx_cache_create(void)
         ovs_list_init(&shard->expired);
     }
     atomic_count_init(&cache->n_flows, 0);
-    atomic_count_init(&cache->n_non_ip, 0);
     cache->limits.active_timeout = 600 * 1000;
     cache->limits.inactive_timeout = 15 * 1000;
     cache->limits.max_flows = SIZE_MAX;
@@ -179,13 +210,14 @@ shard_for_hash(struct fx_cache *cache, uint32_t hash)
 }
 
 static struct fx_flow *
-shard_lookup(struct fx_shard *shard, const struct fx_key *key, uint32_t hash)
+shard_lookup(struct fx_shard *shard, const struct fx_packed_key *pk,
+             uint32_t hash)
     OVS_REQUIRES(shard->mutex)
 {
     struct fx_flow *flow;
 
     HMAP_FOR_EACH_WITH_HASH (flow, hmap_node, hash, &shard->flows) {
-        if (fx_key_equal(&flow->key, key)) {
+        if (flow_has_key(flow, pk)) {
             return flow;
         }
     }
@@ -204,7 +236,7 @@ flow_emit(struct fx_shard *shard, struct fx_flow *flow,
     if (flow->packets) {
         struct fx_record *rec = xmalloc(sizeof *rec);
 
-        rec->key = flow->key;
+        flow_get_key(flow, &rec->key);
         rec->out_port = flow->out_port;
         rec->tcp_flags = flow->tcp_flags;
         rec->reason = reason;
@@ -236,6 +268,7 @@ flow_remove(struct fx_cache *cache, struct fx_shard *shard,
     ovs_list_remove(&flow->lru_node);
     ovs_list_remove(&flow->active_node);
     atomic_count_dec(&cache->n_flows);
+    shard->stats.memory -= flow_alloc_size(flow->key_len);
     free(flow);
 }
 
@@ -293,13 +326,15 @@ shard_make_room(struct fx_cache *cache, struct fx_shard *shard,
 
 static struct fx_flow *
 shard_insert(struct fx_cache *cache, struct fx_shard *shard,
-             const struct fx_key *key, uint32_t hash, uint16_t out_port,
-             long long int now)
+             const struct fx_key *key, const struct fx_packed_key *pk,
+             uint32_t hash, uint16_t out_port, long long int now)
     OVS_REQUIRES(shard->mutex)
 {
-    struct fx_flow *flow = xzalloc(sizeof *flow);
+    struct fx_flow *flow = xzalloc(flow_alloc_size(pk->len));
 
-    flow->key = *key;
+    flow->key_fields = pk->fields;
+    flow->key_len = pk->len;
+    memcpy(flow->key, pk->bytes, pk->len);
     flow->out_port = out_port;
     flow->started = now;
     hmap_insert(&shard->flows, &flow->hmap_node, hash);
@@ -309,11 +344,14 @@ shard_insert(struct fx_cache *cache, struct fx_shard *shard,
     atomic_count_inc(&cache->n_flows);
 
     shard->stats.n_created++;
-    if (fx_key_is_ipv4(key)) {
+    if (!fx_key_is_ip(key)) {
+        shard->stats.n_mpls_flows++;
+    } else if (fx_key_is_ipv4(key)) {
         shard->stats.n_ipv4_flows++;
     } else {
         shard->stats.n_ipv6_flows++;
     }
+    shard->stats.memory += flow_alloc_size(pk->len);
     COVERAGE_INC(fx_cache_flow_created);
     return flow;
 }
@@ -332,12 +370,22 @@ fx_cache_update(struct fx_cache *cache, const struct flow *flow_,
     uint32_t key_fields;
     atomic_read_relaxed(&cache->key_fields, &key_fields);
     if (!fx_key_from_flow(flow_, key_fields, &key)) {
-        atomic_count_inc(&cache->n_non_ip);
+        struct fx_shard *shard = &cache->shards[0];
+
+        /* Not accounted, but counted, packets and bytes too. */
         COVERAGE_INC(fx_cache_non_ip);
+        ovs_mutex_lock(&shard->mutex);
+        shard->stats.n_non_ip++;
+        shard->stats.non_ip_packets += stats->n_packets;
+        shard->stats.non_ip_bytes += stats->n_bytes;
+        ovs_mutex_unlock(&shard->mutex);
         return;
     }
 
-    uint32_t hash = fx_key_hash(&key);
+    struct fx_packed_key pk;
+    pk.fields = key_fields;
+    pk.len = fx_key_pack(&key, key_fields, pk.bytes);
+    uint32_t hash = hash_bytes(pk.bytes, pk.len, pk.fields);
     struct fx_shard *shard = shard_for_hash(cache, hash);
     bool made_records = false;
 
@@ -347,10 +395,10 @@ fx_cache_update(struct fx_cache *cache, const struct flow *flow_,
      * time order. */
     long long int now = time_msec();
     long long int used = stats->used ? stats->used : now;
-    struct fx_flow *flow = shard_lookup(shard, &key, hash);
+    struct fx_flow *flow = shard_lookup(shard, &pk, hash);
     if (!flow) {
         made_records = shard_make_room(cache, shard, now);
-        flow = shard_insert(cache, shard, &key, hash, out_port, now);
+        flow = shard_insert(cache, shard, &key, &pk, hash, out_port, now);
     } else if (flow->out_port != out_port) {
         /* The flow now goes elsewhere: what went to the old output port is
          * a record of its own. */
@@ -547,16 +595,19 @@ fx_cache_get_stats(struct fx_cache *cache, struct fx_cache_stats *stats)
         stats->n_updates += s->n_updates;
         stats->n_ipv4_flows += s->n_ipv4_flows;
         stats->n_ipv6_flows += s->n_ipv6_flows;
+        stats->n_mpls_flows += s->n_mpls_flows;
+        stats->n_non_ip += s->n_non_ip;
+        stats->non_ip_packets += s->non_ip_packets;
+        stats->non_ip_bytes += s->non_ip_bytes;
         for (size_t r = 0; r < FX_N_END_REASONS; r++) {
             stats->n_records[r] += s->n_records[r];
         }
         stats->packets += s->packets;
         stats->bytes += s->bytes;
-        stats->memory += (hmap_count(&shard->flows) * sizeof(struct fx_flow)
+        stats->memory += (s->memory
                           + (shard->flows.mask + 1) * sizeof(void *));
         ovs_mutex_unlock(&shard->mutex);
     }
-    stats->n_non_ip = atomic_count_get(&cache->n_non_ip);
     stats->n_flows = atomic_count_get(&cache->n_flows);
     cache->peak_flows = MAX(cache->peak_flows, stats->n_flows);
     stats->peak_flows = cache->peak_flows;
@@ -575,13 +626,13 @@ fx_cache_dump(struct fx_cache *cache, struct ds *s)
         ovs_mutex_lock(&shard->mutex);
         HMAP_FOR_EACH (flow, hmap_node, &shard->flows) {
             struct fx_record rec = {
-                .key = flow->key,
                 .out_port = flow->out_port,
                 .tcp_flags = flow->tcp_flags,
                 .packets = flow->packets,
                 .bytes = flow->bytes,
             };
 
+            flow_get_key(flow, &rec.key);
             fx_record_format(&rec, s);
             ds_put_format(s, " age=%lldms idle=%lldms\n",
                           now - flow->started, now - flow->touched);
@@ -590,10 +641,13 @@ fx_cache_dump(struct fx_cache *cache, struct ds *s)
     }
 }
 
-/* Returns the number of bytes one cached flow occupies, excluding the hash
- * table's bucket array and malloc overhead. */
+/* Returns the number of bytes one cached flow with 'key', made with key
+ * parts 'fields', occupies, excluding the hash table's bucket array and
+ * malloc overhead. */
 size_t
-fx_cache_flow_size(void)
+fx_cache_flow_size(const struct fx_key *key, uint32_t fields)
 {
-    return sizeof(struct fx_flow);
+    uint8_t buf[FX_KEY_PACKED_MAX];
+
+    return flow_alloc_size(fx_key_pack(key, fields, buf));
 }

@@ -68,9 +68,13 @@ struct fx_cache_limits {
 struct fx_cache_stats {
     uint64_t n_created;             /* Export flows created. */
     uint64_t n_updates;             /* fx_cache_update() calls with traffic. */
-    uint64_t n_non_ip;              /* Updates ignored: not IPv4 or IPv6. */
+    uint64_t n_non_ip;              /* Updates ignored: not IPv4 or IPv6,
+                                     * nor MPLS with FX_KEY_MPLS. */
+    uint64_t non_ip_packets;        /* Packets in those updates. */
+    uint64_t non_ip_bytes;          /* Bytes in those updates. */
     uint64_t n_ipv4_flows;          /* IPv4 export flows created. */
     uint64_t n_ipv6_flows;          /* IPv6 export flows created. */
+    uint64_t n_mpls_flows;          /* MPLS export flows created. */
     uint64_t n_records[FX_N_END_REASONS]; /* Records produced, by reason. */
     uint64_t packets;               /* Packets accounted. */
     uint64_t bytes;                 /* Bytes accounted. */
@@ -97,6 +101,6 @@ void fx_cache_wait(struct fx_cache *);
 void fx_cache_get_stats(struct fx_cache *, struct fx_cache_stats *);
 void fx_cache_dump(struct fx_cache *, struct ds *);
 
-size_t fx_cache_flow_size(void);
+size_t fx_cache_flow_size(const struct fx_key *, uint32_t fields);
 
 #endif /* fx-cache.h */

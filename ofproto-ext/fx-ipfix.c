@@ -48,9 +48,17 @@ static const struct fx_ie_group *const ipfix_ipv6[] = {
     &fx_group_end_reason,
 };
 
+/* Non-IP flows (MPLS): the label stack comes from the key part. */
+static const struct fx_ie_group *const ipfix_l2[] = {
+    &fx_group_ether_type, &fx_group_interfaces, &fx_group_counters,
+    &fx_group_times_ms, &fx_group_end_reason,
+};
+
+/* 258 is the statistics options template. */
 static const struct fx_template_def ipfix_templates[FX_N_SHAPES] = {
     [FX_SHAPE_IPV4] = { 256, ipfix_ipv4, ARRAY_SIZE(ipfix_ipv4) },
     [FX_SHAPE_IPV6] = { 257, ipfix_ipv6, ARRAY_SIZE(ipfix_ipv6) },
+    [FX_SHAPE_L2] = { 259, ipfix_l2, ARRAY_SIZE(ipfix_l2) },
 };
 
 /* Exporter statistics, scoped to the exporting process. */
@@ -93,7 +101,6 @@ static const struct fx_dialect ipfix_dialect = {
     .header_len = sizeof(struct ipfix_header),
     .seq_offset = offsetof(struct ipfix_header, sequence),
     .templates = ipfix_templates,
-    .exports_l2 = true,
     .stats_template = &ipfix_stats_template,
     .stats_n_scope = 1,
     .options_template_set_id = 3,

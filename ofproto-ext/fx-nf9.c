@@ -49,9 +49,17 @@ static const struct fx_ie_group *const nf9_ipv6[] = {
     &fx_group_forwarding, &fx_group_counters, &fx_group_times_uptime,
 };
 
+/* Non-IP flows (MPLS): v9 has no Ethertype field; the MPLS_LABEL_* fields
+ * come from the key part. */
+static const struct fx_ie_group *const nf9_l2[] = {
+    &fx_group_interfaces, &fx_group_counters, &fx_group_times_uptime,
+};
+
+/* 258 is the statistics options template. */
 static const struct fx_template_def nf9_templates[FX_N_SHAPES] = {
     [FX_SHAPE_IPV4] = { 256, nf9_ipv4, ARRAY_SIZE(nf9_ipv4) },
     [FX_SHAPE_IPV6] = { 257, nf9_ipv6, ARRAY_SIZE(nf9_ipv6) },
+    [FX_SHAPE_L2] = { 259, nf9_l2, ARRAY_SIZE(nf9_l2) },
 };
 
 /* Exporter statistics, scoped to the "System" (the source id). */

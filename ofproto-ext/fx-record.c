@@ -60,33 +60,51 @@ is_ip_family(ovs_be16 dl_type)
     return dl_type == htons(ETH_TYPE_IP) || dl_type == htons(ETH_TYPE_IPV6);
 }
 
+/* The bits of an MPLS label stack entry that identify a flow: everything
+ * but the TTL, which decreases hop by hop. */
+#define FX_MPLS_KEY_MASK (MPLS_LABEL_MASK | MPLS_TC_MASK | MPLS_BOS_MASK)
+
+static bool
+is_key_mpls(ovs_be16 dl_type, uint32_t fields)
+{
+    return (fields & FX_KEY_MPLS) && eth_type_mpls(dl_type);
+}
+
 /* Fills 'key' with the export key of 'flow', with the optional 'fields'
- * (FX_KEY_*).  Returns false, leaving 'key' zeroed, if 'flow' is not IP
- * traffic that flow export accounts. */
+ * (FX_KEY_*).  Returns false, leaving 'key' zeroed, if 'flow' is not traffic
+ * that flow export accounts: IP, or MPLS with FX_KEY_MPLS. */
 bool
 fx_key_from_flow(const struct flow *flow, uint32_t fields,
                  struct fx_key *key)
 {
     memset(key, 0, sizeof *key);
-    if (!is_ip_family(flow->dl_type)) {
+    if (is_ip_family(flow->dl_type)) {
+        if (flow->dl_type == htons(ETH_TYPE_IP)) {
+            in6_addr_set_mapped_ipv4(&key->src, flow->nw_src);
+            in6_addr_set_mapped_ipv4(&key->dst, flow->nw_dst);
+        } else {
+            key->src = flow->ipv6_src;
+            key->dst = flow->ipv6_dst;
+        }
+        key->nw_proto = flow->nw_proto;
+        key->nw_tos = flow->nw_tos & IP_DSCP_MASK;
+
+        /* Later fragments carry no L4 header: OVS leaves the ports zero. */
+        key->tp_src = flow->tp_src;
+        key->tp_dst = flow->tp_dst;
+    } else if (is_key_mpls(flow->dl_type, fields)) {
+        /* OVS does not parse past the label stack: no L3 fields. */
+        int n = MIN(flow_count_mpls_labels(flow, NULL), FX_KEY_MAX_MPLS);
+
+        for (int i = 0; i < n; i++) {
+            key->mpls_lse[i] = flow->mpls_lse[i] & htonl(FX_MPLS_KEY_MASK);
+        }
+        key->n_mpls = n;
+    } else {
         return false;
     }
-
     key->dl_type = flow->dl_type;
-    if (flow->dl_type == htons(ETH_TYPE_IP)) {
-        in6_addr_set_mapped_ipv4(&key->src, flow->nw_src);
-        in6_addr_set_mapped_ipv4(&key->dst, flow->nw_dst);
-    } else {
-        key->src = flow->ipv6_src;
-        key->dst = flow->ipv6_dst;
-    }
     key->in_port = ofp_to_u16(flow->in_port.ofp_port);
-    key->nw_proto = flow->nw_proto;
-    key->nw_tos = flow->nw_tos & IP_DSCP_MASK;
-
-    /* Later fragments carry no L4 header: OVS leaves the ports zero. */
-    key->tp_src = flow->tp_src;
-    key->tp_dst = flow->tp_dst;
 
     if (fields & FX_KEY_MAC) {
         key->dl_src = flow->dl_src;
@@ -102,6 +120,16 @@ fx_key_from_flow(const struct flow *flow, uint32_t fields,
                                 : 0);
         }
     }
+    if (fields & FX_KEY_TUNNEL && flow_tnl_dst_is_set(&flow->tunnel)) {
+        const struct flow_tnl *tnl = &flow->tunnel;
+
+        /* Not the outer source port: tunnels vary it per inner flow. */
+        key->tun_family = tnl->ip_dst ? 4 : 6;
+        key->tun_src = flow_tnl_src(tnl);
+        key->tun_dst = flow_tnl_dst(tnl);
+        key->tun_id = tnl->tun_id;
+        key->tun_tp_dst = tnl->tp_dst;
+    }
     return true;
 }
 
@@ -113,20 +141,26 @@ fx_key_mask_wc(const struct flow *flow, uint32_t fields,
                struct flow_wildcards *wc)
 {
     memset(&wc->masks.dl_type, 0xff, sizeof wc->masks.dl_type);
-    if (!is_ip_family(flow->dl_type)) {
+    if (is_ip_family(flow->dl_type)) {
+        if (flow->dl_type == htons(ETH_TYPE_IP)) {
+            memset(&wc->masks.nw_src, 0xff, sizeof wc->masks.nw_src);
+            memset(&wc->masks.nw_dst, 0xff, sizeof wc->masks.nw_dst);
+        } else {
+            memset(&wc->masks.ipv6_src, 0xff, sizeof wc->masks.ipv6_src);
+            memset(&wc->masks.ipv6_dst, 0xff, sizeof wc->masks.ipv6_dst);
+        }
+        memset(&wc->masks.nw_proto, 0xff, sizeof wc->masks.nw_proto);
+        wc->masks.nw_tos |= IP_DSCP_MASK;
+        flow_unwildcard_tp_ports(flow, wc);
+    } else if (is_key_mpls(flow->dl_type, fields)) {
+        int n = MIN(flow_count_mpls_labels(flow, wc), FX_KEY_MAX_MPLS);
+
+        for (int i = 0; i < n; i++) {
+            wc->masks.mpls_lse[i] |= htonl(FX_MPLS_KEY_MASK);
+        }
+    } else {
         return;
     }
-
-    if (flow->dl_type == htons(ETH_TYPE_IP)) {
-        memset(&wc->masks.nw_src, 0xff, sizeof wc->masks.nw_src);
-        memset(&wc->masks.nw_dst, 0xff, sizeof wc->masks.nw_dst);
-    } else {
-        memset(&wc->masks.ipv6_src, 0xff, sizeof wc->masks.ipv6_src);
-        memset(&wc->masks.ipv6_dst, 0xff, sizeof wc->masks.ipv6_dst);
-    }
-    memset(&wc->masks.nw_proto, 0xff, sizeof wc->masks.nw_proto);
-    wc->masks.nw_tos |= IP_DSCP_MASK;
-    flow_unwildcard_tp_ports(flow, wc);
 
     if (fields & FX_KEY_MAC) {
         WC_MASK_FIELD(wc, dl_src);
@@ -137,6 +171,153 @@ fx_key_mask_wc(const struct flow *flow, uint32_t fields,
             wc->masks.vlans[i].tci |= htons(VLAN_CFI | VLAN_VID_MASK);
         }
     }
+    if (fields & FX_KEY_TUNNEL && flow_tnl_dst_is_set(&flow->tunnel)) {
+        /* Like OVS itself, only for tunneled packets: the ingress port
+         * already tells them apart from the others. */
+        if (flow->tunnel.ip_dst) {
+            WC_MASK_FIELD(wc, tunnel.ip_src);
+            WC_MASK_FIELD(wc, tunnel.ip_dst);
+        } else {
+            WC_MASK_FIELD(wc, tunnel.ipv6_src);
+            WC_MASK_FIELD(wc, tunnel.ipv6_dst);
+        }
+        WC_MASK_FIELD(wc, tunnel.tun_id);
+        WC_MASK_FIELD(wc, tunnel.tp_dst);
+    }
+}
+
+/* Packing: a key as the bytes of only the parts it has, in a fixed order
+ * for given 'fields', so that two keys with the same 'fields' are equal if
+ * and only if their packed forms are (each part's length follows from what
+ * was packed before it).  IPv4 addresses take 4 bytes, MPLS label stack
+ * entries 3 (label, TC, S), absent tunnels 1. */
+static uint8_t *
+put_bytes(uint8_t *p, const void *data, size_t n)
+{
+    memcpy(p, data, n);
+    return p + n;
+}
+
+static const uint8_t *
+get_bytes(const uint8_t *p, void *data, size_t n)
+{
+    memcpy(data, p, n);
+    return p + n;
+}
+
+static uint8_t *
+put_addresses(uint8_t *p, const struct in6_addr *src,
+              const struct in6_addr *dst, bool ipv4)
+{
+    if (ipv4) {
+        ovs_be32 a = in6_addr_get_mapped_ipv4(src);
+        ovs_be32 b = in6_addr_get_mapped_ipv4(dst);
+
+        p = put_bytes(p, &a, sizeof a);
+        return put_bytes(p, &b, sizeof b);
+    }
+    p = put_bytes(p, src, sizeof *src);
+    return put_bytes(p, dst, sizeof *dst);
+}
+
+static const uint8_t *
+get_addresses(const uint8_t *p, struct in6_addr *src, struct in6_addr *dst,
+              bool ipv4)
+{
+    if (ipv4) {
+        ovs_be32 a, b;
+
+        p = get_bytes(p, &a, sizeof a);
+        p = get_bytes(p, &b, sizeof b);
+        in6_addr_set_mapped_ipv4(src, a);
+        in6_addr_set_mapped_ipv4(dst, b);
+        return p;
+    }
+    p = get_bytes(p, src, sizeof *src);
+    return get_bytes(p, dst, sizeof *dst);
+}
+
+/* Stores 'key', made with 'fields', into 'buf' (at least FX_KEY_PACKED_MAX
+ * bytes) in packed form, and returns its length. */
+size_t
+fx_key_pack(const struct fx_key *key, uint32_t fields, uint8_t *buf)
+{
+    uint8_t *p = buf;
+
+    p = put_bytes(p, &key->in_port, sizeof key->in_port);
+    p = put_bytes(p, &key->dl_type, sizeof key->dl_type);
+    if (is_key_mpls(key->dl_type, fields)) {
+        *p++ = key->n_mpls;
+        for (size_t i = 0; i < key->n_mpls; i++) {
+            p = put_bytes(p, &key->mpls_lse[i], 3);
+        }
+    } else {
+        p = put_bytes(p, &key->tp_src, sizeof key->tp_src);
+        p = put_bytes(p, &key->tp_dst, sizeof key->tp_dst);
+        *p++ = key->nw_proto;
+        *p++ = key->nw_tos;
+        p = put_addresses(p, &key->src, &key->dst, fx_key_is_ipv4(key));
+    }
+    if (fields & FX_KEY_MAC) {
+        p = put_bytes(p, &key->dl_src, sizeof key->dl_src);
+        p = put_bytes(p, &key->dl_dst, sizeof key->dl_dst);
+    }
+    if (fields & FX_KEY_VLAN) {
+        p = put_bytes(p, key->vlan_tci, sizeof key->vlan_tci);
+    }
+    if (fields & FX_KEY_TUNNEL) {
+        *p++ = key->tun_family;
+        if (key->tun_family) {
+            p = put_bytes(p, &key->tun_tp_dst, sizeof key->tun_tp_dst);
+            p = put_bytes(p, &key->tun_id, sizeof key->tun_id);
+            p = put_addresses(p, &key->tun_src, &key->tun_dst,
+                              key->tun_family == 4);
+        }
+    }
+    ovs_assert(p - buf <= FX_KEY_PACKED_MAX);
+    return p - buf;
+}
+
+/* Restores into 'key' the key that fx_key_pack() stored in the 'len' bytes
+ * at 'buf' with 'fields'. */
+void
+fx_key_unpack(const uint8_t *buf, size_t len, uint32_t fields,
+              struct fx_key *key)
+{
+    const uint8_t *p = buf;
+
+    memset(key, 0, sizeof *key);
+    p = get_bytes(p, &key->in_port, sizeof key->in_port);
+    p = get_bytes(p, &key->dl_type, sizeof key->dl_type);
+    if (is_key_mpls(key->dl_type, fields)) {
+        key->n_mpls = *p++;
+        for (size_t i = 0; i < key->n_mpls; i++) {
+            p = get_bytes(p, &key->mpls_lse[i], 3);
+        }
+    } else {
+        p = get_bytes(p, &key->tp_src, sizeof key->tp_src);
+        p = get_bytes(p, &key->tp_dst, sizeof key->tp_dst);
+        key->nw_proto = *p++;
+        key->nw_tos = *p++;
+        p = get_addresses(p, &key->src, &key->dst, fx_key_is_ipv4(key));
+    }
+    if (fields & FX_KEY_MAC) {
+        p = get_bytes(p, &key->dl_src, sizeof key->dl_src);
+        p = get_bytes(p, &key->dl_dst, sizeof key->dl_dst);
+    }
+    if (fields & FX_KEY_VLAN) {
+        p = get_bytes(p, key->vlan_tci, sizeof key->vlan_tci);
+    }
+    if (fields & FX_KEY_TUNNEL) {
+        key->tun_family = *p++;
+        if (key->tun_family) {
+            p = get_bytes(p, &key->tun_tp_dst, sizeof key->tun_tp_dst);
+            p = get_bytes(p, &key->tun_id, sizeof key->tun_id);
+            p = get_addresses(p, &key->tun_src, &key->tun_dst,
+                              key->tun_family == 4);
+        }
+    }
+    ovs_assert(p - buf == len);
 }
 
 uint32_t
@@ -149,6 +330,13 @@ bool
 fx_key_equal(const struct fx_key *a, const struct fx_key *b)
 {
     return !memcmp(a, b, sizeof *a);
+}
+
+/* Returns true for an IPv4 or IPv6 flow, false for an MPLS flow. */
+bool
+fx_key_is_ip(const struct fx_key *key)
+{
+    return is_ip_family(key->dl_type);
 }
 
 bool
@@ -199,11 +387,19 @@ format_port(uint16_t port, struct ds *s)
     }
 }
 
-/* Appends 'key' to 's' as "in_port=N src=... dst=... proto=N ...". */
+/* Appends 'key' to 's' as "in_port=N src=... dst=... proto=N ...", or for
+ * MPLS "in_port=N ... eth_type=0x8847 mpls=LABEL/TC/S,...". */
 void
 fx_key_format(const struct fx_key *key, struct ds *s)
 {
     ds_put_format(s, "in_port=%"PRIu16" ", key->in_port);
+    if (key->tun_family) {
+        ds_put_format(s, "tun_id=%#"PRIx64" tun_src=", ntohll(key->tun_id));
+        ipv6_format_mapped(&key->tun_src, s);
+        ds_put_cstr(s, " tun_dst=");
+        ipv6_format_mapped(&key->tun_dst, s);
+        ds_put_format(s, " tun_tp_dst=%"PRIu16" ", ntohs(key->tun_tp_dst));
+    }
     if (!eth_addr_is_zero(key->dl_src) || !eth_addr_is_zero(key->dl_dst)) {
         ds_put_format(s, "dl_src="ETH_ADDR_FMT" dl_dst="ETH_ADDR_FMT" ",
                       ETH_ADDR_ARGS(key->dl_src), ETH_ADDR_ARGS(key->dl_dst));
@@ -213,6 +409,16 @@ fx_key_format(const struct fx_key *key, struct ds *s)
             ds_put_format(s, "%s=%"PRIu16" ", i ? "cvlan" : "vlan",
                           vlan_tci_to_vid(key->vlan_tci[i]));
         }
+    }
+    if (!fx_key_is_ip(key)) {
+        ds_put_format(s, "eth_type=0x%04"PRIx16" mpls=", ntohs(key->dl_type));
+        for (size_t i = 0; i < key->n_mpls; i++) {
+            ds_put_format(s, "%s%"PRIu32"/%"PRIu8"/%d", i ? "," : "",
+                          mpls_lse_to_label(key->mpls_lse[i]),
+                          mpls_lse_to_tc(key->mpls_lse[i]),
+                          mpls_lse_to_bos(key->mpls_lse[i]));
+        }
+        return;
     }
     if (fx_key_is_ipv4(key)) {
         ds_put_format(s, "src="IP_FMT" dst="IP_FMT,

@@ -37,23 +37,40 @@ struct ds;
 struct flow;
 struct flow_wildcards;
 
-/* Export flow key.  IPv4 addresses are stored as IPv4-mapped IPv6 addresses,
- * so one layout serves both families; 'dl_type' tells which one it is.  The
- * structure is compared and hashed as raw memory: fx_key_from_flow() zeroes
- * it first, including padding. */
+/* Export flow key, unpacked.  IPv4 addresses are stored as IPv4-mapped IPv6
+ * addresses, so one layout serves both families; 'dl_type' tells which one
+ * it is (or that the flow is MPLS, with FX_KEY_MPLS).  Members of optional
+ * parts that are not configured are zero.  The structure is compared and
+ * hashed as raw memory: fx_key_from_flow() zeroes it first, including
+ * padding.
+ *
+ * This is the form records carry.  The flow cache stores keys packed (see
+ * fx_key_pack()): only the parts configured, IPv4 addresses in 4 bytes, so
+ * a flow pays only for what it is keyed on. */
+#define FX_KEY_MAX_MPLS 3       /* Label stack entries kept (OVS's limit). */
 struct fx_key {
     struct in6_addr src;        /* Source address (IPv4-mapped for IPv4). */
     struct in6_addr dst;        /* Destination address. */
     struct eth_addr dl_src;     /* Source MAC (FX_KEY_MAC), else zero. */
     struct eth_addr dl_dst;     /* Destination MAC (FX_KEY_MAC). */
     ovs_be16 vlan_tci[2];       /* Outer, inner 802.1Q TCI (FX_KEY_VLAN). */
-    ovs_be16 dl_type;           /* ETH_TYPE_IP or ETH_TYPE_IPV6. */
+    ovs_be16 dl_type;           /* ETH_TYPE_IP, ETH_TYPE_IPV6, or an MPLS
+                                 * Ethertype (FX_KEY_MPLS). */
     uint16_t in_port;           /* Ingress OpenFlow port (ofp_port_t). */
     ovs_be16 tp_src;            /* L4 source port, or ICMP type. */
     ovs_be16 tp_dst;            /* L4 destination port, or ICMP code. */
     uint8_t nw_proto;           /* IP protocol. */
     uint8_t nw_tos;             /* IP ToS byte with ECN bits cleared. */
+    uint8_t n_mpls;             /* Entries in 'mpls_lse' (FX_KEY_MPLS). */
+    uint8_t tun_family;         /* FX_KEY_TUNNEL: 0 (no tunnel), 4 or 6, the
+                                 * family of the outer header. */
+    ovs_be32 mpls_lse[FX_KEY_MAX_MPLS]; /* Label stack, top first: label, TC
+                                         * and S bits; TTL zero. */
+    ovs_be16 tun_tp_dst;        /* Outer UDP destination port, 0 if none. */
     uint8_t pad[2];             /* Always zero. */
+    ovs_be64 tun_id;            /* Tunnel key: VNI, GRE key (FX_KEY_TUNNEL).*/
+    struct in6_addr tun_src;    /* Outer source (IPv4-mapped for IPv4). */
+    struct in6_addr tun_dst;    /* Outer destination. */
 };
 
 /* Optional parts of the flow key, beyond the IP addresses, protocol, ports
@@ -62,7 +79,12 @@ struct fx_key {
 enum fx_key_fields {
     FX_KEY_MAC = 1 << 0,        /* Ethernet source and destination. */
     FX_KEY_VLAN = 1 << 1,       /* 802.1Q VLAN ids, outer and inner. */
+    FX_KEY_MPLS = 1 << 2,       /* MPLS flows, keyed on their label stack. */
+    FX_KEY_TUNNEL = 1 << 3,     /* Tunnel key and outer addresses. */
 };
+
+/* The largest packed key (see fx_key_pack()). */
+#define FX_KEY_PACKED_MAX 128
 
 /* Why a flow record was produced.  Each record carries its reason; the cache
  * counts each.  fx_end_reason_to_ipfix() maps them onto IPFIX flowEndReason
@@ -107,6 +129,10 @@ void fx_key_mask_wc(const struct flow *, uint32_t fields,
                     struct flow_wildcards *);
 uint32_t fx_key_hash(const struct fx_key *);
 bool fx_key_equal(const struct fx_key *, const struct fx_key *);
+size_t fx_key_pack(const struct fx_key *, uint32_t fields, uint8_t *buf);
+void fx_key_unpack(const uint8_t *buf, size_t len, uint32_t fields,
+                   struct fx_key *);
+bool fx_key_is_ip(const struct fx_key *);
 bool fx_key_is_ipv4(const struct fx_key *);
 ovs_be32 fx_key_ipv4_src(const struct fx_key *);
 ovs_be32 fx_key_ipv4_dst(const struct fx_key *);

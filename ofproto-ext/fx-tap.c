@@ -397,9 +397,13 @@ fx_tap_format_show(struct netflow *nf, struct ds *s)
                   ", limit %"PRIuSIZE"), memory %"PRIuSIZE" bytes\n",
                   st.n_flows, st.peak_flows, limits.max_flows, st.memory);
     ds_put_format(s, "    flows created %"PRIu64" (IPv4 %"PRIu64", IPv6 %"
-                  PRIu64"), updates %"PRIu64", non-IP updates ignored %"
-                  PRIu64"\n", st.n_created, st.n_ipv4_flows,
-                  st.n_ipv6_flows, st.n_updates, st.n_non_ip);
+                  PRIu64", MPLS %"PRIu64"), updates %"PRIu64"\n",
+                  st.n_created, st.n_ipv4_flows, st.n_ipv6_flows,
+                  st.n_mpls_flows, st.n_updates);
+    ds_put_format(s, "    not accounted (not IP%s): updates %"PRIu64
+                  ", packets %"PRIu64", bytes %"PRIu64"\n",
+                  limits.key_fields & FX_KEY_MPLS ? " or MPLS" : "",
+                  st.n_non_ip, st.non_ip_packets, st.non_ip_bytes);
     ds_put_format(s, "    accounted packets %"PRIu64", bytes %"PRIu64"\n",
                   st.packets, st.bytes);
     ds_put_cstr(s, "    records by reason:");

@@ -60,6 +60,9 @@ FX_DEFINE_GROUP(icmp6, FX_IE_ICMP_TYPE_CODE_IPV6)
 FX_DEFINE_GROUP(forwarding,
                 FX_IE_TCP_CONTROL_BITS, FX_IE_INGRESS_INTERFACE,
                 FX_IE_EGRESS_INTERFACE, FX_IE_FLOW_DIRECTION)
+FX_DEFINE_GROUP(interfaces,
+                FX_IE_INGRESS_INTERFACE, FX_IE_EGRESS_INTERFACE,
+                FX_IE_FLOW_DIRECTION)
 FX_DEFINE_GROUP(counters, FX_IE_OCTET_DELTA_COUNT, FX_IE_PACKET_DELTA_COUNT)
 FX_DEFINE_GROUP(times_ms,
                 FX_IE_FLOW_START_MILLISECONDS, FX_IE_FLOW_END_MILLISECONDS)
@@ -70,15 +73,31 @@ FX_DEFINE_GROUP(process, FX_IE_EXPORTING_PROCESS_ID)
 FX_DEFINE_GROUP(v9_system, FX_IE_V9_SCOPE_SYSTEM)
 FX_DEFINE_GROUP(ethernet, FX_IE_SOURCE_MAC_ADDRESS,
                 FX_IE_DESTINATION_MAC_ADDRESS, FX_IE_ETHERNET_TYPE)
+FX_DEFINE_GROUP(macs, FX_IE_SOURCE_MAC_ADDRESS, FX_IE_DESTINATION_MAC_ADDRESS)
+FX_DEFINE_GROUP(ether_type, FX_IE_ETHERNET_TYPE)
 FX_DEFINE_GROUP(vlans, FX_IE_DOT1Q_VLAN_ID, FX_IE_DOT1Q_CUSTOMER_VLAN_ID)
+FX_DEFINE_GROUP(mpls, FX_IE_MPLS_TOP_LABEL_STACK_SECTION,
+                FX_IE_MPLS_LABEL_STACK_SECTION2,
+                FX_IE_MPLS_LABEL_STACK_SECTION3)
+FX_DEFINE_GROUP(tunnel, FX_IE_LAYER2_SEGMENT_ID, FX_IE_GRE_KEY)
 
-/* The field group that exports each optional key part. */
+/* The field group that exports each optional key part, per record shape
+ * (NULL if that shape never has it: IP flows have no MPLS labels, since
+ * OVS does not parse past them; the L2 shape has its Ethertype already). */
 static const struct {
     enum fx_key_fields field;
-    const struct fx_ie_group *group;
+    const struct fx_ie_group *groups[FX_N_SHAPES];
 } key_field_groups[] = {
-    { FX_KEY_MAC, &fx_group_ethernet },
-    { FX_KEY_VLAN, &fx_group_vlans },
+    { FX_KEY_MAC, { [FX_SHAPE_IPV4] = &fx_group_ethernet,
+                    [FX_SHAPE_IPV6] = &fx_group_ethernet,
+                    [FX_SHAPE_L2] = &fx_group_macs } },
+    { FX_KEY_VLAN, { [FX_SHAPE_IPV4] = &fx_group_vlans,
+                     [FX_SHAPE_IPV6] = &fx_group_vlans,
+                     [FX_SHAPE_L2] = &fx_group_vlans } },
+    { FX_KEY_MPLS, { [FX_SHAPE_L2] = &fx_group_mpls } },
+    { FX_KEY_TUNNEL, { [FX_SHAPE_IPV4] = &fx_group_tunnel,
+                       [FX_SHAPE_IPV6] = &fx_group_tunnel,
+                       [FX_SHAPE_L2] = &fx_group_tunnel } },
 };
 FX_DEFINE_GROUP(exporter_stats,
                 FX_IE_EXPORTED_MESSAGE_TOTAL_COUNT,
@@ -96,11 +115,23 @@ fx_template_add_group(struct fx_template *t, const struct fx_ie_group *group)
     }
 }
 
-/* Flattens 'def' into 't', followed by the groups of the optional key parts
- * in 'key_fields' (FX_KEY_*). */
+/* Returns true if 'dialect' defines every element of 'group': v9 has no
+ * names for most L2 and tunnel elements. */
+static bool
+dialect_has_group(const struct fx_dialect *dialect,
+                  const struct fx_ie_group *group)
+{
+    for (size_t i = 0; i < group->n_ies; i++) {
+        if (dialect->version == 9 && !fx_ies[group->ies[i]].v9_name) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Flattens 'def' into 't'. */
 static void
-fx_template_init(struct fx_template *t, const struct fx_template_def *def,
-                 uint32_t key_fields)
+fx_template_init(struct fx_template *t, const struct fx_template_def *def)
 {
     t->id = def->id;
     t->n_ies = 0;
@@ -108,9 +139,23 @@ fx_template_init(struct fx_template *t, const struct fx_template_def *def,
     for (size_t g = 0; g < def->n_groups; g++) {
         fx_template_add_group(t, def->groups[g]);
     }
+}
+
+/* Flattens the template of 'shape' in 'dialect' into 't', followed by the
+ * groups of the optional key parts in 'key_fields' (FX_KEY_*) that the
+ * shape has and the dialect defines. */
+static void
+fx_template_init_shape(struct fx_template *t,
+                       const struct fx_dialect *dialect, enum fx_shape shape,
+                       uint32_t key_fields)
+{
+    fx_template_init(t, &dialect->templates[shape]);
     for (size_t i = 0; i < ARRAY_SIZE(key_field_groups); i++) {
-        if (key_fields & key_field_groups[i].field) {
-            fx_template_add_group(t, key_field_groups[i].group);
+        const struct fx_ie_group *group = key_field_groups[i].groups[shape];
+
+        if (key_fields & key_field_groups[i].field && group
+            && dialect_has_group(dialect, group)) {
+            fx_template_add_group(t, group);
         }
     }
 }
@@ -126,6 +171,12 @@ fx_tmpl_encoder_cast(struct fx_encoder *encoder)
 {
     return CONTAINER_OF(encoder, struct fx_tmpl_encoder, up);
 }
+
+/* layer2SegmentId (IANA IE 351): the encapsulation in the top byte, 0x01 for
+ * VXLAN, the segment id in the low 24 bits.  A tunnel is VXLAN if its outer
+ * UDP destination port is the IANA one (RFC 7348), as OVS's default. */
+#define FX_VXLAN_PORT 4789
+#define FX_L2_SEGMENT_VXLAN (UINT64_C(0x01) << 56)
 
 static uint32_t
 uptime(long long int msec)
@@ -149,7 +200,11 @@ fx_ie_view_init(struct fx_ie_view *v, const struct fx_record *rec,
     v->end_ms = htonll(last + wall_offset);
     v->start_uptime = htonl(uptime(rec->first_used));
     v->end_uptime = htonl(uptime(last));
-    if (fx_key_is_ipv4(key)) {
+    if (!fx_key_is_ip(key)) {
+        for (size_t i = 0; i < key->n_mpls; i++) {
+            memcpy(v->mpls[i], &key->mpls_lse[i], sizeof v->mpls[i]);
+        }
+    } else if (fx_key_is_ipv4(key)) {
         v->src4 = fx_key_ipv4_src(key);
         v->dst4 = fx_key_ipv4_dst(key);
         v->ip_version = 4;
@@ -175,12 +230,24 @@ fx_ie_view_init(struct fx_ie_view *v, const struct fx_record *rec,
     v->vlan_id = htons(vlan_tci_to_vid(key->vlan_tci[0]));
     v->cvlan_id = htons(vlan_tci_to_vid(key->vlan_tci[1]));
     v->end_reason = fx_end_reason_to_ipfix(rec->reason);
+    if (key->tun_family) {
+        uint64_t tun_id = ntohll(key->tun_id);
+
+        if (key->tun_tp_dst == htons(FX_VXLAN_PORT)) {
+            v->l2_segment_id = htonll(FX_L2_SEGMENT_VXLAN
+                                      | (tun_id & 0xffffff));
+        } else if (!key->tun_tp_dst) {
+            v->gre_key = htonl(tun_id);
+        }
+    }
 }
 
 static enum fx_shape
 record_shape(const struct fx_record *rec)
 {
-    return fx_key_is_ipv4(&rec->key) ? FX_SHAPE_IPV4 : FX_SHAPE_IPV6;
+    return (!fx_key_is_ip(&rec->key) ? FX_SHAPE_L2
+            : fx_key_is_ipv4(&rec->key) ? FX_SHAPE_IPV4
+            : FX_SHAPE_IPV6);
 }
 
 struct fx_encoder *
@@ -195,11 +262,13 @@ fx_tmpl_encoder_create(const struct fx_dialect *dialect,
     te->dialect = dialect;
     te->set_shape = -1;
     for (size_t shape = 0; shape < FX_N_SHAPES; shape++) {
-        fx_template_init(&te->templates[shape], &dialect->templates[shape],
-                         dialect->exports_l2 ? settings->key_fields : 0);
+        fx_template_init_shape(&te->templates[shape], dialect, shape,
+                               settings->key_fields);
+        te->has_shape[shape] = (shape != FX_SHAPE_L2
+                                || settings->key_fields & FX_KEY_MPLS);
     }
     if (dialect->stats_template) {
-        fx_template_init(&te->stats_template, dialect->stats_template, 0);
+        fx_template_init(&te->stats_template, dialect->stats_template);
     }
     return &te->up;
 }
@@ -327,6 +396,9 @@ put_template_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
     for (size_t shape = 0; shape < FX_N_SHAPES; shape++) {
         const struct fx_template *t = &te->templates[shape];
 
+        if (!te->has_shape[shape]) {
+            continue;
+        }
         put_u16(msg, t->id);
         put_u16(msg, t->n_ies);
         put_fields(msg, t);

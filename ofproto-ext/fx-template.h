@@ -23,7 +23,9 @@
  * Information elements are defined once, in fx-ie.def, and combined into
  * field groups (elements always exported together, e.g. the IPv4 addresses
  * or the counters).  A template is a list of groups; each record shape
- * (IPv4, IPv6) has one template per protocol.
+ * (IPv4, IPv6, and with FX_KEY_MPLS non-IP "L2") has one template per
+ * protocol, followed by the groups of the optional key parts configured
+ * that the protocol defines (v9 lacks most L2 and all tunnel elements).
  * Encoding a record first converts it into a 'struct fx_ie_view', whose
  * members hold every element's value already in wire format; the template
  * then says which of them to copy, in which order.  Templates and data
@@ -87,6 +89,9 @@ struct fx_ie_view {
     ovs_be16 ether_type;
     ovs_be16 vlan_id;           /* Outer 802.1Q VID, or 0. */
     ovs_be16 cvlan_id;          /* Inner (customer) VID, or 0. */
+    uint8_t mpls[FX_KEY_MAX_MPLS][3]; /* Label stack entries, top first. */
+    ovs_be64 l2_segment_id;     /* VXLAN: 0x01 << 56 | VNI, or 0. */
+    ovs_be32 gre_key;           /* GRE key, or 0. */
 
     /* Exporter statistics, for the options record. */
     ovs_be64 octets_total;      /* Bytes sent in the stream so far. */
@@ -100,6 +105,7 @@ struct fx_ie_view {
 enum fx_shape {
     FX_SHAPE_IPV4,
     FX_SHAPE_IPV6,
+    FX_SHAPE_L2,                /* Not IP: MPLS, with FX_KEY_MPLS only. */
     FX_N_SHAPES
 };
 
@@ -116,11 +122,16 @@ struct fx_ie_group {
     FX_IE_GROUP(icmp4)              /* ICMP type and code. */             \
     FX_IE_GROUP(icmp6)              /* ICMPv6 type and code (IPFIX). */   \
     FX_IE_GROUP(forwarding)         /* TCP flags, interfaces, direction. */\
+    FX_IE_GROUP(interfaces)         /* Interfaces, direction (L2). */    \
     FX_IE_GROUP(counters)           /* 64-bit octets and packets. */      \
     FX_IE_GROUP(times_ms)           /* Absolute start and end (IPFIX). */ \
     FX_IE_GROUP(times_uptime)       /* SysUptime start and end (v9). */   \
     FX_IE_GROUP(end_reason)         /* flowEndReason (IPFIX). */         \
     FX_IE_GROUP(ethernet)           /* MACs, Ethertype (FX_KEY_MAC). */  \
+    FX_IE_GROUP(macs)               /* MACs (FX_KEY_MAC, L2 shape). */   \
+    FX_IE_GROUP(ether_type)         /* Ethertype (L2 shape). */          \
+    FX_IE_GROUP(mpls)               /* Label stack (FX_KEY_MPLS). */     \
+    FX_IE_GROUP(tunnel)             /* Tunnel keys (FX_KEY_TUNNEL). */   \
     FX_IE_GROUP(vlans)              /* 802.1Q VIDs (FX_KEY_VLAN). */     \
     FX_IE_GROUP(process)            /* Exporting process (scope). */     \
     FX_IE_GROUP(v9_system)          /* v9 scope "System". */             \
@@ -156,7 +167,6 @@ struct fx_dialect {
     size_t header_len;          /* Message header length. */
     size_t seq_offset;          /* Offset of the 32-bit sequence number. */
     const struct fx_template_def *templates; /* Indexed by fx_shape. */
-    bool exports_l2;            /* Add the groups of optional key parts. */
 
     /* Options template for exporter statistics, sent with the templates
      * (its first 'n_scope' elements are scope), or NULL. */
@@ -189,6 +199,7 @@ struct fx_tmpl_encoder {
     bool templates_ever_sent;
 
     struct fx_template templates[FX_N_SHAPES]; /* dialect->templates. */
+    bool has_shape[FX_N_SHAPES];         /* Which of them are in use. */
     struct fx_template stats_template;   /* dialect->stats_template. */
 
     /* Totals of the stream, for the statistics options record. */

@@ -83,7 +83,9 @@ key_fields_from_strings(char **names, size_t n)
 
     for (size_t i = 0; i < n; i++) {
         fields |= (!strcmp(names[i], "mac") ? FX_KEY_MAC
-                   : !strcmp(names[i], "vlan") ? FX_KEY_VLAN : 0);
+                   : !strcmp(names[i], "vlan") ? FX_KEY_VLAN
+                   : !strcmp(names[i], "mpls") ? FX_KEY_MPLS
+                   : !strcmp(names[i], "tunnel") ? FX_KEY_TUNNEL : 0);
     }
     return fields;
 }
