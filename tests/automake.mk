@@ -18,6 +18,7 @@ TESTSUITE_AT = \
 	tests/fx-macros.at \
 	tests/netflow-v5.at \
 	tests/ipfix.at \
+	tests/keys.at \
 	tests/config.at \
 	tests/transport.at \
 	tests/faults.at \
