@@ -851,6 +851,132 @@ test_ipfix_golden(struct ovs_cmdl_context *ctx OVS_UNUSED)
     ofpbuf_uninit(&msg);
 }
 
+/* key-pack: packed keys restore exactly what was packed, with the lengths
+ * that the cache's memory depends on, and keys that differ in a configured
+ * part differ packed. */
+
+static void
+check_pack(const struct flow *flow, uint32_t fields, size_t expected_len)
+{
+    uint8_t buf[FX_KEY_PACKED_MAX];
+    struct fx_key key, unpacked;
+
+    CHECK(fx_key_from_flow(flow, fields, &key), "flow not accounted");
+    size_t len = fx_key_pack(&key, fields, buf);
+    CHECK(len == expected_len, "packed %"PRIuSIZE" bytes, expected %"
+          PRIuSIZE, len, expected_len);
+    fx_key_unpack(buf, len, fields, &unpacked);
+    CHECK(fx_key_equal(&key, &unpacked), "unpacked key differs");
+    printf("fields %#"PRIx32": %"PRIuSIZE" bytes, flow %"PRIuSIZE
+           " bytes\n", fields, len, fx_cache_flow_size(&key, fields));
+}
+
+static void
+make_mpls_flow(struct flow *flow)
+{
+    memset(flow, 0, sizeof *flow);
+    flow->in_port.ofp_port = u16_to_ofp(3);
+    flow->dl_type = htons(ETH_TYPE_MPLS);
+    flow->mpls_lse[0] = htonl((100 << MPLS_LABEL_SHIFT) | 64);
+    flow->mpls_lse[1] = htonl((200 << MPLS_LABEL_SHIFT)
+                              | (5 << MPLS_TC_SHIFT) | MPLS_BOS_MASK | 63);
+}
+
+static void
+test_key_pack(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    static const struct test_flow udp4 = {
+        1, "10.0.0.1", "10.0.0.2", IPPROTO_UDP, 0, 5000, 4789
+    };
+    static const struct test_flow udp6 = {
+        1, "2001:db8::1", "2001:db8::2", IPPROTO_UDP, 0, 5000, 53
+    };
+    const uint32_t all = FX_KEY_MAC | FX_KEY_VLAN | FX_KEY_MPLS
+                         | FX_KEY_TUNNEL;
+    struct fx_key a, b;
+    struct flow flow;
+
+    /* IPv4 and IPv6, no parts, then all of them without a tunnel. */
+    make_flow(&udp4, &flow);
+    check_pack(&flow, 0, 18);
+    check_pack(&flow, all, 18 + 12 + 4 + 1);
+    make_flow(&udp6, &flow);
+    check_pack(&flow, 0, 42);
+
+    /* Tunnels: key, outer UDP port, outer IPv4 or IPv6 addresses. */
+    make_flow(&udp4, &flow);
+    flow.tunnel.ip_src = htonl(0xc0000201);
+    flow.tunnel.ip_dst = htonl(0xc0000202);
+    flow.tunnel.tun_id = htonll(123);
+    flow.tunnel.tp_src = htons(55555);
+    flow.tunnel.tp_dst = htons(4789);
+    check_pack(&flow, FX_KEY_TUNNEL, 18 + 1 + 2 + 8 + 8);
+    CHECK(fx_key_from_flow(&flow, FX_KEY_TUNNEL, &a), "tunnel");
+    flow.tunnel.tp_src = htons(44444);  /* Entropy: not in the key. */
+    CHECK(fx_key_from_flow(&flow, FX_KEY_TUNNEL, &b), "tunnel");
+    CHECK(fx_key_equal(&a, &b), "outer source port in the key");
+    flow.tunnel.tun_id = htonll(124);
+    CHECK(fx_key_from_flow(&flow, FX_KEY_TUNNEL, &b), "tunnel");
+    CHECK(!fx_key_equal(&a, &b), "tunnel key not in the key");
+    CHECK(fx_key_from_flow(&flow, 0, &b) && !b.tun_family,
+          "tunnel without FX_KEY_TUNNEL");
+    flow.tunnel.ip_src = flow.tunnel.ip_dst = 0;
+    CHECK(ipv6_parse("2001:db8:1::1", &flow.tunnel.ipv6_src)
+          && ipv6_parse("2001:db8:1::2", &flow.tunnel.ipv6_dst), "IPv6");
+    check_pack(&flow, FX_KEY_TUNNEL, 18 + 1 + 2 + 8 + 32);
+
+    /* MPLS: accounted only with FX_KEY_MPLS, 3 bytes a label, no TTL. */
+    make_mpls_flow(&flow);
+    CHECK(!fx_key_from_flow(&flow, FX_KEY_MAC, &a), "MPLS without part");
+    check_pack(&flow, FX_KEY_MPLS, 4 + 1 + 2 * 3);
+    CHECK(fx_key_from_flow(&flow, FX_KEY_MPLS, &a), "MPLS");
+    flow.mpls_lse[0] ^= htonl(MPLS_TTL_MASK);
+    CHECK(fx_key_from_flow(&flow, FX_KEY_MPLS, &b) && fx_key_equal(&a, &b),
+          "MPLS TTL in the key");
+    flow.mpls_lse[1] ^= htonl(1 << MPLS_TC_SHIFT);
+    CHECK(fx_key_from_flow(&flow, FX_KEY_MPLS, &b) && !fx_key_equal(&a, &b),
+          "MPLS TC not in the key");
+
+    struct ds s = DS_EMPTY_INITIALIZER;
+    fx_key_format(&a, &s);
+    printf("%s\n", ds_cstr(&s));
+    ds_destroy(&s);
+}
+
+/* v9-mpls-golden: the non-IP template (259) of NetFlow v9 with the label
+ * stack (MPLS_LABEL_1..3). */
+
+static void
+test_v9_mpls_golden(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    const struct fx_encoder_class *class = &fx_netflow_v9_class;
+    struct fx_encoder_settings settings;
+    struct fx_record rec;
+    struct ofpbuf msg;
+    struct flow flow;
+
+    fx_encoder_settings_init(&settings);
+    settings.obs_domain_id = 0x01020304;
+    settings.key_fields = FX_KEY_MPLS | FX_KEY_TUNNEL;
+
+    struct fx_encoder *e = class->create(&settings);
+    ofpbuf_init(&msg, 0);
+    memset(&rec, 0, sizeof rec);
+    make_mpls_flow(&flow);
+    CHECK(fx_key_from_flow(&flow, settings.key_fields, &rec.key), "MPLS");
+    rec.out_port = 2;
+    rec.packets = 3;
+    rec.bytes = 150;
+    rec.first_used = time_boot_msec() + 1000;
+    rec.last_used = time_boot_msec() + 2000;
+    CHECK(fx_encoder_add(e, &msg, &rec) == FX_ENCODE_DONE, "mpls");
+    CHECK(nf5_finish(e, &msg) == 1, "1 data record expected");
+    print_msg("v9: templates, statistics, MPLS", &msg, false);
+
+    class->destroy(e);
+    ofpbuf_uninit(&msg);
+}
+
 /* exporter-roundtrip. */
 
 static void
@@ -960,6 +1086,8 @@ static const struct ovs_cmdl_command commands[] = {
     {"nf5-golden", NULL, 0, 0, test_nf5_golden, OVS_RO},
     {"v9-golden", NULL, 0, 0, test_v9_golden, OVS_RO},
     {"ipfix-golden", NULL, 0, 0, test_ipfix_golden, OVS_RO},
+    {"key-pack", NULL, 0, 0, test_key_pack, OVS_RO},
+    {"v9-mpls-golden", NULL, 0, 0, test_v9_mpls_golden, OVS_RO},
     {"exporter-roundtrip", NULL, 0, 0, test_exporter_roundtrip, OVS_RO},
     {NULL, NULL, 0, 0, NULL, OVS_RO},
 };

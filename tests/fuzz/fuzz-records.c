@@ -242,7 +242,7 @@ check_mask(const struct flow *flow)
     flow_wildcards_init_catchall(&wc);
     WC_MASK_FIELD(&wc, in_port);
     /* With every optional key part: the mask must cover them all. */
-    uint32_t fields = FX_KEY_MAC | FX_KEY_VLAN;
+    uint32_t fields = FX_KEY_MAC | FX_KEY_VLAN | FX_KEY_MPLS | FX_KEY_TUNNEL;
     fx_key_mask_wc(flow, fields, &wc);
 
     masked = *flow;
