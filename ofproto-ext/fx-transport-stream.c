@@ -355,7 +355,10 @@ fx_stream_run(struct fx_transport *t)
         int error = fx_stream_connect(st);
 
         if (error) {
-            t->stats.last_error = error;
+            if (t->addr.ss_family) {
+                /* (Otherwise the name is not resolved yet, as shown.) */
+                t->stats.last_error = error;
+            }
             reconnect_connect_failed(st->reconnect, now, error);
         } else {
             reconnect_connecting(st->reconnect, now);
