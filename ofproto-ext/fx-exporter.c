@@ -21,6 +21,8 @@
 #include "fx-exporter.h"
 
 #include <arpa/inet.h>
+#include <net/if.h>
+#include <string.h>
 
 #include "fx-transport.h"
 #include "hash.h"
@@ -68,6 +70,7 @@ fx_exporter_options_destroy(struct fx_exporter_options *o)
     if (o) {
         free(o->name);
         free(o->source);
+        free(o->interface);
         sset_destroy(&o->targets);
     }
 }
@@ -79,6 +82,7 @@ fx_exporter_options_clone(struct fx_exporter_options *dst,
     *dst = *src;
     dst->name = nullable_xstrdup(src->name);
     dst->source = nullable_xstrdup(src->source);
+    dst->interface = nullable_xstrdup(src->interface);
     sset_clone(&dst->targets, &src->targets);
 }
 
@@ -100,11 +104,24 @@ fx_exporter_options_equal(const struct fx_exporter_options *a,
             && a->balance == b->balance
             && a->key_fields == b->key_fields
             && a->ttl == b->ttl
-            && nullable_string_is_equal(a->source, b->source));
+            && nullable_string_is_equal(a->source, b->source)
+            && nullable_string_is_equal(a->interface, b->interface));
+}
+
+/* Fills in 'ts' from 'o'. */
+static void
+fx_exporter_transport_settings(const struct fx_exporter_options *o,
+                               struct fx_transport_settings *ts)
+{
+    ts->dscp = o->dscp;
+    ts->ttl = o->ttl;
+    ts->source = o->source;
+    ts->interface = o->interface;
 }
 
 /* Checks what OVSDB's column types cannot: that every target is a
- * [udp:|tcp:|ssl:]HOST:PORT.  Host names are fine (they are resolved asynchronously).
+ * [udp:|tcp:|ssl:|sctp:]HOST:PORT that this system can use with the source
+ * settings.  Host names are fine (they are resolved asynchronously).
  * Returns NULL if 'o' is valid, otherwise a malloc'd message naming the
  * column at fault. */
 char *
@@ -125,11 +142,19 @@ fx_exporter_options_validate(const struct fx_exporter_options *o)
                              "IPv6 address", o->source);
         }
     }
+    if (o->interface && (!o->interface[0]
+                         || strlen(o->interface) >= IF_NAMESIZE
+                         || strpbrk(o->interface, "/ \t\n"))) {
+        return xasprintf("export_interface: \"%s\" is not a network "
+                         "device name", o->interface);
+    }
+
+    struct fx_transport_settings ts;
+    fx_exporter_transport_settings(o, &ts);
     SSET_FOR_EACH (target, &o->targets) {
-        if (!fx_transport_target_is_valid(target)) {
-            return xasprintf("targets: \"%s\" is not [udp:|tcp:|ssl:]"
-                             "HOST:PORT (e.g. 192.0.2.1:2055, "
-                             "tcp:[2001:db8::1]:4739)", target);
+        char *error = fx_transport_check_target(target, &ts);
+        if (error) {
+            return error;
         }
     }
     return NULL;
@@ -174,11 +199,8 @@ fx_exporter_create(const struct fx_exporter_options *options)
         ofpbuf_init(&stream->msg, 1500);
     }
 
-    struct fx_transport_settings transport_settings = {
-        .dscp = options->dscp,
-        .ttl = options->ttl,
-        .source = options->source,
-    };
+    struct fx_transport_settings transport_settings;
+    fx_exporter_transport_settings(options, &transport_settings);
     e->transports = xcalloc(n_targets, sizeof *e->transports);
     const char *target;
     SSET_FOR_EACH (target, &options->targets) {
@@ -346,10 +368,14 @@ fx_exporter_format(const struct fx_exporter *e, struct ds *s)
         ds_put_format(s, "    tcp fin timeout %llds, tcp rst timeout %llds\n",
                       o->tcp_fin_timeout / 1000, o->tcp_rst_timeout / 1000);
     }
-    if (o->dscp || o->ttl || o->source) {
+    if (o->dscp || o->ttl || o->source || o->interface) {
         ds_put_format(s, "    export dscp %"PRIu8", ttl %"PRIu8
-                      ", source %s\n", o->dscp, o->ttl,
+                      ", source %s", o->dscp, o->ttl,
                       o->source ? o->source : "any");
+        if (o->interface) {
+            ds_put_format(s, ", interface %s", o->interface);
+        }
+        ds_put_char(s, '\n');
     }
     if (o->protocol != FX_PROTO_NETFLOW_V5) {
         ds_put_format(s, "    observation domain %"PRIu32", mtu %"PRIuSIZE

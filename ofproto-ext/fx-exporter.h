@@ -49,7 +49,8 @@ struct fx_exporter_options {
     long long int tcp_rst_timeout;  /* In ms after a RST, 0 = inactive. */
     uint8_t dscp;                   /* DSCP of export packets. */
     uint8_t ttl;                    /* Their TTL / hop limit, 0: default. */
-    char *source;                   /* Their source IP (UDP), or NULL. */
+    char *source;                   /* Their source IP, or NULL. */
+    char *interface;                /* Device they leave by, or NULL. */
     size_t max_flows;           /* Flow cache limit. */
     uint32_t sampling;          /* Export 1 in 'sampling' flows (1 = all),
                                  * selected by a hash of the flow key. */

@@ -20,19 +20,30 @@
 /* Transport implementations.  See fx-transport.h for the public contract;
  * fx-transport.c picks a class by the target's prefix. */
 
+#include <sys/socket.h>
 #include "fx-transport.h"
 
 struct fx_transport {
     const struct fx_transport_class *class;
     char *target;               /* As configured, with its prefix. */
-    char *name;                 /* 'target' without "udp:". */
+    char *name;                 /* 'target' without its prefix. */
     int default_port;           /* Port if 'target' has none. */
     uint8_t dscp;               /* DSCP of sent packets. */
     uint8_t ttl;                /* TTL / hop limit, or 0. */
     char *source;               /* Source address, or NULL. */
+    char *interface;            /* Network device to send on, or NULL. */
     fx_transport_greeting_func *greeting;
     void *greeting_aux;
     struct fx_transport_stats stats; /* Maintained by the class. */
+
+    /* The collector's address, maintained by fx_transport_resolve(). */
+    char *host;                 /* Host name, or NULL for an IP address. */
+    int port;                   /* Collector's port. */
+    struct sockaddr_storage addr; /* Address; ss_family 0 while unknown. */
+    bool resolving;             /* One of our DNS queries is outstanding. */
+    long long int resolve_started; /* When it started (or was last
+                                    * counted as failed). */
+    long long int next_resolve; /* When to look 'host' up again. */
 };
 
 struct fx_transport_class {
@@ -66,7 +77,23 @@ struct fx_transport_class {
 extern const struct fx_transport_class fx_udp_transport_class;
 extern const struct fx_transport_class fx_stream_transport_class;
 
+/* Why a message was lost. */
+enum fx_transport_loss {
+    FX_LOST_FULL,               /* Socket buffer or queue full. */
+    FX_LOST_UNREACHABLE,        /* Refused, or ICMP unreachable. */
+    FX_LOST_UNRESOLVED,         /* The collector's name has no address. */
+    FX_LOST_DISCONNECTED,       /* Not connected, or lost with a
+                                 * connection. */
+    FX_LOST_OTHER,              /* Any other error. */
+};
+
+enum fx_transport_loss fx_transport_loss_from_errno(int error);
 void fx_transport_count_lost(struct fx_transport *, size_t n_records,
-                             int error);
+                             enum fx_transport_loss, int error);
+
+bool fx_transport_resolve(struct fx_transport *);
+void fx_transport_resolve_wait(const struct fx_transport *);
+int fx_transport_open_socket(struct fx_transport *, int type, int protocol,
+                             int *fdp);
 
 #endif /* fx-transport-provider.h */

@@ -14,22 +14,33 @@
  * limitations under the License.
  */
 
-/* Stream transport: TCP or TLS through OVS's stream library, with OVS's
- * reconnect state machine (exponential backoff), and a bounded queue of
- * whole messages while connecting or when the collector is slow.  Each new
- * connection first carries the owner's greeting (IPFIX templates).  A
+/* Stream transport: TCP, SCTP or TLS through OVS's stream library, with
+ * OVS's reconnect state machine (exponential backoff), and a bounded queue
+ * of whole messages while connecting or when the collector is slow.  Each
+ * new connection first carries the owner's greeting (IPFIX templates).  A
  * message cut by a lost connection is counted lost; the rest of the queue
- * goes out on the next connection. */
+ * goes out on the next connection.
+ *
+ * TCP and SCTP sockets are our own (bound to the configured source address
+ * or device) wrapped in OVS's fd stream; TLS streams are OVS's, which make
+ * their own sockets.  When the collector's name resolves to a new address,
+ * the connection is closed after the message being sent and a new one made
+ * to the new address: nothing is lost or sent twice. */
 
 #include <config.h>
 #include "fx-transport-provider.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/list.h"
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/vlog.h"
 #include "reconnect.h"
+#include "socket-util.h"
+#include "stream-fd.h"
 #include "stream.h"
 #include "timeval.h"
 #include "util.h"
@@ -57,9 +68,16 @@ struct fx_stream_transport {
     bool connected;             /* 'stream' finished connecting. */
     struct ovs_list queue;      /* "struct fx_queued_msg"s, oldest first. */
     size_t queued_bytes;        /* Bytes in 'queue'. */
+    int protocol;               /* IPPROTO_TCP or IPPROTO_SCTP: our own
+                                 * socket; 0: OVS's TLS stream. */
+    struct sockaddr_storage peer; /* Address that 'stream' goes to. */
+    bool moving;                /* Reconnect to the collector's new address
+                                 * between two messages. */
 };
 
-static const char *const stream_prefixes[] = { "tcp:", "ssl:", NULL };
+static const char *const stream_prefixes[] = {
+    "tcp:", "ssl:", "sctp:", NULL
+};
 
 static struct fx_stream_transport *
 fx_stream_cast(const struct fx_transport *t)
@@ -81,6 +99,8 @@ fx_stream_open(struct fx_transport *t)
 {
     struct fx_stream_transport *st = fx_stream_cast(t);
 
+    st->protocol = (!strncmp(t->target, "tcp:", 4) ? IPPROTO_TCP
+                    : !strncmp(t->target, "sctp:", 5) ? IPPROTO_SCTP : 0);
     st->reconnect = reconnect_create(time_msec());
     reconnect_set_name(st->reconnect, t->target);
     reconnect_set_backoff(st->reconnect, FX_STREAM_MIN_BACKOFF,
@@ -147,11 +167,13 @@ fx_stream_disconnect(struct fx_stream_transport *st, int error)
     stream_close(st->stream);
     st->stream = NULL;
     st->connected = false;
+    st->moving = false;
     reconnect_disconnected(st->reconnect, time_msec(), error);
 
     LIST_FOR_EACH_SAFE (q, list_node, &st->queue) {
         if (q->started && q->n_records) {
-            fx_transport_count_lost(&st->up, q->n_records, EPIPE);
+            fx_transport_count_lost(&st->up, q->n_records,
+                                    FX_LOST_DISCONNECTED, EPIPE);
         }
         if (q->started || !q->n_records) {
             queue_pop(st, q);
@@ -166,7 +188,7 @@ fx_stream_send(struct fx_transport *t, const void *msg, size_t size,
     struct fx_stream_transport *st = fx_stream_cast(t);
 
     if (st->queued_bytes + size > FX_STREAM_QUEUE_MAX) {
-        fx_transport_count_lost(t, n_records, ENOBUFS);
+        fx_transport_count_lost(t, n_records, FX_LOST_FULL, ENOBUFS);
         return;
     }
     queue_push(st, msg, size, n_records, false);
@@ -196,15 +218,66 @@ fx_stream_flush(struct fx_stream_transport *st)
         q->started = true;
         ofpbuf_pull(&q->buf, retval);
         st->queued_bytes -= retval;
+        st->up.stats.bytes += retval;
         if (!q->buf.size) {
             if (q->n_records) {
                 st->up.stats.messages++;
                 st->up.stats.records += q->n_records;
             }
             queue_pop(st, q);
+            if (st->moving) {
+                return;
+            }
         }
-        st->up.stats.bytes += retval;
     }
+}
+
+/* Returns true if no message is partly sent on the current stream. */
+static bool
+fx_stream_at_boundary(const struct fx_stream_transport *st)
+{
+    const struct fx_queued_msg *q;
+
+    LIST_FOR_EACH (q, list_node, &st->queue) {
+        return !q->started;
+    }
+    return true;
+}
+
+/* Closes the connection to the collector's old address, between two
+ * messages, to connect to its new address right away. */
+static void
+fx_stream_move(struct fx_stream_transport *st)
+{
+    reconnect_set_backoff_free_tries(st->reconnect, 2);
+    fx_stream_disconnect(st, 0);
+}
+
+/* Starts connecting to the collector's current address. */
+static int
+fx_stream_connect(struct fx_stream_transport *st)
+{
+    struct fx_transport *t = &st->up;
+    int error;
+
+    if (!t->addr.ss_family) {
+        return EAGAIN;          /* Name not resolved yet. */
+    } else if (st->protocol) {
+        int fd;
+
+        error = fx_transport_open_socket(t, SOCK_STREAM, st->protocol, &fd);
+        if (fd >= 0) {
+            error = new_fd_stream(xstrdup(t->target), fd, error, AF_INET,
+                                  &st->stream);
+        }
+    } else {
+        /* OVS resolves the name itself, from the same cache. */
+        error = stream_open(t->target, &st->stream, t->dscp);
+    }
+    if (!error) {
+        st->peer = t->addr;
+    }
+    return error;
 }
 
 /* A collector has nothing to say; reading tells us when it closed. */
@@ -228,6 +301,15 @@ fx_stream_run(struct fx_transport *t)
 {
     struct fx_stream_transport *st = fx_stream_cast(t);
     long long int now = time_msec();
+
+    if (fx_transport_resolve(t) && st->stream
+        && memcmp(&st->peer, &t->addr, sizeof st->peer)) {
+        VLOG_INFO("%s: collector moved, reconnecting", t->target);
+        st->moving = true;
+    }
+    if (st->moving && (!st->connected || fx_stream_at_boundary(st))) {
+        fx_stream_move(st);
+    }
 
     if (st->stream) {
         stream_run(st->stream);
@@ -270,10 +352,13 @@ fx_stream_run(struct fx_transport *t)
 
     switch (reconnect_run(st->reconnect, now)) {
     case RECONNECT_CONNECT: {
-        int error = stream_open(t->name, &st->stream, t->dscp);
+        int error = fx_stream_connect(st);
 
         if (error) {
-            t->stats.last_error = error;
+            if (t->addr.ss_family) {
+                /* (Otherwise the name is not resolved yet, as shown.) */
+                t->stats.last_error = error;
+            }
             reconnect_connect_failed(st->reconnect, now, error);
         } else {
             reconnect_connecting(st->reconnect, now);
@@ -289,6 +374,9 @@ fx_stream_run(struct fx_transport *t)
     }
 
     fx_stream_flush(st);
+    if (st->moving && fx_stream_at_boundary(st)) {
+        fx_stream_move(st);
+    }
 }
 
 static void
@@ -297,6 +385,7 @@ fx_stream_wait(struct fx_transport *t)
     struct fx_stream_transport *st = fx_stream_cast(t);
 
     reconnect_wait(st->reconnect, time_msec());
+    fx_transport_resolve_wait(t);
     if (st->stream) {
         stream_run_wait(st->stream);
         if (!st->connected) {

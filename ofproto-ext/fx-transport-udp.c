@@ -14,21 +14,21 @@
  * limitations under the License.
  */
 
-/* UDP transport: one connected, non-blocking datagram socket, opened through
- * OVS's socket utilities; a target that cannot be opened yet (its name is
- * still resolving) is retried. */
+/* UDP transport: one connected, non-blocking datagram socket to the
+ * collector's current address.  A socket that cannot be opened is retried;
+ * when the collector's name resolves to a new address, a new socket replaces
+ * the old one between two messages, and the first message to the new
+ * address is preceded by the templates. */
 
 #include <config.h>
 #include "fx-transport-provider.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <string.h>
 #include <limits.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/ofpbuf.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
 #include "socket-util.h"
@@ -37,7 +37,7 @@
 
 VLOG_DEFINE_THIS_MODULE(fx_transport_udp);
 
-/* How long to wait before trying again to open a target that failed. */
+/* How long to wait before trying again to open a socket that failed. */
 #define FX_REOPEN_INTERVAL 5000
 
 struct fx_udp_transport {
@@ -45,6 +45,8 @@ struct fx_udp_transport {
     int fd;                     /* Connected UDP socket, or -1. */
     int open_error;             /* Why 'fd' is -1, or 0. */
     long long int next_open;    /* When to try opening again. */
+    bool greet;                 /* Send the greeting before the next
+                                 * message (the address changed). */
 };
 
 static const char *const udp_prefixes[] = { "udp:", "", NULL };
@@ -64,74 +66,30 @@ udp_alloc(void)
     return &u->up;
 }
 
-static int
-udp_set_ttl(int fd, int family, int ttl)
-{
-    int error = (family == AF_INET
-                 ? setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof ttl)
-                 : setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl,
-                              sizeof ttl));
-    return error ? errno : 0;
-}
-
-/* Binds 'fd', of address 'family', to the numeric address 'source'. */
-static int
-udp_bind_source(int fd, int family, const char *source)
-{
-    struct sockaddr_storage ss;
-
-    memset(&ss, 0, sizeof ss);
-    ss.ss_family = family;
-    if (family == AF_INET) {
-        struct sockaddr_in *sin = ALIGNED_CAST(struct sockaddr_in *, &ss);
-
-        if (inet_pton(AF_INET, source, &sin->sin_addr) != 1) {
-            return EAFNOSUPPORT;
-        }
-    } else {
-        struct sockaddr_in6 *sin6 = ALIGNED_CAST(struct sockaddr_in6 *, &ss);
-
-        if (inet_pton(AF_INET6, source, &sin6->sin6_addr) != 1) {
-            return EAFNOSUPPORT;
-        }
-    }
-    return bind(fd, (struct sockaddr *) &ss, ss_length(&ss)) ? errno : 0;
-}
-
+/* Opens a socket to the collector's current address, replacing the one
+ * open, if any. */
 static void
 udp_open(struct fx_transport *t)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
     struct fx_udp_transport *u = fx_udp_cast(t);
-    struct sockaddr_storage ss;
-    bool dns_failure = false;
 
+    if (u->fd >= 0) {
+        close(u->fd);
+        u->fd = -1;
+    }
     u->next_open = time_msec() + FX_REOPEN_INTERVAL;
-    if (!inet_parse_active(t->name, t->default_port, &ss, true,
-                           &dns_failure)) {
-        /* A name still being resolved is worth another try; a malformed
-         * target is not (inet_parse_active() already said why). */
-        u->open_error = dns_failure ? EAGAIN : EINVAL;
-        if (!dns_failure) {
-            u->next_open = LLONG_MAX;
-        }
+    if (!t->addr.ss_family) {
+        /* Malformed targets do not get this far (see
+         * fx_transport_check_target()); this is a name not resolved yet.
+         * fx_transport_resolve() brings us back when it is. */
+        u->open_error = t->host ? EAGAIN : EINVAL;
+        u->next_open = LLONG_MAX;
         return;
     }
 
-    int fd = socket(ss.ss_family, SOCK_DGRAM, 0);
-    int error = fd < 0 ? errno : set_nonblocking(fd);
-    if (!error) {
-        error = set_dscp(fd, ss.ss_family, t->dscp);
-    }
-    if (!error && t->ttl) {
-        error = udp_set_ttl(fd, ss.ss_family, t->ttl);
-    }
-    if (!error && t->source) {
-        error = udp_bind_source(fd, ss.ss_family, t->source);
-    }
-    if (!error && connect(fd, (struct sockaddr *) &ss, ss_length(&ss))) {
-        error = errno;
-    }
+    int fd;
+    int error = fx_transport_open_socket(t, SOCK_DGRAM, 0, &fd);
     if (error) {
         VLOG_WARN_RL(&rl, "%s: cannot open UDP socket (%s)", t->target,
                      ovs_strerror(error));
@@ -156,26 +114,57 @@ udp_destroy(struct fx_transport *t)
     free(u);
 }
 
+/* Sends the 'size' bytes of 'msg' on 'u''s socket; returns 0 or an errno
+ * value. */
+static int
+udp_send__(struct fx_udp_transport *u, const void *msg, size_t size)
+{
+    ssize_t retval;
+
+    do {
+        retval = send(u->fd, msg, size, 0);
+    } while (retval < 0 && errno == EINTR);
+    return retval < 0 ? errno : 0;
+}
+
 static void
 udp_send(struct fx_transport *t, const void *msg, size_t size,
          size_t n_records)
 {
     struct fx_udp_transport *u = fx_udp_cast(t);
-    int error;
 
     if (u->fd < 0) {
-        error = u->open_error ? u->open_error : ENOTCONN;
-    } else {
-        ssize_t retval;
+        if (u->open_error == EAGAIN) {
+            fx_transport_count_lost(t, n_records, FX_LOST_UNRESOLVED, 0);
+        } else {
+            int error = u->open_error ? u->open_error : ENOTCONN;
 
-        do {
-            retval = send(u->fd, msg, size, 0);
-        } while (retval < 0 && errno == EINTR);
-        error = retval < 0 ? errno : 0;
+            fx_transport_count_lost(t, n_records,
+                                    fx_transport_loss_from_errno(error),
+                                    error);
+        }
+        return;
     }
 
+    if (u->greet && t->greeting) {
+        /* A collector at a new address first gets the templates, numbered
+         * like 'msg'. */
+        struct ofpbuf greeting, next;
+
+        ofpbuf_init(&greeting, 512);
+        ofpbuf_use_const(&next, msg, size);
+        t->greeting(t->greeting_aux, &greeting, &next);
+        if (greeting.size && !udp_send__(u, greeting.data, greeting.size)) {
+            t->stats.bytes += greeting.size;
+        }
+        ofpbuf_uninit(&greeting);
+        u->greet = false;
+    }
+
+    int error = udp_send__(u, msg, size);
     if (error) {
-        fx_transport_count_lost(t, n_records, error);
+        fx_transport_count_lost(t, n_records,
+                                fx_transport_loss_from_errno(error), error);
     } else {
         t->stats.messages++;
         t->stats.bytes += size;
@@ -188,7 +177,11 @@ udp_run(struct fx_transport *t)
 {
     struct fx_udp_transport *u = fx_udp_cast(t);
 
-    if (u->fd < 0 && time_msec() >= u->next_open) {
+    if (fx_transport_resolve(t)) {
+        /* The first address, or a new one. */
+        u->greet = u->fd >= 0 || u->open_error != EAGAIN;
+        udp_open(t);
+    } else if (u->fd < 0 && time_msec() >= u->next_open) {
         udp_open(t);
     }
 }
@@ -201,6 +194,7 @@ udp_wait(struct fx_transport *t)
     if (u->fd < 0 && u->next_open != LLONG_MAX) {
         poll_timer_wait_until(u->next_open);
     }
+    fx_transport_resolve_wait(t);
 }
 
 static void
@@ -212,7 +206,7 @@ udp_format_state(const struct fx_transport *t, struct ds *s)
         ds_put_cstr(s, "open");
     } else {
         ds_put_format(s, "not open (%s)", u->open_error == EAGAIN
-                      ? "resolving" : ovs_strerror(u->open_error));
+                      ? "name not resolved" : ovs_strerror(u->open_error));
     }
 }
 

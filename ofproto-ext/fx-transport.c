@@ -21,16 +21,38 @@
 #include "fx-transport-provider.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include "coverage.h"
+#include "dns-resolve.h"
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
+#include "packets.h"
 #include "socket-util.h"
+#include "timeval.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(fx_transport);
 
 COVERAGE_DEFINE(fx_transport_message_lost);
+COVERAGE_DEFINE(fx_transport_dns_failure);
+
+/* How often a resolved name is looked up again, in ms.  OVS's dns-resolve
+ * answers from its cache until the DNS answer's TTL runs out, so this only
+ * bounds how late an expired answer is noticed. */
+#define FX_RESOLVE_INTERVAL 1000
+
+/* How often an outstanding lookup is polled, in ms. */
+#define FX_RESOLVE_POLL 200
+
+/* A lookup without an answer for this long counts as failed, in ms; after
+ * a failure, the name is looked up again this much later. */
+#define FX_RESOLVE_TIMEOUT 5000
 
 /* The first class with a matching prefix wins; UDP's "" matches all. */
 static const struct fx_transport_class *const classes[] = {
@@ -39,8 +61,7 @@ static const struct fx_transport_class *const classes[] = {
 };
 
 /* Finds the class for 'target' and stores in '*namep' the part of 'target'
- * that the class is given: without "udp:" for UDP, whole for streams (OVS's
- * stream library wants the "tcp:" or "ssl:"). */
+ * after its prefix. */
 static const struct fx_transport_class *
 fx_transport_class_for(const char *target, const char **namep)
 {
@@ -49,8 +70,7 @@ fx_transport_class_for(const char *target, const char **namep)
             size_t len = strlen(*p);
 
             if (!strncmp(target, *p, len)) {
-                *namep = (classes[i] == &fx_udp_transport_class
-                          ? target + len : target);
+                *namep = target + len;
                 return classes[i];
             }
         }
@@ -58,25 +78,255 @@ fx_transport_class_for(const char *target, const char **namep)
     OVS_NOT_REACHED();
 }
 
-/* Returns true if 'target' is [udp:|tcp:|ssl:]HOST:PORT. */
-bool
-fx_transport_target_is_valid(const char *target)
+/* Splits 'name' ("HOST:PORT", HOST possibly a bracketed IPv6 address) into
+ * a malloc'd '*hostp' without brackets and '*portp'.  Returns false if it is
+ * not like that. */
+static bool
+fx_transport_split(const char *name, int default_port, char **hostp,
+                   int *portp)
 {
-    const char *name;
-
-    if (fx_transport_class_for(target, &name) != &fx_udp_transport_class) {
-        name += 4;              /* "tcp:" or "ssl:". */
-    }
-
     char *copy = xstrdup(name);
     char *host, *port;
-    int port_no;
 
     inet_parse_host_port_tokens(copy, &host, &port);
-    bool ok = (host && host[0] && port && str_to_int(port, 10, &port_no)
-               && port_no > 0 && port_no <= 65535);
+    bool ok = host && host[0];
+    if (ok && port) {
+        ok = str_to_int(port, 10, portp) && *portp > 0 && *portp <= 65535;
+    } else if (ok) {
+        *portp = default_port;
+        ok = default_port >= 0;
+    }
+    *hostp = ok ? xstrdup(host) : NULL;
     free(copy);
     return ok;
+}
+
+/* Returns true if 'host' is an IPv4 or IPv6 address, false if it is a name
+ * to be resolved. */
+static bool
+host_is_address(const char *host)
+{
+    ovs_be32 ip;
+
+    return strchr(host, ':') || ip_parse(host, &ip);
+}
+
+/* Converts the IP address 'host' and 'port' into '*ss'. */
+static bool
+fx_transport_make_addr(const char *host, int port,
+                       struct sockaddr_storage *ss)
+{
+    if (!inet_parse_address(host, ss)) {
+        return false;
+    }
+    if (ss->ss_family == AF_INET) {
+        ALIGNED_CAST(struct sockaddr_in *, ss)->sin_port = htons(port);
+    } else {
+        ALIGNED_CAST(struct sockaddr_in6 *, ss)->sin6_port = htons(port);
+    }
+    return true;
+}
+
+/* Checks 'target' with 'settings' for what OVSDB's column types cannot.
+ * Returns NULL if 'target' is usable, otherwise a malloc'd message that
+ * names the column at fault. */
+char *
+fx_transport_check_target(const char *target,
+                          const struct fx_transport_settings *settings)
+{
+    const char *name;
+    char *host;
+    int port;
+
+    fx_transport_class_for(target, &name);
+    if (!fx_transport_split(name, -1, &host, &port)) {
+        return xasprintf("targets: \"%s\" is not [udp:|tcp:|ssl:|sctp:]"
+                         "HOST:PORT (e.g. 192.0.2.1:2055, "
+                         "tcp:[2001:db8::1]:4739)", target);
+    }
+    free(host);
+
+    if (!strncmp(target, "sctp:", 5)) {
+        /* Without SCTP in the kernel, say so now rather than count every
+         * message lost. */
+        int fd = socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP);
+
+        if (fd < 0) {
+            return xasprintf("targets: \"%s\": this system's kernel "
+                             "does not support SCTP (%s)", target,
+                             ovs_strerror(errno));
+        }
+        close(fd);
+    }
+    if (!strncmp(target, "ssl:", 4)
+        && (settings->source || settings->interface)) {
+        /* OVS's TLS streams make their own sockets. */
+        return xasprintf("%s: cannot be used with TLS target \"%s\" "
+                         "(only with UDP, TCP and SCTP targets)",
+                         settings->source ? "export_source"
+                         : "export_interface", target);
+    }
+    return NULL;
+}
+
+/* Counts a failed lookup of 't''s name. */
+static void
+fx_transport_dns_failed(struct fx_transport *t)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+
+    COVERAGE_INC(fx_transport_dns_failure);
+    t->stats.dns_failures++;
+    if (t->addr.ss_family) {
+        struct ds addr = DS_EMPTY_INITIALIZER;
+
+        ss_format_address(&t->addr, &addr);
+        VLOG_WARN_RL(&rl, "%s: cannot resolve \"%s\", still sending to %s",
+                     t->target, t->host, ds_cstr(&addr));
+        ds_destroy(&addr);
+    } else {
+        VLOG_WARN_RL(&rl, "%s: cannot resolve \"%s\", export messages are "
+                     "lost until it resolves", t->target, t->host);
+    }
+}
+
+/* Looks up 't''s collector name again if it is time to, and returns true if
+ * 't->addr' changed (so the class should move to it).  A lookup that fails
+ * keeps the address that the name had, if any.
+ *
+ * OVS's dns_resolve() does not say whether a lookup failed: it returns true
+ * without an address when it starts a new query, and false while one is
+ * outstanding.  A query that is started again while ours was outstanding
+ * means that ours failed; one that goes unanswered too long also counts as
+ * failed. */
+bool
+fx_transport_resolve(struct fx_transport *t)
+{
+    long long int now = time_msec();
+
+    if (!t->host || now < t->next_resolve) {
+        return false;
+    }
+
+    char *addr;
+    bool started = dns_resolve(t->host, &addr);
+    if (addr) {
+        struct sockaddr_storage ss;
+        bool changed = false;
+
+        t->resolving = false;
+        t->next_resolve = now + FX_RESOLVE_INTERVAL;
+        if (fx_transport_make_addr(addr, t->port, &ss)
+            && (ss.ss_family != t->addr.ss_family
+                || memcmp(&ss, &t->addr, ss_length(&ss)))) {
+            if (t->addr.ss_family) {
+                t->stats.address_changes++;
+                VLOG_INFO("%s: \"%s\" now resolves to %s", t->target,
+                          t->host, addr);
+            }
+            t->addr = ss;
+            changed = true;
+        }
+        free(addr);
+        return changed;
+    }
+
+    if (started) {
+        if (t->resolving) {
+            fx_transport_dns_failed(t);
+            t->next_resolve = now + FX_RESOLVE_TIMEOUT;
+        } else {
+            t->next_resolve = now + FX_RESOLVE_POLL;
+        }
+        t->resolving = true;
+        t->resolve_started = now;
+    } else {
+        if (!t->resolving) {
+            /* Somebody else's query of the same name is outstanding. */
+            t->resolving = true;
+            t->resolve_started = now;
+        } else if (now - t->resolve_started >= FX_RESOLVE_TIMEOUT) {
+            fx_transport_dns_failed(t);
+            t->resolve_started = now;
+        }
+        t->next_resolve = now + FX_RESOLVE_POLL;
+    }
+    return false;
+}
+
+void
+fx_transport_resolve_wait(const struct fx_transport *t)
+{
+    if (t->host) {
+        poll_timer_wait_until(t->next_resolve);
+    }
+}
+
+/* Binds 'fd' to 't''s source address and device, if it has any. */
+static int
+fx_transport_bind(const struct fx_transport *t, int fd)
+{
+    if (t->interface
+        && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, t->interface,
+                      strlen(t->interface) + 1)) {
+        return errno;
+    }
+    if (t->source) {
+        struct sockaddr_storage ss;
+
+        if (!inet_parse_address(t->source, &ss)) {
+            return EINVAL;
+        } else if (ss.ss_family != t->addr.ss_family) {
+            return EAFNOSUPPORT;
+        } else if (bind(fd, (struct sockaddr *) &ss, ss_length(&ss))) {
+            return errno;
+        }
+    }
+    return 0;
+}
+
+static int
+fx_transport_set_ttl(int fd, int family, int ttl)
+{
+    int error = (family == AF_INET
+                 ? setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof ttl)
+                 : setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl,
+                              sizeof ttl));
+    return error ? errno : 0;
+}
+
+/* Opens a non-blocking socket of 'type' and 'protocol' to 't->addr', which
+ * must be known, with 't''s DSCP, TTL, source address and device, and starts
+ * connecting it.  Returns 0 if it is connected, EAGAIN if it is connecting
+ * (and stores it in '*fdp' either way), otherwise a positive errno value
+ * (and stores -1). */
+int
+fx_transport_open_socket(struct fx_transport *t, int type, int protocol,
+                         int *fdp)
+{
+    int family = t->addr.ss_family;
+    int fd = socket(family, type, protocol);
+    int error = fd < 0 ? errno : set_nonblocking(fd);
+
+    if (!error) {
+        error = set_dscp(fd, family, t->dscp);
+    }
+    if (!error && t->ttl) {
+        error = fx_transport_set_ttl(fd, family, t->ttl);
+    }
+    if (!error) {
+        error = fx_transport_bind(t, fd);
+    }
+    if (!error && connect(fd, (struct sockaddr *) &t->addr,
+                          ss_length(&t->addr))) {
+        error = errno == EINPROGRESS ? EAGAIN : errno;
+    }
+    if (error && error != EAGAIN && fd >= 0) {
+        close(fd);
+        fd = -1;
+    }
+    *fdp = fd;
+    return error;
 }
 
 /* Creates a transport to 'target'.  'default_port' is used if 'target' has
@@ -99,8 +349,20 @@ fx_transport_create(const char *target, int default_port,
     t->dscp = settings->dscp;
     t->ttl = settings->ttl;
     t->source = nullable_xstrdup(settings->source);
+    t->interface = nullable_xstrdup(settings->interface);
     t->greeting = greeting;
     t->greeting_aux = aux;
+
+    char *host;
+    if (fx_transport_split(name, default_port, &host, &t->port)) {
+        if (host_is_address(host)) {
+            fx_transport_make_addr(host, t->port, &t->addr);
+            free(host);
+        } else {
+            t->host = host;
+            fx_transport_resolve(t);
+        }
+    }
     class->open(t);
     return t;
 }
@@ -109,14 +371,13 @@ void
 fx_transport_destroy(struct fx_transport *t)
 {
     if (t) {
-        char *target = t->target;
-        char *name = t->name;
-        char *source = t->source;
+        char *strings[] = { t->target, t->name, t->source, t->interface,
+                            t->host };
 
         t->class->destroy(t);
-        free(target);
-        free(name);
-        free(source);
+        for (size_t i = 0; i < ARRAY_SIZE(strings); i++) {
+            free(strings[i]);
+        }
     }
 }
 
@@ -152,26 +413,63 @@ fx_transport_get_stats(const struct fx_transport *t,
     *stats = t->stats;
 }
 
-/* Counts a message of 'n_records' data records as lost because of 'error'
- * (ENOBUFS: queue full; EPIPE: lost with its connection; anything else: a
- * send error), with a rate-limited log message. */
+/* Returns the kind of loss that a failure to send with 'error' is. */
+enum fx_transport_loss
+fx_transport_loss_from_errno(int error)
+{
+    switch (error) {
+    case EAGAIN:
+    case ENOBUFS:
+        return FX_LOST_FULL;
+    case ECONNREFUSED:
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+    case EHOSTDOWN:
+    case ENETDOWN:
+        return FX_LOST_UNREACHABLE;
+    case ENOTCONN:
+    case EPIPE:
+    case ECONNRESET:
+        return FX_LOST_DISCONNECTED;
+    default:
+        return FX_LOST_OTHER;
+    }
+}
+
+/* Counts a message of 'n_records' data records as lost for 'loss', because
+ * of 'error', with a rate-limited log message. */
 void
-fx_transport_count_lost(struct fx_transport *t, size_t n_records, int error)
+fx_transport_count_lost(struct fx_transport *t, size_t n_records,
+                        enum fx_transport_loss loss, int error)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+    struct fx_transport_stats *st = &t->stats;
 
     COVERAGE_INC(fx_transport_message_lost);
-    if (error == ENOBUFS) {
-        t->stats.dropped_full++;
-    } else if (error == EPIPE) {
-        t->stats.dropped_closed++;
-    } else {
-        t->stats.send_errors++;
+    switch (loss) {
+    case FX_LOST_FULL:
+        st->lost_full++;
+        break;
+    case FX_LOST_UNREACHABLE:
+        st->lost_unreachable++;
+        break;
+    case FX_LOST_UNRESOLVED:
+        st->lost_unresolved++;
+        break;
+    case FX_LOST_DISCONNECTED:
+        st->lost_disconnected++;
+        break;
+    case FX_LOST_OTHER:
+    default:
+        st->lost_other++;
+        break;
     }
-    t->stats.records_lost += n_records;
-    t->stats.last_error = error;
+    st->records_lost += n_records;
+    st->last_error = error;
     VLOG_WARN_RL(&rl, "%s: export message of %"PRIuSIZE" records lost (%s)",
-                 t->target, n_records, ovs_strerror(error));
+                 t->target, n_records,
+                 loss == FX_LOST_UNRESOLVED ? "collector name not resolved"
+                 : ovs_strerror(error));
 }
 
 /* Appends a one-line description of 't' and its statistics to 's'. */
@@ -181,16 +479,35 @@ fx_transport_format(const struct fx_transport *t, struct ds *s)
     const struct fx_transport_stats *st = &t->stats;
 
     ds_put_format(s, "%s%s: ", t->class == &fx_udp_transport_class
-                  ? "udp:" : "", t->name);
+                  ? "udp:" : "", t->class == &fx_udp_transport_class
+                  ? t->name : t->target);
     t->class->format_state(t, s);
+    if (t->host) {
+        ds_put_cstr(s, ", address ");
+        if (t->addr.ss_family) {
+            ss_format_address(&t->addr, s);
+        } else {
+            ds_put_cstr(s, "unknown");
+        }
+    }
     ds_put_format(s, ", messages %"PRIu64", bytes %"PRIu64", records %"PRIu64
-                  ", send errors %"PRIu64", records lost %"PRIu64,
-                  st->messages, st->bytes, st->records, st->send_errors,
-                  st->records_lost);
-    if (st->dropped_full || st->dropped_closed || st->connects) {
-        ds_put_format(s, ", connects %"PRIu64", dropped (queue full) %"PRIu64
-                      ", dropped (connection lost) %"PRIu64, st->connects,
-                      st->dropped_full, st->dropped_closed);
+                  ", records lost %"PRIu64, st->messages, st->bytes,
+                  st->records, st->records_lost);
+    if (st->lost_full || st->lost_unreachable || st->lost_unresolved
+        || st->lost_disconnected || st->lost_other) {
+        ds_put_format(s, " (messages lost: buffer full %"PRIu64
+                      ", unreachable %"PRIu64", unresolved %"PRIu64
+                      ", disconnected %"PRIu64", other %"PRIu64")",
+                      st->lost_full, st->lost_unreachable,
+                      st->lost_unresolved, st->lost_disconnected,
+                      st->lost_other);
+    }
+    if (t->class != &fx_udp_transport_class) {
+        ds_put_format(s, ", connects %"PRIu64, st->connects);
+    }
+    if (t->host) {
+        ds_put_format(s, ", DNS failures %"PRIu64", address changes %"PRIu64,
+                      st->dns_failures, st->address_changes);
     }
     if (st->last_error) {
         ds_put_format(s, " (last error: %s)", ovs_strerror(st->last_error));

@@ -25,9 +25,14 @@
  *   tcp:HOST:PORT               TCP, through OVS's stream library.
  *   ssl:HOST:PORT               TLS, with the certificates configured for
  *                               ovs-vswitchd (Open_vSwitch table "ssl").
+ *   sctp:HOST:PORT              SCTP (one-to-one socket), if the kernel
+ *                               has it.
  *
- * HOST may be a name (resolved asynchronously by OVS) or an IPv4 or
- * bracketed IPv6 address.  Transports never block.  UDP hands each message
+ * HOST may be a name or an IPv4 or bracketed IPv6 address.  Names are
+ * resolved asynchronously by OVS's dns-resolve, and looked up again as
+ * their DNS answers expire: when the address changes, UDP sends the next
+ * message (after the templates) to the new address, and streams reconnect
+ * there between two messages.  Transports never block.  UDP hands each message
  * to the kernel or counts it as lost; TCP and TLS queue messages, up to a
  * bound, while connecting or reconnecting (with backoff), and count what
  * does not fit as lost.  Each new connection first carries the "greeting"
@@ -36,6 +41,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "openvswitch/compiler.h"
 
 struct ds;
 struct ofpbuf;
@@ -44,19 +50,27 @@ struct fx_transport_stats {
     uint64_t messages;          /* Messages sent. */
     uint64_t bytes;             /* Bytes in those messages. */
     uint64_t records;           /* Data records in those messages. */
-    uint64_t send_errors;       /* Messages refused by the kernel. */
-    uint64_t dropped_full;      /* Messages dropped: queue full. */
-    uint64_t dropped_closed;    /* Messages lost with a connection. */
-    uint64_t records_lost;      /* Data records in messages not sent. */
+
+    /* Messages lost, by cause, and the data records in them. */
+    uint64_t lost_full;         /* Socket buffer or queue full. */
+    uint64_t lost_unreachable;  /* Refused or ICMP unreachable. */
+    uint64_t lost_unresolved;   /* Collector name had no address. */
+    uint64_t lost_disconnected; /* Not connected or connection lost. */
+    uint64_t lost_other;        /* Any other error. */
+    uint64_t records_lost;      /* Data records in all of them. */
+
     uint64_t connects;          /* Connections made (stream transports). */
+    uint64_t dns_failures;      /* Lookups of the name that failed. */
+    uint64_t address_changes;   /* Times the name moved to a new address. */
     int last_error;             /* Errno of the last failure, or 0. */
 };
 
-/* How export packets leave: IP header fields and source address. */
+/* How export packets leave: IP header fields, source address, device. */
 struct fx_transport_settings {
     uint8_t dscp;               /* DSCP of the packets. */
     uint8_t ttl;                /* IPv4 TTL / IPv6 hop limit, 0: default. */
-    const char *source;         /* Source IP address (UDP only), or NULL. */
+    const char *source;         /* Source IP address, or NULL. */
+    const char *interface;      /* Device to bind to, or NULL. */
 };
 
 /* Appends to 'out' what a new connection must carry first.  'next' is the
@@ -69,7 +83,9 @@ struct fx_transport *fx_transport_create(
     const struct fx_transport_settings *,
     fx_transport_greeting_func *, void *aux);
 void fx_transport_destroy(struct fx_transport *);
-bool fx_transport_target_is_valid(const char *target);
+char *fx_transport_check_target(const char *target,
+                                const struct fx_transport_settings *)
+    OVS_WARN_UNUSED_RESULT;
 
 void fx_transport_send(struct fx_transport *, const void *msg, size_t size,
                        size_t n_records);

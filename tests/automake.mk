@@ -22,9 +22,11 @@ TESTSUITE_AT = \
 	tests/config.at \
 	tests/transport.at \
 	tests/faults.at \
+	tests/dns.at \
 	tests/system-userspace.at \
 	tests/fx-traffic.py \
 	tests/tcp-sink.py \
+	tests/dns-server.py \
 	tests/udp-sink.py \
 	tests/schema-columns.py \
 	tests/schema.at \

@@ -115,6 +115,7 @@ key_fields_from_strings(char **names, size_t n)
         (O)->dscp = (ROW)->n_export_dscp ? *(ROW)->export_dscp : 0;       \
         (O)->ttl = (ROW)->n_export_ttl ? *(ROW)->export_ttl : 0;          \
         (O)->source = nullable_xstrdup((ROW)->export_source);             \
+        (O)->interface = nullable_xstrdup((ROW)->export_interface);       \
         (O)->balance = ((ROW)->collector_mode                             \
                         && !strcmp((ROW)->collector_mode, "balance"));    \
         (O)->key_fields = key_fields_from_strings((ROW)->key_fields,      \
