@@ -64,16 +64,20 @@ struct fx_flow {
     struct hmap_node hmap_node;     /* In shard's 'flows'. */
     struct ovs_list lru_node;       /* In shard's 'idle[idle_list]'. */
     struct ovs_list active_node;    /* In shard's 'active', by 'started'. */
+    struct ovs_list life_node;      /* In shard's 'life', by 'created'. */
     struct fx_key key;              /* Export flow key. */
     uint16_t out_port;              /* Current output port or NF_OUT_*. */
     uint8_t tcp_flags;              /* OR of TCP flags since 'started'. */
     uint8_t idle_list;              /* enum fx_idle_list. */
+    uint32_t serial;                /* Creation number, for flow selection. */
+    bool reported;                  /* Has a record been made yet? */
     uint64_t packets;               /* Packets since 'started'. */
     uint64_t bytes;                 /* Bytes since 'started'. */
     long long int first_used;       /* First packet since 'started', or 0. */
     long long int last_used;        /* Last packet since 'started'. */
     long long int touched;          /* Last update with traffic. */
     long long int started;          /* Start of this record's interval. */
+    long long int created;          /* When the flow entered the cache. */
 };
 
 struct fx_shard {
@@ -83,6 +87,7 @@ struct fx_shard {
         /* Least recently touched first. */
         struct ovs_list idle[FX_N_IDLE_LISTS] OVS_GUARDED;
         struct ovs_list active OVS_GUARDED; /* Earliest 'started' first. */
+        struct ovs_list life OVS_GUARDED;   /* Earliest 'created' first. */
         struct ovs_list expired OVS_GUARDED; /* Records made by updates. */
         struct fx_cache_stats stats OVS_GUARDED; /* Per-shard counters. */
     );
@@ -94,6 +99,7 @@ struct fx_cache {
     atomic_size_t max_flows;        /* Limit read on the update path. */
     atomic_uint32_t key_fields;     /* Key parts, read on the update path. */
     atomic_count n_non_ip;          /* Updates that were not IP traffic. */
+    atomic_count next_serial;       /* Serial number of the next flow. */
     size_t peak_flows;              /* Owner only. */
     struct fx_cache_limits limits;  /* Owner only. */
     struct seq *expired_seq;        /* Changes when an update makes records. */
@@ -114,10 +120,12 @@ fx_cache_create(void)
             ovs_list_init(&shard->idle[j]);
         }
         ovs_list_init(&shard->active);
+        ovs_list_init(&shard->life);
         ovs_list_init(&shard->expired);
     }
     atomic_count_init(&cache->n_flows, 0);
     atomic_count_init(&cache->n_non_ip, 0);
+    atomic_count_init(&cache->next_serial, 0);
     cache->limits.active_timeout = 600 * 1000;
     cache->limits.inactive_timeout = 15 * 1000;
     cache->limits.max_flows = SIZE_MAX;
@@ -208,12 +216,15 @@ flow_emit(struct fx_shard *shard, struct fx_flow *flow,
         rec->out_port = flow->out_port;
         rec->tcp_flags = flow->tcp_flags;
         rec->reason = reason;
+        rec->first = !flow->reported;
+        rec->serial = flow->serial;
         rec->packets = flow->packets;
         rec->bytes = flow->bytes;
         rec->first_used = flow->first_used;
         rec->last_used = flow->last_used;
         ovs_list_push_back(records, &rec->list_node);
         shard->stats.n_records[reason]++;
+        flow->reported = true;
     }
 
     flow->packets = 0;
@@ -235,6 +246,7 @@ flow_remove(struct fx_cache *cache, struct fx_shard *shard,
     hmap_remove(&shard->flows, &flow->hmap_node);
     ovs_list_remove(&flow->lru_node);
     ovs_list_remove(&flow->active_node);
+    ovs_list_remove(&flow->life_node);
     atomic_count_dec(&cache->n_flows);
     free(flow);
 }
@@ -302,10 +314,13 @@ shard_insert(struct fx_cache *cache, struct fx_shard *shard,
     flow->key = *key;
     flow->out_port = out_port;
     flow->started = now;
+    flow->created = now;
+    flow->serial = atomic_count_inc(&cache->next_serial);
     hmap_insert(&shard->flows, &flow->hmap_node, hash);
     flow->idle_list = FX_IDLE_LIVE;
     ovs_list_push_back(&shard->idle[FX_IDLE_LIVE], &flow->lru_node);
     ovs_list_push_back(&shard->active, &flow->active_node);
+    ovs_list_push_back(&shard->life, &flow->life_node);
     atomic_count_inc(&cache->n_flows);
 
     shard->stats.n_created++;
@@ -448,8 +463,9 @@ idle_timeout(const struct fx_cache_limits *limits, enum fx_idle_list list,
 }
 
 /* Appends to 'records' every record that is due at 'now': those made by
- * updates (evictions, output changes), inactive flows, and active flows
- * whose active timeout passed.  The caller owns the records. */
+ * updates (evictions, output changes), inactive flows, flows that reached
+ * their maximum life, and active flows whose active timeout passed.  The
+ * caller owns the records. */
 void
 fx_cache_expire(struct fx_cache *cache, long long int now,
                 struct ovs_list *records)
@@ -471,6 +487,18 @@ fx_cache_expire(struct fx_cache *cache, long long int now,
             while ((flow = shard_idle_head(shard, list))
                    && now - flow->touched >= timeout) {
                 flow_remove(cache, shard, flow, reason, now, records);
+            }
+        }
+
+        if (limits->max_life) {
+            while (!ovs_list_is_empty(&shard->life)) {
+                flow = CONTAINER_OF(ovs_list_front(&shard->life),
+                                    struct fx_flow, life_node);
+                if (now - flow->created < limits->max_life) {
+                    break;
+                }
+                flow_remove(cache, shard, flow, FX_END_MAX_LIFE, now,
+                            records);
             }
         }
 
@@ -524,6 +552,7 @@ fx_cache_wait(struct fx_cache *cache)
     const long long int timeouts[] = {
         cache->limits.inactive_timeout, cache->limits.active_timeout,
         cache->limits.tcp_fin_timeout, cache->limits.tcp_rst_timeout,
+        cache->limits.max_life,
     };
     for (size_t i = 0; i < ARRAY_SIZE(timeouts); i++) {
         if (timeouts[i]) {

@@ -61,6 +61,30 @@ static const struct fx_template_def ipfix_stats_template = {
     258, ipfix_stats, ARRAY_SIZE(ipfix_stats)
 };
 
+/* Flow selection (RFC 7014 section 8), scoped to the selector, with the
+ * parameters of each mode's algorithm. */
+#define IPFIX_SAMPLING(NAME, PARAMETERS)                                 \
+    static const struct fx_ie_group *const NAME[] = {                   \
+        &fx_group_selector, &fx_group_selector_algorithm, PARAMETERS,    \
+        &fx_group_selector_totals,                                       \
+    };
+IPFIX_SAMPLING(ipfix_sampling_hash, &fx_group_flow_hash)
+IPFIX_SAMPLING(ipfix_sampling_deterministic, &fx_group_flow_spacing)
+IPFIX_SAMPLING(ipfix_sampling_random, &fx_group_flow_probability)
+#undef IPFIX_SAMPLING
+static const struct fx_template_def ipfix_sampling[FX_N_SAMPLING_MODES] = {
+    [FX_SAMPLING_HASH] = {
+        259, ipfix_sampling_hash, ARRAY_SIZE(ipfix_sampling_hash)
+    },
+    [FX_SAMPLING_DETERMINISTIC] = {
+        259, ipfix_sampling_deterministic,
+        ARRAY_SIZE(ipfix_sampling_deterministic)
+    },
+    [FX_SAMPLING_RANDOM] = {
+        259, ipfix_sampling_random, ARRAY_SIZE(ipfix_sampling_random)
+    },
+};
+
 /* IPFIX: template id, field count, scope field count. */
 static void
 ipfix_put_options_template_header(struct ofpbuf *msg,
@@ -97,6 +121,7 @@ static const struct fx_dialect ipfix_dialect = {
     .stats_template = &ipfix_stats_template,
     .stats_n_scope = 1,
     .options_template_set_id = 3,
+    .sampling_templates = ipfix_sampling,
     .put_options_template_header = ipfix_put_options_template_header,
     .put_header = ipfix_put_header,
 };

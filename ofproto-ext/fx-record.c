@@ -81,12 +81,15 @@ fx_key_from_flow(const struct flow *flow, uint32_t fields,
         key->dst = flow->ipv6_dst;
     }
     key->in_port = ofp_to_u16(flow->in_port.ofp_port);
-    key->nw_proto = flow->nw_proto;
     key->nw_tos = flow->nw_tos & IP_DSCP_MASK;
-
-    /* Later fragments carry no L4 header: OVS leaves the ports zero. */
-    key->tp_src = flow->tp_src;
-    key->tp_dst = flow->tp_dst;
+    if (!(fields & FX_KEY_OMIT_PROTO)) {
+        key->nw_proto = flow->nw_proto;
+    }
+    if (!(fields & (FX_KEY_OMIT_PORTS | FX_KEY_OMIT_PROTO))) {
+        /* Later fragments carry no L4 header: OVS leaves the ports zero. */
+        key->tp_src = flow->tp_src;
+        key->tp_dst = flow->tp_dst;
+    }
 
     if (fields & FX_KEY_MAC) {
         key->dl_src = flow->dl_src;
@@ -124,9 +127,13 @@ fx_key_mask_wc(const struct flow *flow, uint32_t fields,
         memset(&wc->masks.ipv6_src, 0xff, sizeof wc->masks.ipv6_src);
         memset(&wc->masks.ipv6_dst, 0xff, sizeof wc->masks.ipv6_dst);
     }
-    memset(&wc->masks.nw_proto, 0xff, sizeof wc->masks.nw_proto);
     wc->masks.nw_tos |= IP_DSCP_MASK;
-    flow_unwildcard_tp_ports(flow, wc);
+    if (!(fields & FX_KEY_OMIT_PROTO)) {
+        memset(&wc->masks.nw_proto, 0xff, sizeof wc->masks.nw_proto);
+        if (!(fields & FX_KEY_OMIT_PORTS)) {
+            flow_unwildcard_tp_ports(flow, wc);
+        }
+    }
 
     if (fields & FX_KEY_MAC) {
         WC_MASK_FIELD(wc, dl_src);
@@ -137,6 +144,37 @@ fx_key_mask_wc(const struct flow *flow, uint32_t fields,
             wc->masks.vlans[i].tci |= htons(VLAN_CFI | VLAN_VID_MASK);
         }
     }
+}
+
+/* Zeroes the parts of 'key' that 'fields' does not track: optional parts
+ * that are not in 'fields', and whatever its track level omits.  An
+ * exporter with a coarser key than its cache uses this on the records it
+ * exports: several records then have the same key, and collectors add
+ * them up. */
+void
+fx_key_restrict(struct fx_key *key, uint32_t fields)
+{
+    if (!(fields & FX_KEY_MAC)) {
+        key->dl_src = eth_addr_zero;
+        key->dl_dst = eth_addr_zero;
+    }
+    if (!(fields & FX_KEY_VLAN)) {
+        memset(key->vlan_tci, 0, sizeof key->vlan_tci);
+    }
+    if (fields & FX_KEY_OMIT_PROTO) {
+        key->nw_proto = 0;
+    }
+    if (fields & (FX_KEY_OMIT_PORTS | FX_KEY_OMIT_PROTO)) {
+        key->tp_src = key->tp_dst = htons(0);
+    }
+}
+
+/* Returns key fields that track everything that 'a' or 'b' tracks: the
+ * optional parts of either, and the finer of their track levels. */
+uint32_t
+fx_key_fields_finest(uint32_t a, uint32_t b)
+{
+    return ((a | b) & ~FX_KEY_OMIT_MASK) | (a & b & FX_KEY_OMIT_MASK);
 }
 
 uint32_t
