@@ -19,6 +19,7 @@ TESTSUITE_AT = \
 	tests/netflow-v5.at \
 	tests/ipfix.at \
 	tests/config.at \
+	tests/knobs.at \
 	tests/transport.at \
 	tests/faults.at \
 	tests/system-userspace.at \
