@@ -251,13 +251,16 @@ flow_remove(struct fx_cache *cache, struct fx_shard *shard,
     free(flow);
 }
 
+/* The first flow in 'LIST' (whose nodes are 'MEMBER's), or NULL. */
+#define LIST_HEAD_FLOW(LIST, MEMBER)                                    \
+    (ovs_list_is_empty(LIST) ? NULL                                     \
+     : CONTAINER_OF(ovs_list_front(LIST), struct fx_flow, MEMBER))
+
 static struct fx_flow *
 shard_idle_head(struct fx_shard *shard, enum fx_idle_list list)
     OVS_REQUIRES(shard->mutex)
 {
-    return (ovs_list_is_empty(&shard->idle[list]) ? NULL
-            : CONTAINER_OF(ovs_list_front(&shard->idle[list]),
-                           struct fx_flow, lru_node));
+    return LIST_HEAD_FLOW(&shard->idle[list], lru_node);
 }
 
 /* Returns the least recently touched flow in 'shard', or NULL. */
@@ -490,25 +493,15 @@ fx_cache_expire(struct fx_cache *cache, long long int now,
             }
         }
 
-        if (limits->max_life) {
-            while (!ovs_list_is_empty(&shard->life)) {
-                flow = CONTAINER_OF(ovs_list_front(&shard->life),
-                                    struct fx_flow, life_node);
-                if (now - flow->created < limits->max_life) {
-                    break;
-                }
-                flow_remove(cache, shard, flow, FX_END_MAX_LIFE, now,
-                            records);
-            }
+        while (limits->max_life
+               && (flow = LIST_HEAD_FLOW(&shard->life, life_node))
+               && now - flow->created >= limits->max_life) {
+            flow_remove(cache, shard, flow, FX_END_MAX_LIFE, now, records);
         }
 
         if (limits->active_timeout) {
-            while (!ovs_list_is_empty(&shard->active)) {
-                flow = CONTAINER_OF(ovs_list_front(&shard->active),
-                                    struct fx_flow, active_node);
-                if (now - flow->started < limits->active_timeout) {
-                    break;
-                }
+            while ((flow = LIST_HEAD_FLOW(&shard->active, active_node))
+                   && now - flow->started >= limits->active_timeout) {
                 flow_emit(shard, flow, FX_END_ACTIVE, now, records);
                 ovs_list_remove(&flow->active_node);
                 ovs_list_push_back(&shard->active, &flow->active_node);
