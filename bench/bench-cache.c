@@ -329,7 +329,6 @@ configure(struct netflow *nf, uint16_t port, uint32_t n_flows)
     o.active_timeout = NF_ACTIVE_TIMEOUT_DEFAULT * 1000LL;
     o.inactive_timeout = 3600 * 1000LL;
     o.max_flows = MAX(n_flows, 1000000);
-    o.sampling = 1;
     fx_tap_configure(nf, &o, 1);
     if (fx_tap_n_exporters(nf) != 1) {
         ovs_fatal(0, "fx_tap_configure() failed");

@@ -74,6 +74,10 @@ struct fx_flow {
     long long int last_used;        /* Last packet since 'started'. */
     long long int touched;          /* Last update with traffic. */
     long long int started;          /* Start of this record's interval. */
+    long long int created;          /* When the flow entered the cache. */
+    struct ovs_list life_node;      /* In shard's 'life', by 'created'. */
+    uint32_t serial;                /* Creation number, for flow selection. */
+    bool reported;                  /* Has a record been made yet? */
     uint16_t out_port;              /* Current output port or NF_OUT_*. */
     uint8_t tcp_flags;              /* OR of TCP flags since 'started'. */
     uint8_t idle_list;              /* enum fx_idle_list. */
@@ -82,6 +86,8 @@ struct fx_flow {
     uint8_t key[];                  /* Packed export flow key. */
 };
 BUILD_ASSERT_DECL(FX_KEY_PACKED_MAX <= UINT8_MAX);
+BUILD_ASSERT_DECL((FX_KEY_MAC | FX_KEY_VLAN | FX_KEY_MPLS | FX_KEY_TUNNEL
+                   | FX_KEY_OMIT_MASK) <= UINT8_MAX);
 
 /* A key as the cache looks it up. */
 struct fx_packed_key {
@@ -116,6 +122,7 @@ struct fx_shard {
         /* Least recently touched first. */
         struct ovs_list idle[FX_N_IDLE_LISTS] OVS_GUARDED;
         struct ovs_list active OVS_GUARDED; /* Earliest 'started' first. */
+        struct ovs_list life OVS_GUARDED;   /* Earliest 'created' first. */
         struct ovs_list expired OVS_GUARDED; /* Records made by updates. */
         struct fx_cache_stats stats OVS_GUARDED; /* Per-shard counters. */
     );
@@ -126,6 +133,7 @@ struct fx_cache {
     atomic_count n_flows;           /* Flows in all shards. */
     atomic_size_t max_flows;        /* Limit read on the update path. */
     atomic_uint32_t key_fields;     /* Key parts, read on the update path. */
+    atomic_count next_serial;       /* Serial number of the next flow. */
     size_t peak_flows;              /* Owner only. */
     struct fx_cache_limits limits;  /* Owner only. */
     struct seq *expired_seq;        /* Changes when an update makes records. */
@@ -146,9 +154,11 @@ fx_cache_create(void)
             ovs_list_init(&shard->idle[j]);
         }
         ovs_list_init(&shard->active);
+        ovs_list_init(&shard->life);
         ovs_list_init(&shard->expired);
     }
     atomic_count_init(&cache->n_flows, 0);
+    atomic_count_init(&cache->next_serial, 0);
     cache->limits.active_timeout = 600 * 1000;
     cache->limits.inactive_timeout = 15 * 1000;
     cache->limits.max_flows = SIZE_MAX;
@@ -240,12 +250,15 @@ flow_emit(struct fx_shard *shard, struct fx_flow *flow,
         rec->out_port = flow->out_port;
         rec->tcp_flags = flow->tcp_flags;
         rec->reason = reason;
+        rec->first = !flow->reported;
+        rec->serial = flow->serial;
         rec->packets = flow->packets;
         rec->bytes = flow->bytes;
         rec->first_used = flow->first_used;
         rec->last_used = flow->last_used;
         ovs_list_push_back(records, &rec->list_node);
         shard->stats.n_records[reason]++;
+        flow->reported = true;
     }
 
     flow->packets = 0;
@@ -267,18 +280,22 @@ flow_remove(struct fx_cache *cache, struct fx_shard *shard,
     hmap_remove(&shard->flows, &flow->hmap_node);
     ovs_list_remove(&flow->lru_node);
     ovs_list_remove(&flow->active_node);
+    ovs_list_remove(&flow->life_node);
     atomic_count_dec(&cache->n_flows);
     shard->stats.memory -= flow_alloc_size(flow->key_len);
     free(flow);
 }
 
+/* The first flow in 'LIST' (whose nodes are 'MEMBER's), or NULL. */
+#define LIST_HEAD_FLOW(LIST, MEMBER)                                    \
+    (ovs_list_is_empty(LIST) ? NULL                                     \
+     : CONTAINER_OF(ovs_list_front(LIST), struct fx_flow, MEMBER))
+
 static struct fx_flow *
 shard_idle_head(struct fx_shard *shard, enum fx_idle_list list)
     OVS_REQUIRES(shard->mutex)
 {
-    return (ovs_list_is_empty(&shard->idle[list]) ? NULL
-            : CONTAINER_OF(ovs_list_front(&shard->idle[list]),
-                           struct fx_flow, lru_node));
+    return LIST_HEAD_FLOW(&shard->idle[list], lru_node);
 }
 
 /* Returns the least recently touched flow in 'shard', or NULL. */
@@ -337,10 +354,13 @@ shard_insert(struct fx_cache *cache, struct fx_shard *shard,
     memcpy(flow->key, pk->bytes, pk->len);
     flow->out_port = out_port;
     flow->started = now;
+    flow->created = now;
+    flow->serial = atomic_count_inc(&cache->next_serial);
     hmap_insert(&shard->flows, &flow->hmap_node, hash);
     flow->idle_list = FX_IDLE_LIVE;
     ovs_list_push_back(&shard->idle[FX_IDLE_LIVE], &flow->lru_node);
     ovs_list_push_back(&shard->active, &flow->active_node);
+    ovs_list_push_back(&shard->life, &flow->life_node);
     atomic_count_inc(&cache->n_flows);
 
     shard->stats.n_created++;
@@ -496,8 +516,9 @@ idle_timeout(const struct fx_cache_limits *limits, enum fx_idle_list list,
 }
 
 /* Appends to 'records' every record that is due at 'now': those made by
- * updates (evictions, output changes), inactive flows, and active flows
- * whose active timeout passed.  The caller owns the records. */
+ * updates (evictions, output changes), inactive flows, flows that reached
+ * their maximum life, and active flows whose active timeout passed.  The
+ * caller owns the records. */
 void
 fx_cache_expire(struct fx_cache *cache, long long int now,
                 struct ovs_list *records)
@@ -522,13 +543,15 @@ fx_cache_expire(struct fx_cache *cache, long long int now,
             }
         }
 
+        while (limits->max_life
+               && (flow = LIST_HEAD_FLOW(&shard->life, life_node))
+               && now - flow->created >= limits->max_life) {
+            flow_remove(cache, shard, flow, FX_END_MAX_LIFE, now, records);
+        }
+
         if (limits->active_timeout) {
-            while (!ovs_list_is_empty(&shard->active)) {
-                flow = CONTAINER_OF(ovs_list_front(&shard->active),
-                                    struct fx_flow, active_node);
-                if (now - flow->started < limits->active_timeout) {
-                    break;
-                }
+            while ((flow = LIST_HEAD_FLOW(&shard->active, active_node))
+                   && now - flow->started >= limits->active_timeout) {
                 flow_emit(shard, flow, FX_END_ACTIVE, now, records);
                 ovs_list_remove(&flow->active_node);
                 ovs_list_push_back(&shard->active, &flow->active_node);
@@ -572,6 +595,7 @@ fx_cache_wait(struct fx_cache *cache)
     const long long int timeouts[] = {
         cache->limits.inactive_timeout, cache->limits.active_timeout,
         cache->limits.tcp_fin_timeout, cache->limits.tcp_rst_timeout,
+        cache->limits.max_life,
     };
     for (size_t i = 0; i < ARRAY_SIZE(timeouts); i++) {
         if (timeouts[i]) {

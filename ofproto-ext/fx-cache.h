@@ -27,7 +27,10 @@
  *     after a FIN or RST was seen (if set and shorter than the inactive
  *     timeout);
  *   - active timeout: a long-lived flow is reported every 'active_timeout'
- *     ms (0 disables it);
+ *     ms (0 disables it), and stays in the cache;
+ *   - maximum life: a flow that has been in the cache for 'max_life' ms is
+ *     reported and removed, however active it is (0 disables it); its next
+ *     packet starts a new flow;
  *   - output change: the datapath now forwards the flow elsewhere;
  *   - eviction: a new flow arrives while 'max_flows' flows are cached, so the
  *     least recently updated flow of its shard is pushed out (if its shard
@@ -42,6 +45,10 @@
  * different flows rarely contend and there is no global lock on the update
  * path.  All other functions are meant for the one thread that owns the
  * cache (the main thread); they take each shard lock briefly.
+ *
+ * Each flow gets a serial number when it is created (0, 1, 2, ... in
+ * creation order, per cache), which all of its records carry: flow
+ * selection uses it to select all of a flow's records or none.
  *
  * Counters are 64-bit and exact: every packet and byte given to
  * fx_cache_update() comes out in exactly one record, whatever ends the flow.
@@ -61,8 +68,9 @@ struct fx_cache_limits {
     long long int inactive_timeout; /* In ms; must be positive. */
     long long int tcp_fin_timeout;  /* In ms after a FIN; 0 = inactive. */
     long long int tcp_rst_timeout;  /* In ms after a RST; 0 = inactive. */
+    long long int max_life;         /* In ms; 0 means unlimited. */
     size_t max_flows;               /* Maximum number of cached flows. */
-    uint32_t key_fields;            /* Optional key parts, FX_KEY_*. */
+    uint32_t key_fields;            /* Key parts and track level, FX_KEY_*. */
 };
 
 struct fx_cache_stats {

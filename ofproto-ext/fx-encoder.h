@@ -44,6 +44,33 @@ enum fx_protocol {
 
 const char *fx_protocol_to_string(enum fx_protocol);
 
+/* How flow sampling (RFC 7014 flow selection) picks 1 flow in N.  Every
+ * record of a flow is selected, or none: the decision depends only on what
+ * all of them share. */
+enum fx_sampling_mode {
+    FX_SAMPLING_HASH,           /* A hash of the flow key falls in the
+                                 * lowest 1/N of its range: "Hash-based
+                                 * Filtering using BOB" (Bob Jenkins'
+                                 * lookup3, OVS's jhash). */
+    FX_SAMPLING_DETERMINISTIC,  /* Every Nth flow the cache creates:
+                                 * "Systematic count-based Sampling". */
+    FX_SAMPLING_RANDOM,         /* Each flow with probability 1/N, from a
+                                 * hash of its creation number with a random
+                                 * basis chosen at startup: "Uniform
+                                 * probabilistic Sampling". */
+    FX_N_SAMPLING_MODES
+};
+
+const char *fx_sampling_mode_to_string(enum fx_sampling_mode);
+bool fx_sampling_mode_from_string(const char *, enum fx_sampling_mode *);
+uint16_t fx_sampling_mode_to_ipfix(enum fx_sampling_mode);
+
+/* Hash-based selection: the hash basis, and the largest selected hash
+ * value for 1 in 'n' (the selected range is 0 to that value, out of 0 to
+ * UINT32_MAX). */
+#define FX_SAMPLING_HASH_BASIS 0x5eed
+uint32_t fx_sampling_hash_max(uint32_t n);
+
 /* What an encoder needs to know beyond the records themselves. */
 struct fx_encoder_settings {
     uint8_t engine_type;        /* NetFlow engine type. */
@@ -57,7 +84,13 @@ struct fx_encoder_settings {
                                             * messages without them. */
     uint32_t key_fields;        /* Optional key parts (FX_KEY_*) to export,
                                  * if the protocol can. */
+    uint32_t sampling;          /* Flow sampling 1 in 'sampling' (1: all),
+                                 * signalled in an options record. */
+    enum fx_sampling_mode sampling_mode;  /* How flows are selected. */
 };
+
+bool fx_sampling_selects(const struct fx_encoder_settings *,
+                         const struct fx_key *, uint32_t serial);
 
 /* Defaults for the settings above. */
 #define FX_DEFAULT_MTU 1400
@@ -84,6 +117,12 @@ enum fx_encode_result {
 struct fx_encoder {
     const struct fx_encoder_class *class;
     struct fx_encoder_settings settings;
+
+    /* Flow selection totals, kept up to date by the encoder's owner, for
+     * the sampling options record (RFC 7014 selectorIDTotalFlowsObserved
+     * and selectorIDTotalFlowsSelected). */
+    uint64_t flows_observed;
+    uint64_t flows_selected;
 };
 
 struct fx_encoder_class {

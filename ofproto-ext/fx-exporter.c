@@ -25,7 +25,6 @@
 #include <string.h>
 
 #include "fx-transport.h"
-#include "hash.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/vlog.h"
@@ -99,8 +98,9 @@ fx_exporter_options_equal(const struct fx_exporter_options *a,
             && a->tcp_fin_timeout == b->tcp_fin_timeout
             && a->tcp_rst_timeout == b->tcp_rst_timeout
             && a->dscp == b->dscp
+            && a->max_life == b->max_life
             && a->max_flows == b->max_flows
-            && a->sampling == b->sampling
+            && a->sampling_mode_set == b->sampling_mode_set
             && a->balance == b->balance
             && a->key_fields == b->key_fields
             && a->ttl == b->ttl
@@ -121,7 +121,8 @@ fx_exporter_transport_settings(const struct fx_exporter_options *o,
 
 /* Checks what OVSDB's column types cannot: that every target is a
  * [udp:|tcp:|ssl:|sctp:]HOST:PORT that this system can use with the source
- * settings.  Host names are fine (they are resolved asynchronously).
+ * settings (host names are fine: they are resolved asynchronously), and
+ * that the options do not contradict each other.
  * Returns NULL if 'o' is valid, otherwise a malloc'd message naming the
  * column at fault. */
 char *
@@ -131,6 +132,12 @@ fx_exporter_options_validate(const struct fx_exporter_options *o)
 
     if (sset_is_empty(&o->targets)) {
         return xstrdup("targets: no collector");
+    }
+    if (o->sampling_mode_set && o->encoder.sampling <= 1) {
+        return xasprintf("sampling_mode: \"%s\" needs a sampling rate "
+                         "above 1 (column sampling)",
+                         fx_sampling_mode_to_string(
+                             o->encoder.sampling_mode));
     }
     if (o->source) {
         struct in6_addr a6;
@@ -265,17 +272,6 @@ fx_exporter_send(struct fx_exporter *e, struct fx_export_stream *stream)
     stream->msg_records = 0;
 }
 
-/* Flow selection (RFC 7014 hash-based): every record of a flow is
- * exported, or none.  The hash basis differs from the cache's, so that
- * selection is independent of cache placement. */
-static bool
-fx_exporter_selects(const struct fx_exporter *e, const struct fx_key *key)
-{
-    uint32_t n = e->options.sampling;
-
-    return n <= 1 || hash_bytes(key, sizeof *key, 0x5eed) % n == 0;
-}
-
 /* Encodes every record in 'records' and sends the resulting messages.  With
  * load balancing, each full message moves on to the next target. */
 void
@@ -287,14 +283,26 @@ fx_exporter_export(struct fx_exporter *e, const struct ovs_list *records)
         struct fx_record copy = *rec;
         enum fx_encode_result result;
 
+        /* The exporter's view of the flow: its cache may track more. */
+        fx_key_restrict(&copy.key, e->options.key_fields);
+
+        /* Flow selection: every record of a flow, or none. */
+        bool selected = fx_sampling_selects(&e->options.encoder, &copy.key,
+                                            copy.serial);
         e->stats.records++;
-        if (!fx_exporter_selects(e, &rec->key)) {
+        if (copy.first) {
+            e->stats.flows_observed++;
+            e->stats.flows_selected += selected;
+        }
+        if (!selected) {
             e->stats.not_selected++;
             continue;
         }
         struct fx_export_stream *stream;
         for (;;) {
             stream = &e->streams[e->cur_stream];
+            stream->encoder->flows_observed = e->stats.flows_observed;
+            stream->encoder->flows_selected = e->stats.flows_selected;
             result = fx_encoder_add(stream->encoder, &stream->msg, &copy);
             if (result != FX_ENCODE_FULL) {
                 break;
@@ -364,6 +372,14 @@ fx_exporter_format(const struct fx_exporter *e, struct ds *s)
     }
     ds_put_format(s, ", inactive timeout %llds, max flows %"PRIuSIZE"\n",
                   o->inactive_timeout / 1000, o->max_flows);
+    if (o->max_life) {
+        ds_put_format(s, "    max life %llds\n", o->max_life / 1000);
+    }
+    if (o->key_fields & FX_KEY_OMIT_MASK) {
+        ds_put_format(s, "    track level %s\n",
+                      ((o->key_fields & FX_KEY_OMIT_MASK) == FX_TRACK_IP
+                       ? "ip" : "proto"));
+    }
     if (o->tcp_fin_timeout || o->tcp_rst_timeout) {
         ds_put_format(s, "    tcp fin timeout %llds, tcp rst timeout %llds\n",
                       o->tcp_fin_timeout / 1000, o->tcp_rst_timeout / 1000);
@@ -388,10 +404,14 @@ fx_exporter_format(const struct fx_exporter *e, struct ds *s)
         ds_put_format(s, "    load balancing messages over %"PRIuSIZE
                       " targets\n", e->n_streams);
     }
-    if (o->sampling > 1) {
-        ds_put_format(s, "    flow sampling 1 in %"PRIu32" (hash), "
-                      "records not selected %"PRIu64"\n",
-                      o->sampling, st->not_selected);
+    if (o->encoder.sampling > 1) {
+        ds_put_format(s, "    flow sampling 1 in %"PRIu32" (%s), flows "
+                      "observed %"PRIu64", selected %"PRIu64
+                      ", records not selected %"PRIu64"\n",
+                      o->encoder.sampling,
+                      fx_sampling_mode_to_string(o->encoder.sampling_mode),
+                      st->flows_observed, st->flows_selected,
+                      st->not_selected);
     }
     ds_put_format(s, "    records %"PRIu64", exported %"PRIu64
                   ", not exportable %"PRIu64", messages %"PRIu64"\n",

@@ -42,7 +42,8 @@ struct fx_exporter_options {
     char *name;                 /* Kind of row: "netflow" or "ipfix". */
     enum fx_protocol protocol;  /* Wire format. */
     struct sset targets;        /* Collectors, as "host:port". */
-    struct fx_encoder_settings encoder; /* Engine type/id etc. */
+    struct fx_encoder_settings encoder; /* Engine type/id, flow sampling
+                                         * (rate and mode), etc. */
     long long int active_timeout;   /* In ms, 0 = never. */
     long long int inactive_timeout; /* In ms. */
     long long int tcp_fin_timeout;  /* In ms after a FIN, 0 = inactive. */
@@ -51,12 +52,14 @@ struct fx_exporter_options {
     uint8_t ttl;                    /* Their TTL / hop limit, 0: default. */
     char *source;                   /* Their source IP, or NULL. */
     char *interface;                /* Device they leave by, or NULL. */
+    long long int max_life;     /* In ms, 0 = unlimited. */
     size_t max_flows;           /* Flow cache limit. */
-    uint32_t sampling;          /* Export 1 in 'sampling' flows (1 = all),
-                                 * selected by a hash of the flow key. */
+    bool sampling_mode_set;     /* Was a sampling mode configured? */
     bool balance;               /* Round-robin messages over 'targets'
                                  * instead of sending each to all. */
-    uint32_t key_fields;        /* Optional flow key parts, FX_KEY_*. */
+    uint32_t key_fields;        /* Flow key parts and track level,
+                                 * FX_KEY_*: records are restricted to
+                                 * them (fx_key_restrict()). */
 };
 
 void fx_exporter_options_init(struct fx_exporter_options *);
@@ -73,6 +76,8 @@ struct fx_exporter_stats {
     uint64_t exported;          /* Records put into messages. */
     uint64_t unsupported;       /* Records the protocol cannot carry. */
     uint64_t not_selected;      /* Records of flows not sampled. */
+    uint64_t flows_observed;    /* Flows seen (their first records). */
+    uint64_t flows_selected;    /* Those that flow sampling selected. */
     uint64_t messages;          /* Messages built. */
     uint64_t packets;           /* Packets in exported records. */
     uint64_t bytes;             /* Bytes in exported records. */

@@ -54,7 +54,7 @@ static const struct fx_ie_group *const ipfix_l2[] = {
     &fx_group_times_ms, &fx_group_end_reason,
 };
 
-/* 258 is the statistics options template. */
+/* 258 is the statistics options template, 260 the flow sampling one. */
 static const struct fx_template_def ipfix_templates[FX_N_SHAPES] = {
     [FX_SHAPE_IPV4] = { 256, ipfix_ipv4, ARRAY_SIZE(ipfix_ipv4) },
     [FX_SHAPE_IPV6] = { 257, ipfix_ipv6, ARRAY_SIZE(ipfix_ipv6) },
@@ -67,6 +67,30 @@ static const struct fx_ie_group *const ipfix_stats[] = {
 };
 static const struct fx_template_def ipfix_stats_template = {
     258, ipfix_stats, ARRAY_SIZE(ipfix_stats)
+};
+
+/* Flow selection (RFC 7014 section 8), scoped to the selector, with the
+ * parameters of each mode's algorithm. */
+#define IPFIX_SAMPLING(NAME, PARAMETERS)                                 \
+    static const struct fx_ie_group *const NAME[] = {                   \
+        &fx_group_selector, &fx_group_selector_algorithm, PARAMETERS,    \
+        &fx_group_selector_totals,                                       \
+    };
+IPFIX_SAMPLING(ipfix_sampling_hash, &fx_group_flow_hash)
+IPFIX_SAMPLING(ipfix_sampling_deterministic, &fx_group_flow_spacing)
+IPFIX_SAMPLING(ipfix_sampling_random, &fx_group_flow_probability)
+#undef IPFIX_SAMPLING
+static const struct fx_template_def ipfix_sampling[FX_N_SAMPLING_MODES] = {
+    [FX_SAMPLING_HASH] = {
+        260, ipfix_sampling_hash, ARRAY_SIZE(ipfix_sampling_hash)
+    },
+    [FX_SAMPLING_DETERMINISTIC] = {
+        260, ipfix_sampling_deterministic,
+        ARRAY_SIZE(ipfix_sampling_deterministic)
+    },
+    [FX_SAMPLING_RANDOM] = {
+        260, ipfix_sampling_random, ARRAY_SIZE(ipfix_sampling_random)
+    },
 };
 
 /* IPFIX: template id, field count, scope field count. */
@@ -104,6 +128,7 @@ static const struct fx_dialect ipfix_dialect = {
     .stats_template = &ipfix_stats_template,
     .stats_n_scope = 1,
     .options_template_set_id = 3,
+    .sampling_templates = ipfix_sampling,
     .put_options_template_header = ipfix_put_options_template_header,
     .put_header = ipfix_put_header,
 };

@@ -55,7 +55,7 @@ static const struct fx_ie_group *const nf9_l2[] = {
     &fx_group_interfaces, &fx_group_counters, &fx_group_times_uptime,
 };
 
-/* 258 is the statistics options template. */
+/* 258 is the statistics options template, 260 the flow sampling one. */
 static const struct fx_template_def nf9_templates[FX_N_SHAPES] = {
     [FX_SHAPE_IPV4] = { 256, nf9_ipv4, ARRAY_SIZE(nf9_ipv4) },
     [FX_SHAPE_IPV6] = { 257, nf9_ipv6, ARRAY_SIZE(nf9_ipv6) },
@@ -68,6 +68,19 @@ static const struct fx_ie_group *const nf9_stats[] = {
 };
 static const struct fx_template_def nf9_stats_template = {
     258, nf9_stats, ARRAY_SIZE(nf9_stats)
+};
+
+/* Flow sampling, scoped to the "System", with RFC 3954's sampler fields
+ * whatever the mode (see fx-ie.def). */
+static const struct fx_ie_group *const nf9_sampling_groups[] = {
+    &fx_group_v9_system, &fx_group_v9_sampling,
+};
+#define NF9_SAMPLING_TEMPLATE \
+    { 260, nf9_sampling_groups, ARRAY_SIZE(nf9_sampling_groups) }
+static const struct fx_template_def nf9_sampling[FX_N_SAMPLING_MODES] = {
+    [FX_SAMPLING_HASH] = NF9_SAMPLING_TEMPLATE,
+    [FX_SAMPLING_DETERMINISTIC] = NF9_SAMPLING_TEMPLATE,
+    [FX_SAMPLING_RANDOM] = NF9_SAMPLING_TEMPLATE,
 };
 
 /* v9: template id, scope specifiers' length, option specifiers' length. */
@@ -104,6 +117,7 @@ static const struct fx_dialect nf9_dialect = {
     .stats_template = &nf9_stats_template,
     .stats_n_scope = 1,
     .options_template_set_id = 1,
+    .sampling_templates = nf9_sampling,
     .put_options_template_header = nf9_put_options_template_header,
     .put_header = nf9_put_header,
 };

@@ -86,12 +86,16 @@ fx_key_from_flow(const struct flow *flow, uint32_t fields,
             key->src = flow->ipv6_src;
             key->dst = flow->ipv6_dst;
         }
-        key->nw_proto = flow->nw_proto;
         key->nw_tos = flow->nw_tos & IP_DSCP_MASK;
-
-        /* Later fragments carry no L4 header: OVS leaves the ports zero. */
-        key->tp_src = flow->tp_src;
-        key->tp_dst = flow->tp_dst;
+        if (!(fields & FX_KEY_OMIT_PROTO)) {
+            key->nw_proto = flow->nw_proto;
+        }
+        if (!(fields & (FX_KEY_OMIT_PORTS | FX_KEY_OMIT_PROTO))) {
+            /* Later fragments carry no L4 header: OVS leaves the ports
+             * zero. */
+            key->tp_src = flow->tp_src;
+            key->tp_dst = flow->tp_dst;
+        }
     } else if (is_key_mpls(flow->dl_type, fields)) {
         /* OVS does not parse past the label stack: no L3 fields. */
         int n = MIN(flow_count_mpls_labels(flow, NULL), FX_KEY_MAX_MPLS);
@@ -149,9 +153,13 @@ fx_key_mask_wc(const struct flow *flow, uint32_t fields,
             memset(&wc->masks.ipv6_src, 0xff, sizeof wc->masks.ipv6_src);
             memset(&wc->masks.ipv6_dst, 0xff, sizeof wc->masks.ipv6_dst);
         }
-        memset(&wc->masks.nw_proto, 0xff, sizeof wc->masks.nw_proto);
         wc->masks.nw_tos |= IP_DSCP_MASK;
-        flow_unwildcard_tp_ports(flow, wc);
+        if (!(fields & FX_KEY_OMIT_PROTO)) {
+            memset(&wc->masks.nw_proto, 0xff, sizeof wc->masks.nw_proto);
+            if (!(fields & FX_KEY_OMIT_PORTS)) {
+                flow_unwildcard_tp_ports(flow, wc);
+            }
+        }
     } else if (is_key_mpls(flow->dl_type, fields)) {
         int n = MIN(flow_count_mpls_labels(flow, wc), FX_KEY_MAX_MPLS);
 
@@ -318,6 +326,44 @@ fx_key_unpack(const uint8_t *buf, size_t len, uint32_t fields,
         }
     }
     ovs_assert(p - buf == len);
+}
+
+/* Zeroes the parts of 'key' that 'fields' does not track: optional parts
+ * that are not in 'fields', and whatever its track level omits.  An
+ * exporter with a coarser key than its cache uses this on the records it
+ * exports: several records then have the same key, and collectors add
+ * them up. */
+void
+fx_key_restrict(struct fx_key *key, uint32_t fields)
+{
+    if (!(fields & FX_KEY_MAC)) {
+        key->dl_src = eth_addr_zero;
+        key->dl_dst = eth_addr_zero;
+    }
+    if (!(fields & FX_KEY_VLAN)) {
+        memset(key->vlan_tci, 0, sizeof key->vlan_tci);
+    }
+    if (!(fields & FX_KEY_TUNNEL)) {
+        key->tun_family = 0;
+        key->tun_tp_dst = htons(0);
+        key->tun_id = htonll(0);
+        memset(&key->tun_src, 0, sizeof key->tun_src);
+        memset(&key->tun_dst, 0, sizeof key->tun_dst);
+    }
+    if (fields & FX_KEY_OMIT_PROTO) {
+        key->nw_proto = 0;
+    }
+    if (fields & (FX_KEY_OMIT_PORTS | FX_KEY_OMIT_PROTO)) {
+        key->tp_src = key->tp_dst = htons(0);
+    }
+}
+
+/* Returns key fields that track everything that 'a' or 'b' tracks: the
+ * optional parts of either, and the finer of their track levels. */
+uint32_t
+fx_key_fields_finest(uint32_t a, uint32_t b)
+{
+    return ((a | b) & ~FX_KEY_OMIT_MASK) | (a & b & FX_KEY_OMIT_MASK);
 }
 
 uint32_t

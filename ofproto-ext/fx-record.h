@@ -74,21 +74,38 @@ struct fx_key {
 };
 
 /* Optional parts of the flow key, beyond the IP addresses, protocol, ports
- * or ICMP type and code, DSCP and ingress port that are always in it.
- * With a part, flows that differ in it are different flows. */
+ * or ICMP type and code, DSCP and ingress port that are in it by default.
+ * With a part, flows that differ in it are different flows.
+ *
+ * The FX_KEY_OMIT_* bits are the track levels (softflowd's -T): they take
+ * parts out of the default key, so that flows that differ only in them are
+ * one flow.  With no bit set, the key is the full default key.  Combine
+ * the fields of several users with fx_key_fields_finest(). */
 enum fx_key_fields {
     FX_KEY_MAC = 1 << 0,        /* Ethernet source and destination. */
     FX_KEY_VLAN = 1 << 1,       /* 802.1Q VLAN ids, outer and inner. */
     FX_KEY_MPLS = 1 << 2,       /* MPLS flows, keyed on their label stack. */
     FX_KEY_TUNNEL = 1 << 3,     /* Tunnel key and outer addresses. */
+    FX_KEY_OMIT_PORTS = 1 << 6,  /* No L4 ports, ICMP type and code. */
+    FX_KEY_OMIT_PROTO = 1 << 7,  /* No IP protocol (nor ports). */
 };
+#define FX_KEY_OMIT_MASK (FX_KEY_OMIT_PORTS | FX_KEY_OMIT_PROTO)
+
+/* Track levels, as FX_KEY_OMIT_* bits. */
+#define FX_TRACK_FULL  0
+#define FX_TRACK_PROTO FX_KEY_OMIT_PORTS
+#define FX_TRACK_IP    (FX_KEY_OMIT_PORTS | FX_KEY_OMIT_PROTO)
 
 /* The largest packed key (see fx_key_pack()). */
 #define FX_KEY_PACKED_MAX 128
 
 /* Why a flow record was produced.  Each record carries its reason; the cache
  * counts each.  fx_end_reason_to_ipfix() maps them onto IPFIX flowEndReason
- * (RFC 5102 IE 136). */
+ * (RFC 5102 IE 136): 1 idle timeout, 2 active timeout, 3 end of flow
+ * detected, 4 forced end, 5 lack of resources.  "max-life" (the flow lived
+ * for the maximum life and was ended although it may still be active) is
+ * reported as 2, the closest IANA value: unlike "active", the flow is then
+ * removed from the cache, and its next packet starts a new flow. */
 #define FX_END_REASONS                                      \
     FX_END_REASON(IDLE,          "inactive",      1)        \
     FX_END_REASON(ACTIVE,        "active",        2)        \
@@ -97,7 +114,8 @@ enum fx_key_fields {
     FX_END_REASON(EVICTED,       "evicted",       5)        \
     FX_END_REASON(FLUSH,         "flush",         4)        \
     FX_END_REASON(RECONFIGURE,   "reconfigure",   4)        \
-    FX_END_REASON(SHUTDOWN,      "shutdown",      4)
+    FX_END_REASON(SHUTDOWN,      "shutdown",      4)        \
+    FX_END_REASON(MAX_LIFE,      "max-life",      2)
 
 enum fx_end_reason {
 #define FX_END_REASON(ENUM, NAME, IPFIX) FX_END_##ENUM,
@@ -118,6 +136,10 @@ struct fx_record {
     uint16_t out_port;          /* Output OpenFlow port or NF_OUT_*. */
     uint8_t tcp_flags;          /* OR of the TCP flags seen. */
     uint8_t reason;             /* enum fx_end_reason. */
+    bool first;                 /* First record of this flow in the cache? */
+    uint32_t serial;            /* The flow's creation number in its cache:
+                                 * the same in all of the flow's records,
+                                 * for flow selection (sampling). */
     uint64_t packets;           /* Packets in this record. */
     uint64_t bytes;             /* Bytes in this record. */
     long long int first_used;   /* First packet, time_msec(). */
@@ -127,6 +149,8 @@ struct fx_record {
 bool fx_key_from_flow(const struct flow *, uint32_t fields, struct fx_key *);
 void fx_key_mask_wc(const struct flow *, uint32_t fields,
                     struct flow_wildcards *);
+void fx_key_restrict(struct fx_key *, uint32_t fields);
+uint32_t fx_key_fields_finest(uint32_t, uint32_t);
 uint32_t fx_key_hash(const struct fx_key *);
 bool fx_key_equal(const struct fx_key *, const struct fx_key *);
 size_t fx_key_pack(const struct fx_key *, uint32_t fields, uint8_t *buf);

@@ -45,10 +45,15 @@ COVERAGE_DEFINE(fx_tap_flow_clear);
 #define FX_DEFAULT_INACTIVE_TIMEOUT 15000LL
 #define FX_DEFAULT_MAX_FLOWS 1000000
 
+/* Protects the list of taps and their 'key_fields'. */
+static struct ovs_mutex taps_mutex = OVS_MUTEX_INITIALIZER;
+
 struct netflow {
     struct ovs_refcount ref_cnt;
     struct fx_cache *cache;             /* Thread-safe by itself. */
     char *name;                         /* Bridge name, for messages. */
+    struct ovs_list list_node OVS_GUARDED_BY(taps_mutex); /* In 'taps'. */
+    uint32_t key_fields OVS_GUARDED_BY(taps_mutex); /* The cache's. */
 
     /* Exporters.  Used from the main thread, except by the last
      * netflow_unref(), which may run in any thread. */
@@ -60,10 +65,33 @@ struct netflow {
 /* Number of taps in existence, for netflow_exists(). */
 static atomic_count n_taps = ATOMIC_COUNT_INIT(0);
 
-/* Optional key parts (FX_KEY_*) that any tap has ever used: they are
- * un-wildcarded in every datapath flow, since netflow_mask_wc() does not say
- * which bridge it is for.  Only grows: un-wildcarding too much is safe. */
+/* Every tap, with the key fields of its cache. */
+static struct ovs_list taps OVS_GUARDED_BY(taps_mutex)
+    = OVS_LIST_INITIALIZER(&taps);
+
+/* The finest key fields (FX_KEY_*) of all taps: they are un-wildcarded in
+ * every datapath flow, since netflow_mask_wc() does not say which bridge it
+ * is for.  Un-wildcarding too much is safe; too little is not, so it is
+ * made finer before a tap's cache is (see fx_tap_refine_key()) and coarser
+ * only after. */
 static atomic_uint32_t all_key_fields = ATOMIC_VAR_INIT(0);
+
+/* Recomputes 'all_key_fields' from the taps that exist. */
+static void
+update_all_key_fields(void)
+    OVS_REQUIRES(taps_mutex)
+{
+    const struct netflow *nf;
+    uint32_t fields = 0;
+    bool first = true;
+
+    LIST_FOR_EACH (nf, list_node, &taps) {
+        fields = first ? nf->key_fields
+                 : fx_key_fields_finest(fields, nf->key_fields);
+        first = false;
+    }
+    atomic_store_relaxed(&all_key_fields, fields);
+}
 
 /* Exports 'records' to every exporter of 'nf' and frees them. */
 static void
@@ -106,6 +134,12 @@ netflow_create(void)
     nf->name = xstrdup("(unnamed)");
     ovs_mutex_init(&nf->mutex);
     atomic_count_inc(&n_taps);
+
+    ovs_mutex_lock(&taps_mutex);
+    nf->key_fields = 0;
+    ovs_list_push_back(&taps, &nf->list_node);
+    update_all_key_fields();
+    ovs_mutex_unlock(&taps_mutex);
     return nf;
 }
 
@@ -134,6 +168,11 @@ netflow_unref(struct netflow *nf)
         }
         free(nf->exporters);
         ovs_mutex_unlock(&nf->mutex);
+
+        ovs_mutex_lock(&taps_mutex);
+        ovs_list_remove(&nf->list_node);
+        update_all_key_fields();
+        ovs_mutex_unlock(&taps_mutex);
 
         fx_cache_destroy(nf->cache);
         ovs_mutex_destroy(&nf->mutex);
@@ -225,8 +264,9 @@ min_nonzero(long long int a, long long int b)
     return !a ? b : !b ? a : MIN(a, b);
 }
 
-/* Cache limits that satisfy every exporter: the shortest timeouts and the
- * smallest flow limit asked for.  Without exporters, the defaults. */
+/* Cache limits that satisfy every exporter: the shortest timeouts, maximum
+ * life and flow limit asked for, and the finest key.  Without exporters,
+ * the defaults. */
 static void
 fx_tap_combine_limits(const struct fx_exporter_options *options, size_t n,
                       struct fx_cache_limits *limits)
@@ -255,8 +295,11 @@ fx_tap_combine_limits(const struct fx_exporter_options *options, size_t n,
                                               o->tcp_fin_timeout);
         limits->tcp_rst_timeout = min_nonzero(limits->tcp_rst_timeout,
                                               o->tcp_rst_timeout);
+        limits->max_life = min_nonzero(limits->max_life, o->max_life);
         limits->max_flows = MIN(limits->max_flows, o->max_flows);
-        limits->key_fields |= o->key_fields;
+        limits->key_fields = (i ? fx_key_fields_finest(limits->key_fields,
+                                                       o->key_fields)
+                              : o->key_fields);
     }
 }
 
@@ -333,10 +376,41 @@ fx_tap_configure(struct netflow *nf,
         fx_tap_combine_limits(options, n, &limits);
         fx_cache_set_limits(nf->cache, &limits);
 
-        uint32_t orig;
-        atomic_or(&all_key_fields, limits.key_fields, &orig);
+        ovs_mutex_lock(&taps_mutex);
+        nf->key_fields = limits.key_fields;
+        update_all_key_fields();
+        ovs_mutex_unlock(&taps_mutex);
     }
     ovs_mutex_unlock(&nf->mutex);
+}
+
+/* Prepares 'nf' for being configured with the 'n' 'options': if its cache
+ * will then track something it does not track now (an optional key part,
+ * or a finer track level), makes datapath flows match on it from now on
+ * and returns true.  The caller must then make the datapath push the
+ * statistics of its flows that were made with the coarser mask, and delete
+ * them, before fx_tap_configure(): their statistics would otherwise be
+ * credited to the key of whatever packet made each of them. */
+bool
+fx_tap_refine_key(struct netflow *nf,
+                  const struct fx_exporter_options *options, size_t n)
+{
+    struct fx_cache_limits limits;
+    bool refines;
+
+    fx_tap_combine_limits(options, n, &limits);
+    ovs_mutex_lock(&taps_mutex);
+    refines = (fx_key_fields_finest(nf->key_fields, limits.key_fields)
+               != nf->key_fields);
+    if (refines) {
+        uint32_t all;
+
+        atomic_read_relaxed(&all_key_fields, &all);
+        atomic_store_relaxed(&all_key_fields,
+                             fx_key_fields_finest(all, limits.key_fields));
+    }
+    ovs_mutex_unlock(&taps_mutex);
+    return refines;
 }
 
 /* Ends every cached flow now, with 'reason', and exports the records. */

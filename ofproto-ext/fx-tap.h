@@ -49,6 +49,8 @@ struct netflow;
 void fx_tap_set_name(struct netflow *, const char *bridge_name);
 void fx_tap_configure(struct netflow *,
                       const struct fx_exporter_options *, size_t n);
+bool fx_tap_refine_key(struct netflow *,
+                       const struct fx_exporter_options *, size_t n);
 void fx_tap_flush(struct netflow *, enum fx_end_reason);
 size_t fx_tap_n_exporters(const struct netflow *);
 bool fx_tap_get_exporter_options(struct netflow *, const char *name,

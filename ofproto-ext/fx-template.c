@@ -104,6 +104,19 @@ FX_DEFINE_GROUP(exporter_stats,
                 FX_IE_EXPORTED_OCTET_TOTAL_COUNT,
                 FX_IE_EXPORTED_FLOW_RECORD_TOTAL_COUNT)
 FX_DEFINE_GROUP(observation_time, FX_IE_OBSERVATION_TIME_MILLISECONDS)
+FX_DEFINE_GROUP(selector, FX_IE_SELECTOR_ID)
+FX_DEFINE_GROUP(selector_algorithm, FX_IE_FLOW_SELECTOR_ALGORITHM)
+FX_DEFINE_GROUP(flow_spacing,
+                FX_IE_SAMPLING_FLOW_INTERVAL, FX_IE_SAMPLING_FLOW_SPACING)
+FX_DEFINE_GROUP(flow_probability, FX_IE_SAMPLING_PROBABILITY)
+FX_DEFINE_GROUP(flow_hash,
+                FX_IE_HASH_OUTPUT_RANGE_MIN, FX_IE_HASH_OUTPUT_RANGE_MAX,
+                FX_IE_HASH_SELECTED_RANGE_MIN, FX_IE_HASH_SELECTED_RANGE_MAX,
+                FX_IE_HASH_INITIALISER_VALUE)
+FX_DEFINE_GROUP(selector_totals,
+                FX_IE_SELECTOR_ID_TOTAL_FLOWS_OBSERVED,
+                FX_IE_SELECTOR_ID_TOTAL_FLOWS_SELECTED)
+FX_DEFINE_GROUP(v9_sampling, FX_IE_SAMPLING_INTERVAL, FX_IE_SAMPLING_ALGORITHM)
 
 static void
 fx_template_add_group(struct fx_template *t, const struct fx_ie_group *group)
@@ -270,6 +283,10 @@ fx_tmpl_encoder_create(const struct fx_dialect *dialect,
     if (dialect->stats_template) {
         fx_template_init(&te->stats_template, dialect->stats_template);
     }
+    if (dialect->sampling_templates && settings->sampling > 1) {
+        fx_template_init(&te->sampling_template,
+                         &dialect->sampling_templates[settings->sampling_mode]);
+    }
     return &te->up;
 }
 
@@ -340,16 +357,16 @@ put_fields(struct ofpbuf *msg, const struct fx_template *t)
 }
 
 /* Appends an options template set (IPFIX: RFC 7011 section 3.4.2.2, v9:
- * RFC 3954 section 6.1) with the exporter statistics template. */
+ * RFC 3954 section 6.1) with options template 't', whose first 'n_scope'
+ * elements are scope. */
 static void
-put_stats_template_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
+put_options_template_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg,
+                         const struct fx_template *t, size_t n_scope)
 {
-    const struct fx_template *t = &te->stats_template;
     size_t set_ofs = msg->size;
 
     ofpbuf_put_zeros(msg, sizeof(struct fx_set_header));
-    te->dialect->put_options_template_header(msg, t,
-                                             te->dialect->stats_n_scope);
+    te->dialect->put_options_template_header(msg, t, n_scope);
     put_fields(msg, t);
     ofpbuf_put_zeros(msg, PAD_SIZE(msg->size - set_ofs, 4));
     te->n_templates++;
@@ -359,15 +376,31 @@ put_stats_template_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
     h->length = htons(msg->size - set_ofs);
 }
 
-/* Appends a data set with one exporter statistics record: the totals of the
- * stream up to this message. */
+/* Appends a data set with one options record of template 't' with the
+ * values in 'view'. */
+static void
+put_options_record(struct fx_tmpl_encoder *te, struct ofpbuf *msg,
+                   const struct fx_template *t, const struct fx_ie_view *view)
+{
+    size_t set_ofs = msg->size;
+
+    ofpbuf_put_zeros(msg, sizeof(struct fx_set_header));
+    put_view(msg, t, view);
+    ofpbuf_put_zeros(msg, PAD_SIZE(msg->size - set_ofs, 4));
+    te->n_options++;
+
+    struct fx_set_header *h = ofpbuf_at_assert(msg, set_ofs, sizeof *h);
+    h->id = htons(t->id);
+    h->length = htons(msg->size - set_ofs);
+}
+
+/* Appends the exporter statistics record: the totals of the stream up to
+ * this message. */
 static void
 put_stats_record(struct fx_tmpl_encoder *te, struct ofpbuf *msg,
                  long long int wall_now)
 {
-    const struct fx_template *t = &te->stats_template;
     struct fx_ie_view view;
-    size_t set_ofs = msg->size;
 
     memset(&view, 0, sizeof view);
     view.octets_total = htonll(te->octets_total);
@@ -375,15 +408,41 @@ put_stats_record(struct fx_tmpl_encoder *te, struct ofpbuf *msg,
     view.records_total = htonll(te->records_total);
     view.now_ms = htonll(wall_now);
     view.process_id = htonl(te->up.settings.obs_domain_id);
+    put_options_record(te, msg, &te->stats_template, &view);
+}
 
-    ofpbuf_put_zeros(msg, sizeof(struct fx_set_header));
-    put_view(msg, t, &view);
-    ofpbuf_put_zeros(msg, PAD_SIZE(msg->size - set_ofs, 4));
-    te->n_options++;
+/* Appends the flow selection record: the sampling mode, its parameters and
+ * the flows observed and selected so far. */
+static void
+put_sampling_record(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
+{
+    const struct fx_encoder_settings *s = &te->up.settings;
+    uint32_t n = s->sampling;
+    union {
+        double d;
+        uint64_t u;
+    } probability = { .d = 1.0 / n };
+    struct fx_ie_view view;
 
-    struct fx_set_header *h = ofpbuf_at_assert(msg, set_ofs, sizeof *h);
-    h->id = htons(t->id);
-    h->length = htons(msg->size - set_ofs);
+    memset(&view, 0, sizeof view);
+    view.process_id = htonl(s->obs_domain_id);
+    view.selector_id = htonll(1);
+    view.selector_algorithm = htons(fx_sampling_mode_to_ipfix(
+                                        s->sampling_mode));
+    view.flow_interval = htonll(1);
+    view.flow_spacing = htonll(n - 1);
+    view.probability = htonll(probability.u);
+    view.hash_output_min = htonll(0);
+    view.hash_output_max = htonll(UINT32_MAX);
+    view.hash_selected_min = htonll(0);
+    view.hash_selected_max = htonll(fx_sampling_hash_max(n));
+    view.hash_init = htonll(FX_SAMPLING_HASH_BASIS);
+    view.flows_observed = htonll(te->up.flows_observed);
+    view.flows_selected = htonll(te->up.flows_selected);
+    view.sampling_interval = htonl(n);
+    view.sampling_algorithm = (s->sampling_mode == FX_SAMPLING_DETERMINISTIC
+                               ? 1 : 2);
+    put_options_record(te, msg, &te->sampling_template, &view);
 }
 
 static void
@@ -410,7 +469,11 @@ put_template_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
     h->length = htons(msg->size - set_ofs);
 
     if (d->stats_template) {
-        put_stats_template_set(te, msg);
+        put_options_template_set(te, msg, &te->stats_template,
+                                 d->stats_n_scope);
+    }
+    if (te->sampling_template.id) {
+        put_options_template_set(te, msg, &te->sampling_template, 1);
     }
 }
 
@@ -438,6 +501,9 @@ fx_tmpl_encoder_begin(struct fx_encoder *encoder, struct ofpbuf *msg)
         put_template_set(te, msg);
         if (te->dialect->stats_template) {
             put_stats_record(te, msg, now + te->wall_offset);
+        }
+        if (te->sampling_template.id) {
+            put_sampling_record(te, msg);
         }
     }
 }

@@ -99,6 +99,22 @@ struct fx_ie_view {
     ovs_be64 records_total;     /* Flow records sent in the stream so far. */
     ovs_be64 now_ms;            /* Wall clock of the statistics. */
     ovs_be32 process_id;        /* Exporting process: the domain id. */
+
+    /* Flow selection, for the sampling options record. */
+    ovs_be64 selector_id;       /* Always 1: one selector per exporter. */
+    ovs_be16 selector_algorithm; /* IANA flowSelectorAlgorithm. */
+    ovs_be64 flow_interval;     /* Flows selected in a row: 1. */
+    ovs_be64 flow_spacing;      /* Flows not selected in between: N - 1. */
+    ovs_be64 probability;       /* 1 / N, as an IEEE 754 double. */
+    ovs_be64 hash_output_min;   /* 0. */
+    ovs_be64 hash_output_max;   /* UINT32_MAX. */
+    ovs_be64 hash_selected_min; /* 0. */
+    ovs_be64 hash_selected_max; /* fx_sampling_hash_max(N). */
+    ovs_be64 hash_init;         /* FX_SAMPLING_HASH_BASIS. */
+    ovs_be64 flows_observed;    /* Flows the selector saw so far. */
+    ovs_be64 flows_selected;    /* Flows it selected so far. */
+    ovs_be32 sampling_interval; /* v9: N. */
+    uint8_t sampling_algorithm; /* v9: 1 deterministic, 2 random. */
 };
 
 /* Record shapes, each with its own template. */
@@ -136,7 +152,14 @@ struct fx_ie_group {
     FX_IE_GROUP(process)            /* Exporting process (scope). */     \
     FX_IE_GROUP(v9_system)          /* v9 scope "System". */             \
     FX_IE_GROUP(exporter_stats)     /* RFC 7011 4.3 statistics. */      \
-    FX_IE_GROUP(observation_time)   /* When (IPFIX). */
+    FX_IE_GROUP(observation_time)   /* When (IPFIX). */                 \
+    FX_IE_GROUP(selector)           /* Selector id (scope). */          \
+    FX_IE_GROUP(selector_algorithm) /* flowSelectorAlgorithm. */        \
+    FX_IE_GROUP(flow_spacing)       /* Systematic: interval, spacing. */ \
+    FX_IE_GROUP(flow_probability)   /* Probabilistic: probability. */   \
+    FX_IE_GROUP(flow_hash)          /* Hash: ranges, initialiser. */    \
+    FX_IE_GROUP(selector_totals)    /* Flows observed and selected. */  \
+    FX_IE_GROUP(v9_sampling)        /* v9 sampler fields. */
 
 #define FX_IE_GROUP(NAME) extern const struct fx_ie_group fx_group_##NAME;
 FX_IE_GROUPS
@@ -174,6 +197,11 @@ struct fx_dialect {
     size_t stats_n_scope;
     uint16_t options_template_set_id;   /* 1 (v9) or 3 (IPFIX). */
 
+    /* Options template that signals flow sampling, by enum
+     * fx_sampling_mode, sent with the templates when the exporter samples
+     * (its first element is scope), or NULL. */
+    const struct fx_template_def *sampling_templates;
+
     /* Appends the header of options template 't' (after its set header):
      * the two protocols describe the scope differently. */
     void (*put_options_template_header)(struct ofpbuf *msg,
@@ -201,6 +229,8 @@ struct fx_tmpl_encoder {
     struct fx_template templates[FX_N_SHAPES]; /* dialect->templates. */
     bool has_shape[FX_N_SHAPES];         /* Which of them are in use. */
     struct fx_template stats_template;   /* dialect->stats_template. */
+    struct fx_template sampling_template; /* The sampling mode's, if the
+                                           * exporter samples (id != 0). */
 
     /* Totals of the stream, for the statistics options record. */
     uint64_t octets_total;

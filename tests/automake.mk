@@ -20,6 +20,7 @@ TESTSUITE_AT = \
 	tests/ipfix.at \
 	tests/keys.at \
 	tests/config.at \
+	tests/knobs.at \
 	tests/transport.at \
 	tests/faults.at \
 	tests/dns.at \

@@ -414,6 +414,147 @@ test_cache_timeouts(struct ovs_cmdl_context *ctx OVS_UNUSED)
     fx_cache_destroy(cache);
 }
 
+/* cache-max-life. */
+
+/* Prints 'records' with their serial number and whether each is its flow's
+ * first, then frees them into 't'. */
+static void
+print_serials(const char *title, struct ovs_list *records,
+              struct totals *t)
+{
+    const struct fx_record *rec;
+
+    LIST_FOR_EACH (rec, list_node, records) {
+        printf("%s: %s serial=%"PRIu32"%s packets=%"PRIu64"\n", title,
+               fx_end_reason_to_string(rec->reason), rec->serial,
+               rec->first ? " first" : "", rec->packets);
+    }
+    sum_records(records, t);
+}
+
+static void
+test_cache_max_life(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    static const struct test_flow a = {
+        1, "192.0.2.1", "192.0.2.2", IPPROTO_UDP, 0, 1111, 2222
+    };
+    long long int base = clock_stop();
+    struct fx_cache *cache = fx_cache_create();
+    struct ovs_list records = OVS_LIST_INITIALIZER(&records);
+    struct totals t = { 0, 0, 0 };
+    uint64_t packets = 0;
+
+    /* Active timeout 2 s, maximum life 5 s, traffic every second: active
+     * records at +2 s and +4 s keep the flow, the maximum life at +5 s ends
+     * it, and the next packet starts a new flow (serial 1). */
+    fx_cache_set_limits(cache, &(struct fx_cache_limits) {
+                            .active_timeout = 2000,
+                            .inactive_timeout = 10000,
+                            .max_life = 5000,
+                            .max_flows = SIZE_MAX });
+    for (int i = 0; i < 8; i++) {
+        update(cache, &a, 5, 1, 100, 0, 0);
+        packets++;
+        clock_warp(1000);
+        fx_cache_expire(cache, time_msec(), &records);
+        char *title = xasprintf("+%lld", time_msec() - base);
+        print_serials(title, &records, &t);
+        free(title);
+    }
+    fx_cache_flush(cache, FX_END_FLUSH, &records);
+    print_serials("flush", &records, &t);
+    print_stats(cache);
+    check_totals(&t, packets, packets * 100);
+    fx_cache_destroy(cache);
+}
+
+/* sampling. */
+
+/* Counts the flows that 1-in-'n' sampling in 'mode' selects out of 'n_flows'
+ * flows with different ports and serial numbers, and checks that the key's
+ * track level does not change the decision of the modes that ignore the
+ * key. */
+static uint32_t
+count_selected(enum fx_sampling_mode mode, uint32_t n, uint32_t n_flows)
+{
+    struct fx_encoder_settings s;
+    uint32_t selected = 0;
+
+    fx_encoder_settings_init(&s);
+    s.sampling = n;
+    s.sampling_mode = mode;
+    for (uint32_t i = 0; i < n_flows; i++) {
+        struct test_flow tf = {
+            1, "10.0.0.1", "10.0.0.2", IPPROTO_UDP, 0, 1000 + i, 53
+        };
+        struct fx_key key, coarse;
+        struct flow flow;
+
+        make_flow(&tf, &flow);
+        CHECK(fx_key_from_flow(&flow, 0, &key), "not IP");
+        bool sel = fx_sampling_selects(&s, &key, i);
+        coarse = key;
+        fx_key_restrict(&coarse, FX_TRACK_IP);
+        if (mode != FX_SAMPLING_HASH) {
+            CHECK(sel == fx_sampling_selects(&s, &coarse, i),
+                  "%s: the key changed the decision",
+                  fx_sampling_mode_to_string(mode));
+        }
+        selected += sel;
+    }
+    return selected;
+}
+
+static void
+test_sampling(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    /* Deterministic: exactly every 4th flow. */
+    printf("deterministic 1 in 4 of 1000: %"PRIu32"\n",
+           count_selected(FX_SAMPLING_DETERMINISTIC, 4, 1000));
+    /* Random and hash: 1 in 4 of 10000 is 2500 +- 3 standard deviations
+     * (43). */
+    for (int mode = 0; mode < FX_N_SAMPLING_MODES; mode++) {
+        if (mode != FX_SAMPLING_DETERMINISTIC) {
+            uint32_t n = count_selected(mode, 4, 10000);
+
+            printf("%s 1 in 4 of 10000: %s\n",
+                   fx_sampling_mode_to_string(mode),
+                   n >= 2500 - 130 && n <= 2500 + 130 ? "about 2500" : "bad");
+        }
+    }
+    printf("rate 1 selects: %"PRIu32"\n",
+           count_selected(FX_SAMPLING_RANDOM, 1, 100));
+    printf("hash max for 1 in 4: %"PRIu32", 1 in 3: %"PRIu32"\n",
+           fx_sampling_hash_max(4), fx_sampling_hash_max(3));
+
+    /* Track levels: the finest of two, and what each keeps. */
+    printf("finest(ip, proto|mac) = 0x%"PRIx32", finest(ip, full) = "
+           "0x%"PRIx32"\n", fx_key_fields_finest(FX_TRACK_IP,
+                                                 FX_TRACK_PROTO | FX_KEY_MAC),
+           fx_key_fields_finest(FX_TRACK_IP, FX_TRACK_FULL));
+    static const struct test_flow tcp = {
+        3, "10.0.0.1", "10.0.0.2", IPPROTO_TCP, 0x2b, 1000, 80
+    };
+    static const uint32_t levels[] = {
+        FX_TRACK_FULL, FX_TRACK_PROTO, FX_TRACK_IP
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(levels); i++) {
+        struct fx_key key, restricted;
+        struct ds s = DS_EMPTY_INITIALIZER;
+        struct flow flow;
+
+        make_flow(&tcp, &flow);
+        CHECK(fx_key_from_flow(&flow, levels[i], &key), "not IP");
+        CHECK(fx_key_from_flow(&flow, FX_TRACK_FULL, &restricted), "not IP");
+        fx_key_restrict(&restricted, levels[i]);
+        CHECK(fx_key_equal(&key, &restricted),
+              "fx_key_restrict() differs from fx_key_from_flow()");
+        fx_key_format(&key, &s);
+        printf("level 0x%"PRIx32": %s\n", levels[i], ds_cstr(&s));
+        ds_destroy(&s);
+    }
+}
+
 /* cache-evict. */
 
 static void
@@ -1083,6 +1224,8 @@ static const struct ovs_cmdl_command commands[] = {
     {"cache-evict", NULL, 0, 0, test_cache_evict, OVS_RO},
     {"cache-threads", "[THREADS [UPDATES]]", 0, 2, test_cache_threads,
      OVS_RO},
+    {"cache-max-life", NULL, 0, 0, test_cache_max_life, OVS_RO},
+    {"sampling", NULL, 0, 0, test_sampling, OVS_RO},
     {"nf5-golden", NULL, 0, 0, test_nf5_golden, OVS_RO},
     {"v9-golden", NULL, 0, 0, test_v9_golden, OVS_RO},
     {"ipfix-golden", NULL, 0, 0, test_ipfix_golden, OVS_RO},

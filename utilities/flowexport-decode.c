@@ -88,6 +88,7 @@ enum ie_type {
     IE_MAC,                     /* xx:xx:xx:xx:xx:xx. */
     IE_OCTETS,                  /* Hexadecimal. */
     IE_MILLISECONDS,            /* Raw integer, like IE_UNSIGNED. */
+    IE_FLOAT64,                 /* IEEE 754 double, "%g". */
 };
 
 /* One information element (IANA "IPFIX Information Elements" registry; the
@@ -190,9 +191,17 @@ static const struct ie_info ie_table[] = {
     { 306, "samplingPacketSpace", IE_UNSIGNED },
     { 309, "samplingSize", IE_UNSIGNED },
     { 310, "samplingPopulation", IE_UNSIGNED },
+    { 311, "samplingProbability", IE_FLOAT64 },
     { 323, "observationTimeMilliseconds", IE_MILLISECONDS },
+    { 329, "hashOutputRangeMin", IE_UNSIGNED },
+    { 330, "hashOutputRangeMax", IE_UNSIGNED },
+    { 331, "hashSelectedRangeMin", IE_UNSIGNED },
+    { 332, "hashSelectedRangeMax", IE_UNSIGNED },
+    { 334, "hashInitialiserValue", IE_UNSIGNED },
     { 351, "layer2SegmentId", IE_UNSIGNED },
     { 390, "flowSelectorAlgorithm", IE_UNSIGNED },
+    { 394, "selectorIDTotalFlowsObserved", IE_UNSIGNED },
+    { 395, "selectorIDTotalFlowsSelected", IE_UNSIGNED },
     { 396, "samplingFlowInterval", IE_UNSIGNED },
     { 397, "samplingFlowSpacing", IE_UNSIGNED },
 };
@@ -440,6 +449,18 @@ put_field_value(struct ds *s, uint8_t version, const struct template_field *f,
 
             memcpy(&ea, p, sizeof ea);
             ds_put_format(s, ETH_ADDR_FMT, ETH_ADDR_ARGS(ea));
+            return;
+        }
+        break;
+
+    case IE_FLOAT64:
+        if (n == 8) {
+            union {
+                uint64_t u;
+                double d;
+            } x = { .u = get_uint(p, n) };
+
+            ds_put_format(s, "%g", x.d);
             return;
         }
         break;

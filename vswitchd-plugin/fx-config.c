@@ -90,6 +90,16 @@ key_fields_from_strings(char **names, size_t n)
     return fields;
 }
 
+/* Converts the track_level column into FX_KEY_OMIT_* bits. */
+static uint32_t
+track_level_from_string(const char *level)
+{
+    return (!level ? FX_TRACK_FULL
+            : !strcmp(level, "ip") ? FX_TRACK_IP
+            : !strcmp(level, "proto") ? FX_TRACK_PROTO
+            : FX_TRACK_FULL);
+}
+
 /* The flowexport columns that the NetFlow and IPFIX tables share.  The IDL
  * gives each table its own struct, so this macro reads them from either. */
 #define FX_SHARED_COLUMNS_TO_OPTIONS(ROW, O)                              \
@@ -118,9 +128,18 @@ key_fields_from_strings(char **names, size_t n)
         (O)->interface = nullable_xstrdup((ROW)->export_interface);       \
         (O)->balance = ((ROW)->collector_mode                             \
                         && !strcmp((ROW)->collector_mode, "balance"));    \
-        (O)->key_fields = key_fields_from_strings((ROW)->key_fields,      \
-                                                  (ROW)->n_key_fields);   \
+        (O)->key_fields = (key_fields_from_strings((ROW)->key_fields,     \
+                                                   (ROW)->n_key_fields)   \
+                           | track_level_from_string((ROW)->track_level)); \
         s_->key_fields = (O)->key_fields;                                 \
+        (O)->max_life = optional_seconds((ROW)->max_life,                 \
+                                         (ROW)->n_max_life, 0);           \
+        (O)->sampling_mode_set = (ROW)->sampling_mode != NULL;            \
+        if ((ROW)->sampling_mode) {                                       \
+            fx_sampling_mode_from_string((ROW)->sampling_mode,            \
+                                         &s_->sampling_mode);             \
+        }                                                                 \
+        s_->sampling = (ROW)->n_sampling ? *(ROW)->sampling : 1;          \
     } while (0)
 
 /* Converts the NetFlow 'row' of the bridge of 'ofproto' into 'o'.
@@ -156,13 +175,13 @@ netflow_row_to_options(const struct ofproto *ofproto,
                          ? NF_ACTIVE_TIMEOUT_DEFAULT * 1000LL
                          : row->active_timeout * 1000);
     o->max_flows = row->n_max_flows ? *row->max_flows : FX_MAX_FLOWS;
-    o->sampling = 1;
     FX_SHARED_COLUMNS_TO_OPTIONS(row, o);
 }
 
 /* Converts the IPFIX 'row' into 'o'.  Unlike OVS's IPFIX, which samples
  * packets (1 in 400 by default), every flow is accounted exactly from
- * datapath counters; 'sampling' N > 1 selects 1 in N flows. */
+ * datapath counters; 'sampling' N > 1 selects 1 in N flows (so does our
+ * 'sampling' column of the NetFlow table). */
 static void
 ipfix_row_to_options(const struct ovsrec_ipfix *row,
                      struct fx_exporter_options *o)
@@ -178,7 +197,6 @@ ipfix_row_to_options(const struct ovsrec_ipfix *row,
                                          FX_IPFIX_ACTIVE_TIMEOUT);
     o->max_flows = (row->n_cache_max_flows && *row->cache_max_flows
                     ? *row->cache_max_flows : FX_MAX_FLOWS);
-    o->sampling = row->n_sampling ? *row->sampling : 1;
     FX_SHARED_COLUMNS_TO_OPTIONS(row, o);
 }
 
@@ -272,6 +290,12 @@ fx_config_bridge(struct ofproto *ofproto)
         struct netflow *tap = ofproto_dpif ? ofproto_dpif->netflow : NULL;
         if (!error && tap) {
             fx_plugin_bind_tap(ofproto->name, tap);
+            if (fx_tap_refine_key(tap, options, n)) {
+                /* The datapath's flows may lump together what the cache
+                 * will tell apart: export what they counted so far with
+                 * the current key, and have them made again. */
+                fx_plugin_export_bridge(ofproto->name);
+            }
             fx_tap_configure(tap, options, n);
         } else {
             error = error ? error : EOPNOTSUPP;

@@ -229,10 +229,11 @@ take_flow(struct reader *r, struct flow *flow)
 }
 
 /* Checks that 'flow' with every bit that fx_key_mask_wc() leaves wildcarded
- * zeroed has the same export key as 'flow'.  in_port is always exact in OVS
- * datapath flows (xlate un-wildcards it), so it is here too. */
+ * zeroed has the same export key as 'flow', with key 'fields'.  in_port is
+ * always exact in OVS datapath flows (xlate un-wildcards it), so it is here
+ * too. */
 static void
-check_mask(const struct flow *flow)
+check_mask__(const struct flow *flow, uint32_t fields)
 {
     struct flow_wildcards wc;
     struct fx_key key, masked_key;
@@ -241,8 +242,6 @@ check_mask(const struct flow *flow)
 
     flow_wildcards_init_catchall(&wc);
     WC_MASK_FIELD(&wc, in_port);
-    /* With every optional key part: the mask must cover them all. */
-    uint32_t fields = FX_KEY_MAC | FX_KEY_VLAN | FX_KEY_MPLS | FX_KEY_TUNNEL;
     fx_key_mask_wc(flow, fields, &wc);
 
     masked = *flow;
@@ -256,8 +255,23 @@ check_mask(const struct flow *flow)
 
         fx_key_format(&key, &a);
         fx_key_format(&masked_key, &b);
-        ovs_abort(0, "fx_key_mask_wc() misses key fields: key %s, masked "
-                  "key %s", ds_cstr(&a), ds_cstr(&b));
+        ovs_abort(0, "fx_key_mask_wc() misses key fields 0x%"PRIx32": key "
+                  "%s, masked key %s", fields, ds_cstr(&a), ds_cstr(&b));
+    }
+}
+
+/* With every optional key part, at every track level: the mask must cover
+ * whatever the key reads. */
+static void
+check_mask(const struct flow *flow)
+{
+    static const uint32_t levels[] = {
+        FX_TRACK_FULL, FX_TRACK_PROTO, FX_TRACK_IP
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(levels); i++) {
+        check_mask__(flow, (FX_KEY_MAC | FX_KEY_VLAN | FX_KEY_MPLS
+                            | FX_KEY_TUNNEL | levels[i]));
     }
 }
 
