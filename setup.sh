@@ -42,7 +42,7 @@ SAN_CFLAGS="$SAN_CFLAGS -fno-sanitize-recover=undefined"
 SAN_OVSDIR=_ovs-san
 SAN_BUILDDIR=_build-san
 FUZZ_OUTDIR=_build-fuzz
-FUZZ_TARGETS='decode records target'
+FUZZ_TARGETS='decode records target options'
 
 say () {
     echo "setup.sh: $*"

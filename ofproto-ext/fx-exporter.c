@@ -145,15 +145,15 @@ fx_exporter_options_validate(const struct fx_exporter_options *o)
 
         if (inet_pton(AF_INET, o->source, &a4) != 1
             && inet_pton(AF_INET6, o->source, &a6) != 1) {
-            return xasprintf("export_source: \"%s\" is not an IPv4 or "
-                             "IPv6 address", o->source);
+            return fx_quoted_error("export_source: %s is not an IPv4 or "
+                                   "IPv6 address", o->source);
         }
     }
     if (o->interface && (!o->interface[0]
                          || strlen(o->interface) >= IF_NAMESIZE
                          || strpbrk(o->interface, "/ \t\n"))) {
-        return xasprintf("export_interface: \"%s\" is not a network "
-                         "device name", o->interface);
+        return fx_quoted_error("export_interface: %s is not a network "
+                               "device name", o->interface);
     }
 
     struct fx_transport_settings ts;

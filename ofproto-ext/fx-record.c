@@ -128,9 +128,18 @@ fx_key_from_flow(const struct flow *flow, uint32_t fields,
         const struct flow_tnl *tnl = &flow->tunnel;
 
         /* Not the outer source port: tunnels vary it per inner flow. */
-        key->tun_family = tnl->ip_dst ? 4 : 6;
-        key->tun_src = flow_tnl_src(tnl);
-        key->tun_dst = flow_tnl_dst(tnl);
+        /* The family is the destination's, as in fx_key_mask_wc() (OVS's
+         * flow_tnl_src() would take an IPv6 source for an IPv4 tunnel
+         * whose source is zero). */
+        if (tnl->ip_dst) {
+            key->tun_family = 4;
+            in6_addr_set_mapped_ipv4(&key->tun_src, tnl->ip_src);
+            in6_addr_set_mapped_ipv4(&key->tun_dst, tnl->ip_dst);
+        } else {
+            key->tun_family = 6;
+            key->tun_src = tnl->ipv6_src;
+            key->tun_dst = tnl->ipv6_dst;
+        }
         key->tun_id = tnl->tun_id;
         key->tun_tp_dst = tnl->tp_dst;
     }

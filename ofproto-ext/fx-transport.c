@@ -30,6 +30,7 @@
 #include "coverage.h"
 #include "dns-resolve.h"
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/json.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
 #include "packets.h"
@@ -127,6 +128,21 @@ fx_transport_make_addr(const char *host, int port,
     return true;
 }
 
+/* Returns 'format', which has one "%s", with 'value' in its place as a
+ * JSON string (quoted, with quotes and control characters escaped), so that
+ * an error message quoting a configured value stays one line.  The caller
+ * frees it. */
+char *
+fx_quoted_error(const char *format, const char *value)
+{
+    struct ds quoted = DS_EMPTY_INITIALIZER;
+
+    json_string_escape(value, &quoted);
+    char *error = xasprintf(format, ds_cstr(&quoted));
+    ds_destroy(&quoted);
+    return error;
+}
+
 /* Checks 'target' with 'settings' for what OVSDB's column types cannot.
  * Returns NULL if 'target' is usable, otherwise a malloc'd message that
  * names the column at fault. */
@@ -140,9 +156,9 @@ fx_transport_check_target(const char *target,
 
     fx_transport_class_for(target, &name);
     if (!fx_transport_split(name, -1, &host, &port)) {
-        return xasprintf("targets: \"%s\" is not [udp:|tcp:|ssl:|sctp:]"
-                         "HOST:PORT (e.g. 192.0.2.1:2055, "
-                         "tcp:[2001:db8::1]:4739)", target);
+        return fx_quoted_error("targets: %s is not [udp:|tcp:|ssl:|sctp:]"
+                               "HOST:PORT (e.g. 192.0.2.1:2055, "
+                               "tcp:[2001:db8::1]:4739)", target);
     }
     free(host);
 
@@ -152,19 +168,26 @@ fx_transport_check_target(const char *target,
         int fd = socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP);
 
         if (fd < 0) {
-            return xasprintf("targets: \"%s\": this system's kernel "
-                             "does not support SCTP (%s)", target,
-                             ovs_strerror(errno));
+            char *what = xasprintf("targets: %%s: this system's kernel "
+                                   "does not support SCTP (%s)",
+                                   ovs_strerror(errno));
+            char *error = fx_quoted_error(what, target);
+
+            free(what);
+            return error;
         }
         close(fd);
     }
     if (!strncmp(target, "ssl:", 4)
         && (settings->source || settings->interface)) {
         /* OVS's TLS streams make their own sockets. */
-        return xasprintf("%s: cannot be used with TLS target \"%s\" "
-                         "(only with UDP, TCP and SCTP targets)",
-                         settings->source ? "export_source"
-                         : "export_interface", target);
+        return fx_quoted_error(settings->source
+                               ? "export_source: cannot be used with TLS "
+                                 "target %s (only with UDP, TCP and SCTP "
+                                 "targets)"
+                               : "export_interface: cannot be used with TLS "
+                                 "target %s (only with UDP, TCP and SCTP "
+                                 "targets)", target);
     }
     return NULL;
 }

@@ -83,6 +83,8 @@ struct fx_transport *fx_transport_create(
     const struct fx_transport_settings *,
     fx_transport_greeting_func *, void *aux);
 void fx_transport_destroy(struct fx_transport *);
+char *fx_quoted_error(const char *format, const char *value)
+    OVS_WARN_UNUSED_RESULT;
 char *fx_transport_check_target(const char *target,
                                 const struct fx_transport_settings *)
     OVS_WARN_UNUSED_RESULT;

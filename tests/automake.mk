@@ -10,6 +10,7 @@ EXTRA_DIST += \
 EXTRA_DIST += \
 	tests/fuzz/build.sh \
 	tests/fuzz/fuzz-decode.c \
+	tests/fuzz/fuzz-options.c \
 	tests/fuzz/fuzz-records.c \
 	tests/fuzz/fuzz-target.c \
 	tests/fuzz/make-seeds.py

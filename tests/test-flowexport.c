@@ -1066,6 +1066,16 @@ test_key_pack(struct ovs_cmdl_context *ctx OVS_UNUSED)
           && ipv6_parse("2001:db8:1::2", &flow.tunnel.ipv6_dst), "IPv6");
     check_pack(&flow, FX_KEY_TUNNEL, 18 + 1 + 2 + 8 + 32);
 
+    /* An IPv4 destination makes an IPv4 tunnel, whatever the IPv6 fields
+     * hold (fx_key_mask_wc() does not un-wildcard them then: found by
+     * fuzz-records). */
+    flow.tunnel.ip_dst = htonl(0xc0000202);
+    CHECK(fx_key_from_flow(&flow, FX_KEY_TUNNEL, &a)
+          && a.tun_family == 4 && IN6_IS_ADDR_V4MAPPED(&a.tun_src)
+          && !in6_addr_get_mapped_ipv4(&a.tun_src),
+          "IPv4 tunnel with an IPv6 source");
+    check_pack(&flow, FX_KEY_TUNNEL, 18 + 1 + 2 + 8 + 8);
+
     /* MPLS: accounted only with FX_KEY_MPLS, 3 bytes a label, no TTL. */
     make_mpls_flow(&flow);
     CHECK(!fx_key_from_flow(&flow, FX_KEY_MAC, &a), "MPLS without part");

@@ -16,6 +16,7 @@
 #   fuzz-records   flow key, flow cache and the v5/v9/IPFIX encoders,
 #                  checked by decoding every message
 #   fuzz-target    collector target strings through fx_transport_create()
+#   fuzz-options   exporter options: validation, then exporter creation
 #
 # Each target is a libFuzzer program: "OUTDIR/fuzz-decode CORPUS_DIR...",
 # "-max_total_time=SECONDS", "-help=1" for more.  ./setup.sh fuzz runs them.
@@ -84,7 +85,7 @@ done
 rm -f "$out/libfx-fuzz.a"
 ar rcs "$out/libfx-fuzz.a" "$out"/obj/*.o
 
-for t in decode records target; do
+for t in decode records target options; do
     echo "build.sh: $out/fuzz-$t" >&2
     # shellcheck disable=SC2086
     $CC $FUZZ_CFLAGS -fsanitize=fuzzer $cppflags $warnings \

@@ -16,7 +16,7 @@
 
 /* fuzz-target: libFuzzer target for collector target strings.
  *
- * What it covers: fx_transport_target_is_valid(), fx_transport_create(target,
+ * What it covers: fx_transport_check_target(), fx_transport_create(target,
  * -1, 0, NULL, NULL) and fx_transport_destroy() of
  * ofproto-ext/fx-transport.c, that is, the parsing of a configured
  * NetFlow/IPFIX target ("192.0.2.1:2055", "udp:[2001:db8::1]:4739",
@@ -31,7 +31,7 @@
  * descriptor left open after fx_transport_destroy().
  *
  * Nothing is ever sent: connect() on a UDP socket sends no packet, tcp: and
- * ssl: targets are only parsed (fx_transport_target_is_valid()), never
+ * ssl: and sctp: targets are only parsed (fx_transport_check_target()), never
  * opened, and host names are never resolved, because LLVMFuzzerInitialize()
  * points OVS_RESOLV_CONF at a file that does not exist, so that OVS's
  * dns-resolve.c gives up before creating a libunbound context (a name then
@@ -72,7 +72,8 @@ LLVMFuzzerInitialize(int *argc OVS_UNUSED, char ***argv OVS_UNUSED)
 static bool
 is_stream_target(const char *target)
 {
-    return !strncmp(target, "tcp:", 4) || !strncmp(target, "ssl:", 4);
+    return (!strncmp(target, "tcp:", 4) || !strncmp(target, "ssl:", 4)
+            || !strncmp(target, "sctp:", 5));
 }
 
 /* Returns the lowest file descriptor number not in use. */
@@ -99,9 +100,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     target = xmemdup0((const char *) data, size);
     fd = lowest_free_fd();
 
-    fx_transport_target_is_valid(target);
+    static const struct fx_transport_settings settings;
+    free(fx_transport_check_target(target, &settings));
     if (!is_stream_target(target)) {
-        static const struct fx_transport_settings settings;
 
         t = fx_transport_create(target, -1, &settings, NULL, NULL);
         if (strcmp(fx_transport_target(t), target)) {

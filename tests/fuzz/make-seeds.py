@@ -5,7 +5,8 @@
 # make-seeds.py OUTDIR
 #
 # Writes seed inputs for the libFuzzer targets of tests/fuzz into
-# OUTDIR/decode, OUTDIR/records and OUTDIR/target, so that no binary file
+# OUTDIR/decode, OUTDIR/records, OUTDIR/target and OUTDIR/options, so that
+# no binary file
 # needs to be in the repository.  Each seed is a small valid (or nearly
 # valid) input in the format its target reads:
 #
@@ -16,6 +17,8 @@
 #   records  a header (limits, encoder settings, MTU) and a sequence of
 #            flow cache operations (see tests/fuzz/fuzz-records.c)
 #   target   collector target strings (see tests/fuzz/fuzz-target.c)
+#   options  numeric exporter options, then NUL-separated source,
+#            interface and targets (see tests/fuzz/fuzz-options.c)
 #
 # The output is deterministic; existing files are overwritten.
 
@@ -220,6 +223,44 @@ TARGETS = [
 ]
 
 
+# ---- options ------------------------------------------------------------
+
+# The numeric header of fuzz-options.c, in its parse_options() order: flags,
+# protocol, key parts, track level, engine type, engine id, domain, MTU,
+# template seconds, template messages, sampling, sampling mode, active,
+# inactive, FIN, RST, max life, max flows, DSCP, TTL.  Each value is taken
+# modulo its range, so these are offsets into the ranges.
+def options_header(flags=0, protocol=2, parts=0, level=0, sampling=0,
+                   mode=0, mtu=888):
+    values = [flags, protocol, parts, level, 1, 2, 3, mtu, 9, 19, sampling,
+              mode, 60, 14, 0, 0, 0, 1000, 0, 0]
+    return struct.pack("!%dI" % len(values), *values)
+
+
+def options_seeds():
+    seeds = {}
+    strings = [
+        ("udp", ["", "", "127.0.0.1:2055"]),
+        ("two", ["", "", "127.0.0.1:2055", "[::1]:4739"]),
+        ("source", ["127.0.0.1", "", "127.0.0.1:2055"]),
+        ("bad-source", ["not-an-address", "", "127.0.0.1:2055"]),
+        ("interface", ["", "lo", "127.0.0.1:2055"]),
+        ("bad-interface", ["", "a/b", "127.0.0.1:2055"]),
+        ("tls-source", ["::1", "", "ssl:[::1]:4739"]),
+        ("sctp", ["", "", "sctp:127.0.0.1:4739"]),
+        ("none", ["", ""]),
+    ]
+    for name, fields in strings:
+        seeds[name] = options_header() + b"\x00".join(
+            f.encode() for f in fields)
+    seeds["sampling-mode-no-rate"] = options_header(flags=4, mode=1) + \
+        b"\x00\x00127.0.0.1:2055"
+    seeds["balance-v9-sampled"] = options_header(
+        flags=2, protocol=1, parts=15, level=2, sampling=3, mode=2) + \
+        b"\x00\x00127.0.0.1:2055\x00[::1]:2056"
+    return seeds
+
+
 def write(outdir, kind, seeds):
     d = os.path.join(outdir, kind)
     os.makedirs(d, exist_ok=True)
@@ -237,6 +278,7 @@ def main():
     write(outdir, "records", records_seeds())
     write(outdir, "target", {"%02d" % i: t.encode()
                              for i, t in enumerate(TARGETS)})
+    write(outdir, "options", options_seeds())
 
 
 if __name__ == "__main__":
