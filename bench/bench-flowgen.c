@@ -32,6 +32,14 @@
  *       them).  Prints "sent=PACKETS seconds=S pps=R flows=F" where F is
  *       the number of distinct flows sent.
  *
+ *   bench-flowgen record PORT FILE
+ *       A collector that only records: receives UDP datagrams on
+ *       127.0.0.1 port PORT, with a 64 MB socket buffer (SO_RCVBUFFORCE,
+ *       beyond net.core.rmem_max), and writes each to FILE preceded by its
+ *       length as a 4-byte big-endian integer, the format of
+ *       "flowexport-decode --read", until SIGTERM or SIGINT.  Prints
+ *       "listening" once bound, and the datagrams received at the end.
+ *
  *   bench-flowgen sink PORT SECONDS
  *       Binds a UDP socket to PORT on every address and keeps it open
  *       SECONDS without reading it: datagrams to PORT are then dropped by
@@ -50,6 +58,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +97,7 @@ usage(void)
 {
     printf("%s: short-flow traffic generator for bench/run-e2e.sh\n"
            "usage: %s send IFACE DST-MAC SRC-IP DST-IP [OPTIONS]\n"
+           "       %s record PORT FILE\n"
            "       %s sink PORT SECONDS\n"
            "send options:\n"
            "  --flows=N      cycle through N flows (default 0: every\n"
@@ -97,7 +107,7 @@ usage(void)
            "  --size=BYTES   frame size without FCS (default 64)\n"
            "  --batch=N      frames per sendmmsg() (default 64)\n"
            "  --dst-port=P   destination UDP port (default 9)\n",
-           program_name, program_name, program_name);
+           program_name, program_name, program_name, program_name);
 }
 
 static uint32_t
@@ -271,6 +281,71 @@ do_sink(const char *port_s, const char *seconds_s)
     close(fd);
 }
 
+static volatile sig_atomic_t stop_recording;
+
+static void
+stop_handler(int sig OVS_UNUSED)
+{
+    stop_recording = 1;
+}
+
+static void
+do_record(const char *port_s, const char *file_name)
+{
+    static uint8_t buf[65536];
+    unsigned long long int n = 0;
+    struct sockaddr_in sin;
+    int rcvbuf = 64 << 20;
+    FILE *file;
+    int fd;
+
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sin.sin_port = htons(parse_number("port", port_s, 1, 65535));
+
+    file = fopen(file_name, "wb");
+    if (!file) {
+        ovs_fatal(errno, "%s: cannot create", file_name);
+    }
+    fd = socket(AF_INET, SOCK_DGRAM, 0);
+    if (fd < 0) {
+        ovs_fatal(errno, "socket");
+    }
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf)) {
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    }
+    if (bind(fd, (struct sockaddr *) &sin, sizeof sin) < 0) {
+        ovs_fatal(errno, "bind to port %s", port_s);
+    }
+    signal(SIGTERM, stop_handler);
+    signal(SIGINT, stop_handler);
+    printf("listening\n");
+    fflush(stdout);
+
+    while (!stop_recording) {
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        ssize_t len;
+
+        if (poll(&pfd, 1, 100) <= 0) {
+            continue;
+        }
+        while ((len = recv(fd, buf, sizeof buf, MSG_DONTWAIT)) >= 0) {
+            ovs_be32 be_len = htonl(len);
+
+            if (fwrite(&be_len, sizeof be_len, 1, file) != 1
+                || fwrite(buf, len, 1, file) != 1) {
+                ovs_fatal(errno, "%s: write error", file_name);
+            }
+            n++;
+        }
+    }
+    if (fclose(file)) {
+        ovs_fatal(errno, "%s: write error", file_name);
+    }
+    printf("received=%llu\n", n);
+}
+
 static void
 parse_send(int argc, char *argv[], struct send_options *o)
 {
@@ -348,6 +423,8 @@ main(int argc, char *argv[])
 
         parse_send(argc - 1, argv + 1, &o);
         do_send(&o);
+    } else if (argc == 4 && !strcmp(argv[1], "record")) {
+        do_record(argv[2], argv[3]);
     } else if (argc == 4 && !strcmp(argv[1], "sink")) {
         do_sink(argv[2], argv[3]);
     } else if (argc >= 2 && (!strcmp(argv[1], "--help")

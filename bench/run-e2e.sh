@@ -3,7 +3,8 @@
 # Licensed under the Apache License, Version 2.0.
 #
 # bench/run-e2e.sh TABLE [--seconds=N] [--rounds=N] [--configs=LIST]
-#                  [--builddir=DIR] [--keep] [--no-deps] [TABLE OPTIONS]
+#                  [--builddir=DIR] [--keep] [--no-deps] [--no-pin]
+#                  [TABLE OPTIONS]
 #
 # End-to-end benchmarks of flow export on OVS's userspace datapath: prints
 # figures (markdown tables and raw lines), never passes or fails on a
@@ -43,24 +44,38 @@
 #   softflowd    (f)  flowexport's ovs-vswitchd without export, softflowd
 #                     (IPFIX) capturing on the bridge's port ovs-p0
 #
-# Every export goes to nfcapd on 127.0.0.1 of OVSNS; active timeouts are
-# 60 s everywhere (OVS's IPFIX: cache_active_timeout=60, so that it
-# aggregates packets into flows as the others do, and
-# enable-output-sampling=false, so that it samples a packet once, when it
-# enters the bridge, not a second time when it leaves).  OVS's IPFIX
-# multiplies the counters of sampled packets by the sampling rate.  Measured over the
+# Every export goes to nfcapd on 127.0.0.1 of OVSNS.  Timeouts: active
+# 60 s, inactive --inactive (default 15 s, flowexport's default) for
+# flowexport and for softflowd (its tcp, udp, icmp and general timeouts;
+# expiry checked every second); OVS's NetFlow has only the active timeout
+# (60 s).  OVS's IPFIX has only one timeout, cache_active_timeout, set to
+# --inactive, and cache_max_flows=1000000, so that it aggregates packets
+# into flows as the others do (its defaults, 0 and 0, send one record per
+# sampled packet),
+# and input sampling only, so that it samples a packet once, when it
+# enters the bridge, and not a second time when it leaves: that is
+# other_config:enable-output-sampling=TRUE, because OVS 3.1's bridge.c
+# reads the key inverted (!smap_get_bool(..., false)), contrary to its
+# documentation ("false" or absent: output sampling on; "true": off).
+# OVS's IPFIX multiplies the counters of a sampled packet by the sampling
+# rate, so its exported totals are estimates.  Measured over the
 # traffic only: forwarding rate (iperf3's received bits/s, or the packets
 # at1's interface received), CPU of ovs-vswitchd (and of softflowd) from
 # /proc/PID/stat (utime + stime; 100 % = one core), CPU of the whole host
 # from /proc/stat, and the ratio of the rate to that of "off" in the same
 # round.  After the traffic the script pushes the datapath's statistics
 # (revalidator/purge) until the rules have counted every packet the ports
-# received, makes the exporter flush (flowexport and OVS's IPFIX: "exit" /
+# received, waits (churn only) for the inactive timeout to expire the
+# flows at the exporters' own pace, makes the exporter flush the rest
+# (flowexport and OVS's IPFIX: "exit" /
 # clearing the row flush the cache; OVS's NetFlow: the purge did;
 # softflowd: softflowctl expire-all), stops nfcapd, and compares nfdump's
 # packets with the "ip" rule's: "exported/forwarded".  Bytes: OVS's
 # exporters count Ethernet frames, softflowd IP packets (14 bytes less a
 # packet), so only packets are compared.
+#
+# With 2 CPUs or more, ovs-vswitchd and softflowd run on the last CPU and
+# everything else on the others (taskset), unless --no-pin.
 #
 # Programs come from the flowexport build directory (--builddir, by default
 # the current directory if it is one, else _build of this tree) and the
@@ -74,7 +89,7 @@
 set -e
 
 usage () {
-    sed -n '4,5p' "$0" | sed 's/^# //'
+    sed -n '5,7p' "$0" | sed 's/^# //'
     echo "See the comment at the top of $0."
 }
 
@@ -89,6 +104,7 @@ streams=4
 rate=
 flows=1000000
 inactive=
+pin=true
 for arg in "$@"; do
     case $arg in
         long|churn|scale) table=$arg ;;
@@ -102,6 +118,7 @@ for arg in "$@"; do
         --rate=*) rate=${arg#--rate=} ;;
         --flows=*) flows=${arg#--flows=} ;;
         --inactive=*) inactive=${arg#--inactive=} ;;
+        --no-pin) pin=false ;;
         -h|--help) usage; exit 0 ;;
         *) echo "$0: unknown argument '$arg'" >&2; usage >&2; exit 1 ;;
     esac
@@ -112,8 +129,8 @@ if test -z "$table"; then
     exit 1
 fi
 case $table in
-    long) : "${seconds:=20}" "${rate:=0}" ;;
-    churn) : "${seconds:=20}" "${rate:=20000}" ;;
+    long) : "${seconds:=20}" "${rate:=0}" "${inactive:=15}" ;;
+    churn) : "${seconds:=20}" "${rate:=20000}" "${inactive:=15}" ;;
     scale) : "${seconds:=40}" "${rate:=100000}" "${inactive:=60}" ;;
 esac
 ALL_CONFIGS="off off-stock fx-ipfix fx-v5 ovs-nf ovs-ipfix1 ovs-ipfix64 softflowd"
@@ -132,7 +149,7 @@ for c in $configs; do
            exit 1 ;;
     esac
 done
-for v in "$seconds" "$rounds" "$streams" "$flows" "${inactive:-1}"; do
+for v in "$seconds" "$rounds" "$streams" "$flows" "$inactive"; do
     case $v in
         ''|*[!0-9]*|0) echo "$0: --seconds, --rounds, --streams, --flows, --inactive take positive integers" >&2
                        exit 1 ;;
@@ -204,13 +221,28 @@ export PATH
 OVS_CTL_TIMEOUT=30 OVS_SYSLOG_METHOD=null
 export OVS_CTL_TIMEOUT OVS_SYSLOG_METHOD
 
+# CPUs: with 2 or more, ovs-vswitchd (and softflowd, an exporter too) get
+# the last CPU to themselves, and everything else of this script (the
+# traffic, the collectors, ovsdb-server) the others, so that the traffic
+# generators do not take CPU time from the switch at random.
+NCPU=$(nproc)
+SWITCH_CPUS= OTHER_CPUS=
+if $pin && test "$NCPU" -ge 2 && command -v taskset > /dev/null 2>&1; then
+    SWITCH_CPUS=$((NCPU - 1))
+    OTHER_CPUS=0-$((NCPU - 2))
+    taskset -pc "$OTHER_CPUS" $$ > /dev/null
+fi
+# A prefix for the commands of the switch's CPUs (a simple command, so
+# that $! of one run in the background is the program's own pid).
+ON_SWITCH_CPUS=
+test -z "$SWITCH_CPUS" || ON_SWITCH_CPUS="taskset -c $SWITCH_CPUS"
+
 ns_prefix=fxe2e$$
 OVSNS=$ns_prefix-ovs
 AT0=$ns_prefix-at0
 AT1=$ns_prefix-at1
 NFCAPD_PORT=9995
 CLK_TCK=$(getconf CLK_TCK)
-NCPU=$(nproc)
 bg_pids=
 rundir=
 
@@ -353,7 +385,7 @@ start_switch () {
     cd "$rundir"
     OVS_RUNDIR=$rundir OVS_LOGDIR=$rundir OVS_DBDIR=$rundir OVS_SYSCONFDIR=$rundir
     export OVS_RUNDIR OVS_LOGDIR OVS_DBDIR OVS_SYSCONFDIR
-    vswitchd_pid= softflowd_pid=
+    vswitchd_pid= softflowd_pid= recorder_pid=
 
     for ns in "$OVSNS" "$AT0" "$AT1"; do
         ip netns add "$ns"
@@ -366,7 +398,8 @@ start_switch () {
     ovsdb-server --detach --no-chdir --pidfile -vconsole:off --log-file \
         --remote=punix:"$rundir"/db.sock conf.db || die "ovsdb-server failed"
     ovs-vsctl --no-wait init
-    ip netns exec "$OVSNS" "$vswitchd" --disable-system --detach --no-chdir \
+    $ON_SWITCH_CPUS ip netns exec "$OVSNS" "$vswitchd" --disable-system \
+        --detach --no-chdir \
         --pidfile -vconsole:off --log-file || die "ovs-vswitchd failed"
     vswitchd_pid=$(cat ovs-vswitchd.pid)
     ovs-vsctl add-br br0 -- set Bridge br0 datapath_type=netdev fail-mode=secure
@@ -403,23 +436,21 @@ EOF
     case $config in
         ovs-ipfix*)
             # nfdump 1.7 takes OVS's packetTotalCount for the packets of a
-            # record, so the packets and bytes of OVS's IPFIX are counted by
-            # flowexport-decode (packetDeltaCount, octetDeltaCount), a
-            # second target.
-            ip netns exec "$OVSNS" flowexport-decode --detach --no-chdir \
-                --pidfile -vconsole:off --log-file 0:127.0.0.1 > /dev/null \
-                || die "flowexport-decode failed"
-            local port=
-            decoder_port () {
-                port=$(sed -n 's/.*: listening on port \([0-9]*\)$/\1/p' flowexport-decode.log)
-                test -n "$port"
-            }
-            wait_for 10 decoder_port || die "flowexport-decode did not report its port"
+            # record, so the packets and bytes of OVS's IPFIX are counted
+            # by flowexport-decode (packetDeltaCount, octetDeltaCount) from
+            # what a second target recorded: OVS sends one record per
+            # message, faster than flowexport-decode reads its socket.
+            ip netns exec "$OVSNS" "$FLOWGEN" record 9996 "$rundir/ipfix.rec" \
+                > recorder.log 2>&1 &
+            recorder_pid=$!
+            bg_pids="$bg_pids $recorder_pid"
+            wait_for 10 grep -q listening recorder.log \
+                || die "bench-flowgen record did not start"
+            local port=9996
             target="$target,\"127.0.0.1:$port\""
             ;;
     esac
-    local fx_timeouts=
-    test -z "$inactive" || fx_timeouts="inactive_timeout=$inactive"
+    local fx_timeouts="inactive_timeout=$inactive"
     case $config in
         fx-ipfix)
             ovs-vsctl -- set Bridge br0 ipfix=@i -- --id=@i create IPFIX \
@@ -434,13 +465,16 @@ EOF
         ovs-ipfix1|ovs-ipfix64)
             ovs-vsctl -- set Bridge br0 ipfix=@i -- --id=@i create IPFIX \
                 targets="$target" obs_domain_id=1 \
-                sampling=${config#ovs-ipfix} cache_active_timeout=60 \
-                other_config:enable-output-sampling=false > /dev/null ;;
+                sampling=${config#ovs-ipfix} cache_active_timeout=$inactive \
+                cache_max_flows=1000000 \
+                other_config:enable-output-sampling=true > /dev/null ;;
         softflowd)
             # -d: in the foreground (we keep its pid); -v 10: IPFIX.
-            ip netns exec "$OVSNS" softflowd -d -i ovs-p0 -v 10 \
+            $ON_SWITCH_CPUS ip netns exec "$OVSNS" softflowd -d -i ovs-p0 -v 10 \
                 -n 127.0.0.1:$NFCAPD_PORT -m 2000000 -B 16777216 \
-                -t maxlife=60 -p "$rundir/softflowd.pid" \
+                -t maxlife=60 -t expint=1 -t tcp=$inactive -t udp=$inactive \
+                -t icmp=$inactive -t general=$inactive \
+                -p "$rundir/softflowd.pid" \
                 -c "$rundir/softflowd.ctl" > softflowd.log 2>&1 &
             softflowd_pid=$!
             bg_pids="$bg_pids $softflowd_pid"
@@ -489,6 +523,14 @@ stop_switch () {
     read -r rx_pkts rx_bytes <<<"$(ports_rx)"
     not_in_rules=$((rx_pkts - rules_pkts))
     acc_pkts=-
+    if test $table = churn && test "$config" != off \
+       && test "$config" != off-stock; then
+        # Hundreds of thousands of short flows: let the exporters expire
+        # them at their own pace, as they would in production, rather
+        # than all at once below, in a burst that the collector's socket
+        # buffer (net.core.rmem_max) cannot take.
+        sleep $((inactive + 3))
+    fi
     case $config in
         fx-*)
             ovs-appctl flowexport/show br0 > show.txt
@@ -507,6 +549,8 @@ stop_switch () {
             ovs-vsctl clear Bridge br0 ipfix
             sleep 1 ;;
         softflowd)
+            softflowctl -c "$rundir/softflowd.ctl" statistics \
+                > softflowd-statistics.txt 2>&1 || true
             softflowctl -c "$rundir/softflowd.ctl" expire-all > /dev/null
             sleep 1
             softflowctl -c "$rundir/softflowd.ctl" shutdown > /dev/null || true
@@ -516,6 +560,11 @@ stop_switch () {
     ovs-appctl -t ovs-vswitchd exit
     wait_for 60 gone "$vswitchd_pid" || die "ovs-vswitchd did not exit"
     rm -f ovs-vswitchd.pid
+
+    # Datagrams the collectors' sockets dropped (buffer full).
+    udp_drops=$(ip netns exec "$OVSNS" awk '/^Udp:/ {
+        if (!n) {for (i = 1; i <= NF; i++) if ($i == "RcvbufErrors") n = i}
+        else print $n}' /proc/net/snmp)
 
     exp_flows=- exp_pkts=- exp_bytes=-
     if test -f nfcapd.pid; then
@@ -531,10 +580,13 @@ stop_switch () {
         exp_flows=$(nfd Flows) exp_pkts=$(nfd Packets) exp_bytes=$(nfd Bytes)
         : "${exp_flows:=0}" "${exp_pkts:=0}" "${exp_bytes:=0}"
     fi
-    nfdump_pkts=$exp_pkts
-    if test -f flowexport-decode.pid; then
+    nfdump_pkts=$exp_pkts nfdump_flows=$exp_flows
+    if test -n "$recorder_pid"; then
         local summary
-        summary=$(ovs-appctl -t flowexport-decode flowexport-decode/summary)
+        kill -TERM "$recorder_pid"
+        wait "$recorder_pid" || die "bench-flowgen record failed"
+        recorder_pid=
+        summary=$(flowexport-decode --read="$rundir/ipfix.rec" --summary | grep '^summary')
         exp_flows=$(echo "$summary" | sed -n 's/.* records=\([0-9]*\).*/\1/p')
         exp_pkts=$(echo "$summary" | sed -n 's/.* pkts=\([0-9]*\).*/\1/p')
         exp_bytes=$(echo "$summary" | sed -n 's/.* bytes=\([0-9]*\).*/\1/p')
@@ -672,7 +724,7 @@ for round in $(seq "$rounds"); do
         extra=
         "workload_$table"
         stop_switch "$config"
-        line="table=$table round=$round config=$config rate=$rate seconds=$m_seconds vswitchd_cpu=$m_vswitchd softflowd_cpu=$m_softflowd host_cpu=$m_host fwd_pkts=$fwd_pkts fwd_bytes=$fwd_bytes ports_rx_pkts=$rx_pkts rx_not_in_rules=$not_in_rules accounted_pkts=$acc_pkts exported_flows=$exp_flows exported_pkts=$exp_pkts exported_bytes=$exp_bytes nfdump_pkts=$nfdump_pkts $extra"
+        line="table=$table round=$round config=$config rate=$rate seconds=$m_seconds vswitchd_cpu=$m_vswitchd softflowd_cpu=$m_softflowd host_cpu=$m_host fwd_pkts=$fwd_pkts fwd_bytes=$fwd_bytes ports_rx_pkts=$rx_pkts rx_not_in_rules=$not_in_rules accounted_pkts=$acc_pkts exported_flows=$exp_flows exported_pkts=$exp_pkts exported_bytes=$exp_bytes nfdump_flows=$nfdump_flows nfdump_pkts=$nfdump_pkts collector_udp_drops=$udp_drops $extra"
         echo "$line" >&2
         raw="$raw$line
 "
@@ -717,6 +769,11 @@ echo
 echo "### Machine"
 echo
 echo "- nproc: $NCPU"
+if test -n "$SWITCH_CPUS"; then
+    echo "- CPUs: ovs-vswitchd and softflowd on $SWITCH_CPUS, the rest on $OTHER_CPUS"
+else
+    echo "- CPUs: not pinned"
+fi
 echo "- CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 echo "- kernel: $(uname -sr)"
 echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -724,13 +781,13 @@ echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), run time $((end_time - start_tim
 echo
 case $table in
     long)
-        echo "Command: \`bench/run-e2e.sh long --seconds=$seconds --streams=$streams --rounds=$rounds\`"
+        echo "Command: \`bench/run-e2e.sh long --seconds=$seconds --streams=$streams --inactive=$inactive --rounds=$rounds\`"
         echo
         echo "| configuration | iperf3 rate | vs (a) | ovs-vswitchd CPU | softflowd CPU | host CPU | rx lost before OVS | exported/forwarded packets |"
         echo "|---|---:|---:|---:|---:|---:|---:|---|"
         ;;
     churn)
-        echo "Command: \`bench/run-e2e.sh churn --seconds=$seconds --rate=$req_rate --rounds=$rounds\`"
+        echo "Command: \`bench/run-e2e.sh churn --seconds=$seconds --rate=$req_rate --inactive=$inactive --rounds=$rounds\`"
         echo
         echo "| configuration | sent | delivered (new flows/s) | vs (a) | ovs-vswitchd CPU | softflowd CPU | host CPU | rx lost before OVS | exported/forwarded packets |"
         echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
