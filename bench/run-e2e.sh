@@ -70,7 +70,8 @@
 # (flowexport and OVS's IPFIX: "exit" /
 # clearing the row flush the cache; OVS's NetFlow: the purge did;
 # softflowd: softflowctl expire-all), stops nfcapd, and compares nfdump's
-# packets with the "ip" rule's: "exported/forwarded".  Bytes: OVS's
+# packets (for OVS's IPFIX: flowexport-decode's, see below) with the "ip"
+# rule's: "exported/forwarded".  Bytes: OVS's
 # exporters count Ethernet frames, softflowd IP packets (14 bytes less a
 # packet), so only packets are compared.
 #
@@ -783,8 +784,8 @@ case $table in
     long)
         echo "Command: \`bench/run-e2e.sh long --seconds=$seconds --streams=$streams --inactive=$inactive --rounds=$rounds\`"
         echo
-        echo "| configuration | iperf3 rate | vs (a) | ovs-vswitchd CPU | softflowd CPU | host CPU | rx lost before OVS | exported/forwarded packets |"
-        echo "|---|---:|---:|---:|---:|---:|---:|---|"
+        echo "| configuration | iperf3 rate | vs (a) | ovs-vswitchd CPU | CPU per Gbit/s | softflowd CPU | host CPU | rx lost before OVS | exported/forwarded packets |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
         ;;
     churn)
         echo "Command: \`bench/run-e2e.sh churn --seconds=$seconds --rate=$req_rate --inactive=$inactive --rounds=$rounds\`"
@@ -815,7 +816,11 @@ for config in $configs; do
         if (r == 0) print "-"; else printf "%.1f %%\n", 100 * l / r }')
     case $table in
         long)
-            echo "| $(label "$config") | $(fmt_rate "$r") | $ratio | $vcpu | $scpu | $hcpu | $lost | $share |" ;;
+            # ovs-vswitchd's (and softflowd's) CPU per Gbit/s forwarded.
+            cpg=$(awk -v c="$(median "$config" vswitchd_cpu)" \
+                      -v s="$(median "$config" softflowd_cpu)" -v r="$r" \
+                      'BEGIN {printf "%.1f %%\n", (c + s) / (r / 1e9)}')
+            echo "| $(label "$config") | $(fmt_rate "$r") | $ratio | $vcpu | $cpg | $scpu | $hcpu | $lost | $share |" ;;
         churn)
             echo "| $(label "$config") | $(fmt_rate "$(median "$config" sent_pps)") | $(fmt_rate "$r") | $ratio | $vcpu | $scpu | $hcpu | $lost | $share |" ;;
         scale)
