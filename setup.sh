@@ -17,6 +17,9 @@
 #                      build the libFuzzer targets of tests/fuzz (clang,
 #                      against _ovs-san) in _build-fuzz and run each for
 #                      SECONDS (default 60); fails on any crash
+#   ./setup.sh bench-deps
+#                      deps, plus what bench/run-e2e.sh needs (iperf3,
+#                      softflowd)
 #
 # Every step is skipped when already done, so running it again is cheap.
 # Environment: FX_CONFIGURE_FLAGS (extra arguments for configure, used when
@@ -32,6 +35,10 @@ PACKAGES="
     nfdump tshark libfixbuf-tools pmacct
     iproute2 procps psmisc file
     libasan8 libubsan1 clang-14 libclang-rt-14-dev
+"
+# Only for the end-to-end benchmarks (bench/run-e2e.sh).
+BENCH_PACKAGES="
+    iperf3 softflowd
 "
 BUILDDIR=_build
 
@@ -52,9 +59,11 @@ njobs () {
     nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2
 }
 
-do_deps () {
+# install_packages PACKAGE...: installs those of the Debian packages that
+# are missing.
+install_packages () {
     local missing='' p
-    for p in $PACKAGES; do
+    for p in "$@"; do
         case $(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null) in
             ii*) ;;
             *) missing="$missing $p" ;;
@@ -70,7 +79,7 @@ do_deps () {
         if command -v sudo >/dev/null 2>&1; then
             sudo=sudo
         else
-            say "missing packages and not root: run '$0 deps' as root" >&2
+            say "missing packages and not root: run '$0 ${STEP:-deps}' as root" >&2
             exit 1
         fi
     fi
@@ -78,6 +87,16 @@ do_deps () {
     # shellcheck disable=SC2086
     $sudo env DEBIAN_FRONTEND=noninteractive \
         apt-get install -y --no-install-recommends $missing
+}
+
+do_deps () {
+    # shellcheck disable=SC2086
+    install_packages $PACKAGES
+}
+
+do_bench_deps () {
+    # shellcheck disable=SC2086
+    install_packages $PACKAGES $BENCH_PACKAGES
 }
 
 do_boot () {
@@ -240,7 +259,7 @@ do_demo () {
 
 usage () {
     cat <<EOF
-usage: $0 deps|build|check|demo|check-sanitizers|fuzz [SECONDS]
+usage: $0 deps|build|check|demo|check-sanitizers|fuzz [SECONDS]|bench-deps
   deps    install the Debian packages needed (apt-get, as root)
   build   deps + boot.sh + configure in $BUILDDIR + make
   check   build + make check (extra testsuite flags in TESTSUITEFLAGS)
@@ -251,6 +270,8 @@ usage: $0 deps|build|check|demo|check-sanitizers|fuzz [SECONDS]
   fuzz [SECONDS]
           build tests/fuzz's libFuzzer targets in $FUZZ_OUTDIR and run each
           for SECONDS (default 60); fails on any crash
+  bench-deps
+          deps + the packages bench/run-e2e.sh needs (iperf3, softflowd)
 Extra configure arguments go in FX_CONFIGURE_FLAGS.
 EOF
 }
@@ -262,6 +283,7 @@ case $1 in
     demo) do_demo ;;
     check-sanitizers) do_check_sanitizers ;;
     fuzz) do_fuzz "$2" ;;
+    bench-deps) STEP=bench-deps; do_bench_deps ;;
     -h|--help|help) usage ;;
     *) usage >&2; exit 1 ;;
 esac

@@ -7,7 +7,8 @@
 noinst_PROGRAMS += \
 	bench/bench-cache-fx \
 	bench/bench-cache-ovs \
-	bench/bench-encode
+	bench/bench-encode \
+	bench/bench-flowgen
 
 bench_bench_cache_fx_SOURCES = bench/bench-cache.c bench/bench-util.h
 bench_bench_cache_fx_CPPFLAGS = $(AM_CPPFLAGS) -DBENCH_IMPL_FX=1
@@ -27,4 +28,8 @@ bench_bench_encode_LDADD = \
 	ofproto-ext/libflowexport.la \
 	$(OVS_LIBOPENVSWITCH)
 
-EXTRA_DIST += bench/run-micro.sh docs/benchmarks.md
+# The short-flow generator of bench/run-e2e.sh.
+bench_bench_flowgen_SOURCES = bench/bench-flowgen.c bench/bench-util.h
+bench_bench_flowgen_LDADD = $(OVS_LIBOPENVSWITCH)
+
+EXTRA_DIST += bench/run-micro.sh bench/run-e2e.sh docs/benchmarks.md
