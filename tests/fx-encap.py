@@ -1,0 +1,92 @@
+#! /usr/bin/env python3
+# Copyright (c) 2026 The flowexport authors.
+# Licensed under the Apache License, Version 2.0.
+"""Wraps an Ethernet frame into a tunnel, for feeding real tunnel traffic
+to OVS's native tunnels on the dummy datapath (tests/tunnel.at):
+
+  fx-encap.py TYPE OUTER_SRC OUTER_DST KEY [UDP_SRC] < FRAME
+
+TYPE is vxlan (UDP 4789, RFC 7348), geneve (UDP 6081, RFC 8926, no
+options) or gre (RFC 2890, with the key, Transparent Ethernet Bridging).
+OUTER_SRC and OUTER_DST are both IPv4 or both IPv6 addresses; KEY is the
+VNI or GRE key; UDP_SRC (default 49152) is the outer UDP source port.
+FRAME is read from stdin as hexadecimal, either plain or as the hex dump
+of "ovs-ofctl compose-packet" (offsets first, "-" in the middle).  Prints
+the outer frame as one line of hexadecimal, for netdev-dummy/receive:
+Ethernet from f8:bc:12:44:34:b6 to aa:55:aa:55:00:00, IPv4 (DF, TTL 64)
+or IPv6 (hop limit 64) with correct checksums, UDP checksum 0 over IPv4,
+computed over IPv6.
+"""
+
+import ipaddress
+import struct
+import sys
+
+OUTER_ETH = bytes.fromhex("aa55aa550000" "f8bc124434b6")
+
+
+def checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def read_frame(text):
+    digits = []
+    for line in text.splitlines():
+        words = line.split()
+        if len(words) > 1 and len(words[0]) == 8 and "-" in line:
+            words = words[1:]           # "ovs-ofctl compose-packet" offset
+        digits.append("".join(words).replace("-", ""))
+    return bytes.fromhex("".join(digits))
+
+
+def main():
+    if len(sys.argv) not in (5, 6):
+        sys.exit(__doc__)
+    kind, src, dst, key = sys.argv[1:5]
+    udp_src = int(sys.argv[5]) if len(sys.argv) == 6 else 49152
+    key = int(key, 0)
+    src = ipaddress.ip_address(src)
+    dst = ipaddress.ip_address(dst)
+    inner = read_frame(sys.stdin.read())
+
+    if kind == "gre":
+        proto = 47
+        l4 = struct.pack("!HHI", 0x2000, 0x6558, key) + inner
+    elif kind in ("vxlan", "geneve"):
+        proto = 17
+        if kind == "vxlan":
+            port, tunnel = 4789, struct.pack("!II", 0x08000000, key << 8)
+        else:
+            port, tunnel = 6081, struct.pack("!HHI", 0, 0x6558, key << 8)
+        payload = tunnel + inner
+        l4 = struct.pack("!HHHH", udp_src, port, 8 + len(payload), 0)
+        l4 += payload
+    else:
+        sys.exit("fx-encap: unknown tunnel type %s" % kind)
+
+    if src.version == 4:
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 0, 0x4000,
+                         64, proto, 0, src.packed, dst.packed)
+        ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
+        ethertype = 0x0800
+    else:
+        ip = struct.pack("!IHBB16s16s", 6 << 28, len(l4), proto, 64,
+                         src.packed, dst.packed)
+        if proto == 17:
+            pseudo = struct.pack("!16s16sIxxxB", src.packed, dst.packed,
+                                 len(l4), proto)
+            csum = checksum(pseudo + l4) or 0xffff
+            l4 = l4[:6] + struct.pack("!H", csum) + l4[8:]
+        ethertype = 0x86dd
+
+    frame = OUTER_ETH + struct.pack("!H", ethertype) + ip + l4
+    print(frame.hex())
+
+
+if __name__ == "__main__":
+    main()
