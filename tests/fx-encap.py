@@ -7,7 +7,9 @@ to OVS's native tunnels on the dummy datapath (tests/tunnel.at):
   fx-encap.py TYPE OUTER_SRC OUTER_DST KEY [UDP_SRC] < FRAME
 
 TYPE is vxlan (UDP 4789, RFC 7348), geneve (UDP 6081, RFC 8926, no
-options) or gre (RFC 2890, with the key, Transparent Ethernet Bridging).
+options), gre (RFC 2890, with the key, Transparent Ethernet Bridging) or
+erspan (ERSPAN type II, i.e. version 1, over GRE with a sequence number
+and no key; KEY is the 10-bit session id, the index is 3).
 OUTER_SRC and OUTER_DST are both IPv4 or both IPv6 addresses; KEY is the
 VNI or GRE key; UDP_SRC (default 49152) is the outer UDP source port.
 FRAME is read from stdin as hexadecimal, either plain or as the hex dump
@@ -57,6 +59,10 @@ def main():
     if kind == "gre":
         proto = 47
         l4 = struct.pack("!HHI", 0x2000, 0x6558, key) + inner
+    elif kind == "erspan":
+        proto = 47
+        l4 = struct.pack("!HHIHHI", 0x1000, 0x88be, 1, 0x1000,
+                         key & 0x3ff, 3) + inner
     elif kind in ("vxlan", "geneve"):
         proto = 17
         if kind == "vxlan":
