@@ -7,9 +7,10 @@ to OVS's native tunnels on the dummy datapath (tests/tunnel.at):
   fx-encap.py TYPE OUTER_SRC OUTER_DST KEY [UDP_SRC] < FRAME
 
 TYPE is vxlan (UDP 4789, RFC 7348), geneve (UDP 6081, RFC 8926, no
-options), gre (RFC 2890, with the key, Transparent Ethernet Bridging) or
-erspan (ERSPAN type II, i.e. version 1, over GRE with a sequence number
-and no key; KEY is the 10-bit session id, the index is 3).
+options), gre (RFC 2890, with the key, Transparent Ethernet Bridging),
+erspan (ERSPAN type II, i.e. version 1) or erspan2 (type III, version 2);
+ERSPAN goes over GRE with a sequence number and no key, KEY is its 10-bit
+session id.
 OUTER_SRC and OUTER_DST are both IPv4 or both IPv6 addresses; KEY is the
 VNI or GRE key; UDP_SRC (default 49152) is the outer UDP source port.
 FRAME is read from stdin as hexadecimal, either plain or as the hex dump
@@ -62,7 +63,11 @@ def main():
     elif kind == "erspan":
         proto = 47
         l4 = struct.pack("!HHIHHI", 0x1000, 0x88be, 1, 0x1000,
-                         key & 0x3ff, 3) + inner
+                         key & 0x3ff, 3) + inner       # Index 3.
+    elif kind == "erspan2":
+        proto = 47
+        l4 = struct.pack("!HHIHHIHH", 0x1000, 0x22eb, 1, 0x2000,
+                         key & 0x3ff, 0, 0, 0x0070) + inner    # Hwid 7.
     elif kind in ("vxlan", "geneve"):
         proto = 17
         if kind == "vxlan":
