@@ -21,20 +21,21 @@ or IPv6 (hop limit 64) with correct checksums, UDP checksum 0 over IPv4,
 computed over IPv6.
 """
 
+import importlib.util
 import ipaddress
+import os
 import struct
 import sys
 
 OUTER_ETH = bytes.fromhex("aa55aa550000" "f8bc124434b6")
 
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
+# The Internet checksum of fx-traffic.py, next to this file.
+_spec = importlib.util.spec_from_file_location(
+    "fx_traffic", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                               "fx-traffic.py"))
+_fx_traffic = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_fx_traffic)
+checksum = _fx_traffic.inet_csum
 
 
 def read_frame(text):
