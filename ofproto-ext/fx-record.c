@@ -142,6 +142,7 @@ fx_key_from_flow(const struct flow *flow, uint32_t fields,
         }
         key->tun_id = tnl->tun_id;
         key->tun_tp_dst = tnl->tp_dst;
+        key->tun_erspan_ver = tnl->erspan_ver;
     }
     return true;
 }
@@ -200,6 +201,10 @@ fx_key_mask_wc(const struct flow *flow, uint32_t fields,
         }
         WC_MASK_FIELD(wc, tunnel.tun_id);
         WC_MASK_FIELD(wc, tunnel.tp_dst);
+        if (flow->tunnel.erspan_ver) {
+            /* Only ERSPAN ports have it, and they are not GRE ports. */
+            WC_MASK_FIELD(wc, tunnel.erspan_ver);
+        }
     }
 }
 
@@ -207,7 +212,8 @@ fx_key_mask_wc(const struct flow *flow, uint32_t fields,
  * for given 'fields', so that two keys with the same 'fields' are equal if
  * and only if their packed forms are (each part's length follows from what
  * was packed before it).  IPv4 addresses take 4 bytes, MPLS label stack
- * entries 3 (label, TC, S), absent tunnels 1. */
+ * entries 3 (label, TC, S), absent tunnels 1 (a tunnel's family and ERSPAN
+ * version share a byte). */
 static uint8_t *
 put_bytes(uint8_t *p, const void *data, size_t n)
 {
@@ -283,7 +289,7 @@ fx_key_pack(const struct fx_key *key, uint32_t fields, uint8_t *buf)
         p = put_bytes(p, key->vlan_tci, sizeof key->vlan_tci);
     }
     if (fields & FX_KEY_TUNNEL) {
-        *p++ = key->tun_family;
+        *p++ = key->tun_family | key->tun_erspan_ver << 4;
         if (key->tun_family) {
             p = put_bytes(p, &key->tun_tp_dst, sizeof key->tun_tp_dst);
             p = put_bytes(p, &key->tun_id, sizeof key->tun_id);
@@ -326,7 +332,8 @@ fx_key_unpack(const uint8_t *buf, size_t len, uint32_t fields,
         p = get_bytes(p, key->vlan_tci, sizeof key->vlan_tci);
     }
     if (fields & FX_KEY_TUNNEL) {
-        key->tun_family = *p++;
+        key->tun_family = *p & 0x0f;
+        key->tun_erspan_ver = *p++ >> 4;
         if (key->tun_family) {
             p = get_bytes(p, &key->tun_tp_dst, sizeof key->tun_tp_dst);
             p = get_bytes(p, &key->tun_id, sizeof key->tun_id);
@@ -355,6 +362,7 @@ fx_key_restrict(struct fx_key *key, uint32_t fields)
     if (!(fields & FX_KEY_TUNNEL)) {
         key->tun_family = 0;
         key->tun_tp_dst = htons(0);
+        key->tun_erspan_ver = 0;
         key->tun_id = htonll(0);
         memset(&key->tun_src, 0, sizeof key->tun_src);
         memset(&key->tun_dst, 0, sizeof key->tun_dst);
@@ -454,6 +462,10 @@ fx_key_format(const struct fx_key *key, struct ds *s)
         ds_put_cstr(s, " tun_dst=");
         ipv6_format_mapped(&key->tun_dst, s);
         ds_put_format(s, " tun_tp_dst=%"PRIu16" ", ntohs(key->tun_tp_dst));
+        if (key->tun_erspan_ver) {
+            ds_put_format(s, "tun_erspan_ver=%"PRIu8" ",
+                          key->tun_erspan_ver);
+        }
     }
     if (!eth_addr_is_zero(key->dl_src) || !eth_addr_is_zero(key->dl_dst)) {
         ds_put_format(s, "dl_src="ETH_ADDR_FMT" dl_dst="ETH_ADDR_FMT" ",

@@ -67,8 +67,11 @@ struct fx_key {
     ovs_be32 mpls_lse[FX_KEY_MAX_MPLS]; /* Label stack, top first: label, TC
                                          * and S bits; TTL zero. */
     ovs_be16 tun_tp_dst;        /* Outer UDP destination port, 0 if none. */
-    uint8_t pad[2];             /* Always zero. */
-    ovs_be64 tun_id;            /* Tunnel key: VNI, GRE key (FX_KEY_TUNNEL).*/
+    uint8_t tun_erspan_ver;     /* ERSPAN version (1, 2), else 0: 'tun_id'
+                                 * is then a session id, not a GRE key. */
+    uint8_t pad;                /* Always zero. */
+    ovs_be64 tun_id;            /* Tunnel key: VNI, GRE key, ERSPAN session
+                                 * id (FX_KEY_TUNNEL). */
     struct in6_addr tun_src;    /* Outer source (IPv4-mapped for IPv4). */
     struct in6_addr tun_dst;    /* Outer destination. */
 };

@@ -249,7 +249,10 @@ fx_ie_view_init(struct fx_ie_view *v, const struct fx_record *rec,
         if (key->tun_tp_dst == htons(FX_VXLAN_PORT)) {
             v->l2_segment_id = htonll(FX_L2_SEGMENT_VXLAN
                                       | (tun_id & 0xffffff));
-        } else if (!key->tun_tp_dst) {
+        } else if (!key->tun_tp_dst && !key->tun_erspan_ver) {
+            /* greKey (IANA IE 296): no outer UDP, so GRE, but not ERSPAN,
+             * whose GRE header has no key: OVS keeps its session id in
+             * the tunnel key. */
             v->gre_key = htonl(tun_id);
         }
     }

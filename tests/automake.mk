@@ -20,6 +20,7 @@ TESTSUITE_AT = \
 	tests/netflow-v5.at \
 	tests/ipfix.at \
 	tests/keys.at \
+	tests/tunnel.at \
 	tests/config.at \
 	tests/knobs.at \
 	tests/transport.at \
@@ -27,6 +28,7 @@ TESTSUITE_AT = \
 	tests/dns.at \
 	tests/system-userspace.at \
 	tests/fx-traffic.py \
+	tests/fx-encap.py \
 	tests/tcp-sink.py \
 	tests/dns-server.py \
 	tests/udp-sink.py \

@@ -40,6 +40,7 @@
 #include "fx-encoder.h"
 #include "fx-exporter.h"
 #include "fx-record.h"
+#include "fx-template.h"
 #include "jsonrpc.h"
 #include "lib/netflow.h"
 #include "openvswitch/dynamic-string.h"
@@ -1012,6 +1013,23 @@ check_pack(const struct flow *flow, uint32_t fields, size_t expected_len)
            " bytes\n", fields, len, fx_cache_flow_size(&key, fields));
 }
 
+/* Checks that a record of 'key' carries 'gre_key' as greKey. */
+static void
+check_gre_key(const struct fx_key *key, uint32_t gre_key)
+{
+    struct fx_encoder_settings settings;
+    struct fx_ie_view view;
+    struct fx_record rec;
+
+    fx_encoder_settings_init(&settings);
+    memset(&rec, 0, sizeof rec);
+    rec.key = *key;
+    fx_ie_view_init(&view, &rec, &settings, 0);
+    CHECK(ntohl(view.gre_key) == gre_key && !view.l2_segment_id,
+          "greKey %"PRIu32", layer2SegmentId %"PRIu64", expected greKey %"
+          PRIu32, ntohl(view.gre_key), ntohll(view.l2_segment_id), gre_key);
+}
+
 static void
 make_mpls_flow(struct flow *flow)
 {
@@ -1065,6 +1083,20 @@ test_key_pack(struct ovs_cmdl_context *ctx OVS_UNUSED)
     CHECK(ipv6_parse("2001:db8:1::1", &flow.tunnel.ipv6_src)
           && ipv6_parse("2001:db8:1::2", &flow.tunnel.ipv6_dst), "IPv6");
     check_pack(&flow, FX_KEY_TUNNEL, 18 + 1 + 2 + 8 + 32);
+
+    /* ERSPAN: OVS puts the session id in the tunnel key, but it is no GRE
+     * key; the version shares the family's byte. */
+    flow.tunnel.tp_dst = htons(0);
+    CHECK(fx_key_from_flow(&flow, FX_KEY_TUNNEL, &a), "GRE");
+    check_gre_key(&a, 124);
+    flow.tunnel.erspan_ver = 2;
+    check_pack(&flow, FX_KEY_TUNNEL, 18 + 1 + 2 + 8 + 32);
+    CHECK(fx_key_from_flow(&flow, FX_KEY_TUNNEL, &b), "ERSPAN");
+    CHECK(!fx_key_equal(&a, &b), "ERSPAN version not in the key");
+    check_gre_key(&b, 0);
+    fx_key_restrict(&b, 0);
+    CHECK(fx_key_from_flow(&flow, 0, &a) && fx_key_equal(&a, &b),
+          "ERSPAN version left by fx_key_restrict()");
 
     /* An IPv4 destination makes an IPv4 tunnel, whatever the IPv6 fields
      * hold (fx_key_mask_wc() does not un-wildcard them then: found by
