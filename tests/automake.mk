@@ -21,6 +21,7 @@ TESTSUITE_AT = \
 	tests/keys.at \
 	tests/config.at \
 	tests/knobs.at \
+	tests/biflow.at \
 	tests/transport.at \
 	tests/faults.at \
 	tests/dns.at \

@@ -1165,7 +1165,7 @@ test_exporter_roundtrip(struct ovs_cmdl_context *ctx OVS_UNUSED)
             bytes += 100 * (i + 1);
         }
     }
-    fx_exporter_export(exporter, &records);
+    fx_exporter_export(exporter, &records, false);
     fx_record_list_free(&records);
 
     uint64_t got_packets = 0, got_bytes = 0;
