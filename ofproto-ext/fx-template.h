@@ -23,7 +23,8 @@
  * Information elements are defined once, in fx-ie.def, and combined into
  * field groups (elements always exported together, e.g. the IPv4 addresses
  * or the counters).  A template is a list of groups; each record shape
- * (IPv4, IPv6, and with FX_KEY_MPLS non-IP "L2") has one template per
+ * (IPv4, IPv6, with FX_KEY_MPLS non-IP "L2", and for bidirectional IPFIX
+ * exporters IPv4 and IPv6 biflows) has one template per
  * protocol, followed by the groups of the optional key parts configured
  * that the protocol defines (v9 lacks most L2 and all tunnel elements).
  * Encoding a record first converts it into a 'struct fx_ie_view', whose
