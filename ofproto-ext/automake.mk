@@ -6,6 +6,8 @@
 # both were linked, the link would fail with duplicate symbols).
 noinst_LTLIBRARIES += ofproto-ext/libflowexport.la
 ofproto_ext_libflowexport_la_SOURCES = \
+	ofproto-ext/fx-biflow.c \
+	ofproto-ext/fx-biflow.h \
 	ofproto-ext/fx-cache.c \
 	ofproto-ext/fx-cache.h \
 	ofproto-ext/fx-encoder.c \

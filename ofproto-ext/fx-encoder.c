@@ -64,23 +64,47 @@ fx_encoder_class_find(enum fx_protocol protocol)
  * that does not fit even an empty message is FX_ENCODE_UNSUPPORTED (and
  * 'msg' is left empty) rather than FULL forever.  On FX_ENCODE_FULL, the
  * caller finishes and sends 'msg', clears it, and calls again. */
-enum fx_encode_result
-fx_encoder_add(struct fx_encoder *encoder, struct ofpbuf *msg,
-               struct fx_record *rec)
+static enum fx_encode_result
+fx_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
+                 struct fx_record *rec, const struct fx_record *reverse)
 {
     bool fresh = !msg->size;
 
+    if (reverse && !encoder->class->add_biflow) {
+        return FX_ENCODE_UNSUPPORTED;
+    }
     if (fresh) {
         encoder->class->begin(encoder, msg);
     }
 
     size_t before = msg->size;
-    enum fx_encode_result result = encoder->class->add(encoder, msg, rec);
+    enum fx_encode_result result
+        = (reverse ? encoder->class->add_biflow(encoder, msg, rec, reverse)
+           : encoder->class->add(encoder, msg, rec));
     if (result == FX_ENCODE_FULL && fresh && msg->size == before) {
         ofpbuf_clear(msg);
         result = FX_ENCODE_UNSUPPORTED;
     }
     return result;
+}
+
+enum fx_encode_result
+fx_encoder_add(struct fx_encoder *encoder, struct ofpbuf *msg,
+               struct fx_record *rec)
+{
+    return fx_encoder_add__(encoder, msg, rec, NULL);
+}
+
+/* Like fx_encoder_add(), for a biflow (RFC 5103): 'rec' is the forward
+ * direction, 'reverse' the reverse one.  Never modifies the records.
+ * Protocols that cannot carry biflows return FX_ENCODE_UNSUPPORTED. */
+enum fx_encode_result
+fx_encoder_add_biflow(struct fx_encoder *encoder, struct ofpbuf *msg,
+                      const struct fx_record *rec,
+                      const struct fx_record *reverse)
+{
+    return fx_encoder_add__(encoder, msg, CONST_CAST(struct fx_record *, rec),
+                            reverse);
 }
 
 void
@@ -106,7 +130,8 @@ fx_encoder_settings_equal(const struct fx_encoder_settings *a,
             && a->template_refresh_msgs == b->template_refresh_msgs
             && a->key_fields == b->key_fields
             && a->sampling == b->sampling
-            && a->sampling_mode == b->sampling_mode);
+            && a->sampling_mode == b->sampling_mode
+            && a->bidirectional == b->bidirectional);
 }
 
 static const char *const sampling_mode_names[FX_N_SAMPLING_MODES] = {

@@ -87,6 +87,7 @@ struct fx_encoder_settings {
     uint32_t sampling;          /* Flow sampling 1 in 'sampling' (1: all),
                                  * signalled in an options record. */
     enum fx_sampling_mode sampling_mode;  /* How flows are selected. */
+    bool bidirectional;         /* Biflow records (RFC 5103): IPFIX only. */
 };
 
 bool fx_sampling_selects(const struct fx_encoder_settings *,
@@ -143,6 +144,15 @@ struct fx_encoder_class {
     enum fx_encode_result (*add)(struct fx_encoder *encoder,
                                  struct ofpbuf *msg, struct fx_record *rec);
 
+    /* Appends a biflow record (RFC 5103) of forward direction 'rec' and
+     * reverse direction 'reverse' to 'msg' (FX_ENCODE_DONE or _FULL; a
+     * full message is left unchanged).  Only called for encoders created
+     * with 'bidirectional' set.  NULL if the protocol has no biflows. */
+    enum fx_encode_result (*add_biflow)(struct fx_encoder *encoder,
+                                        struct ofpbuf *msg,
+                                        const struct fx_record *rec,
+                                        const struct fx_record *reverse);
+
     /* Completes the message in 'msg', which holds at least one record,
      * advancing the encoder's sequence state.  'now' and 'wall_now' are
      * time_msec() and time_wall_msec() at export time.  Returns the number
@@ -167,5 +177,9 @@ const struct fx_encoder_class *fx_encoder_class_find(enum fx_protocol);
 
 enum fx_encode_result fx_encoder_add(struct fx_encoder *, struct ofpbuf *msg,
                                      struct fx_record *);
+enum fx_encode_result fx_encoder_add_biflow(struct fx_encoder *,
+                                            struct ofpbuf *msg,
+                                            const struct fx_record *,
+                                            const struct fx_record *reverse);
 
 #endif /* fx-encoder.h */

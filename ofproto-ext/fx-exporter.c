@@ -21,12 +21,15 @@
 #include "fx-exporter.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <net/if.h>
 #include <string.h>
 
+#include "fx-biflow.h"
 #include "fx-transport.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofpbuf.h"
+#include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
 #include "timeval.h"
 #include "util.h"
@@ -52,6 +55,7 @@ struct fx_exporter {
     struct fx_export_stream *streams;   /* 1, or one per target. */
     size_t n_streams;
     size_t cur_stream;                  /* Stream that gets new records. */
+    struct fx_biflow *biflow;           /* Pairing stage, if bidirectional. */
     struct fx_exporter_stats stats;
 };
 
@@ -133,6 +137,16 @@ fx_exporter_options_validate(const struct fx_exporter_options *o)
     if (sset_is_empty(&o->targets)) {
         return xstrdup("targets: no collector");
     }
+    if (o->encoder.bidirectional && o->protocol != FX_PROTO_IPFIX) {
+        return xasprintf("bidirectional: biflows (RFC 5103) need IPFIX, "
+                         "%s cannot carry them (column protocol)",
+                         fx_protocol_to_string(o->protocol));
+    }
+    if (o->encoder.bidirectional && o->encoder.sampling > 1) {
+        return xstrdup("bidirectional: flow sampling (column sampling) "
+                       "selects unidirectional flows, it cannot be used "
+                       "with biflows");
+    }
     if (o->sampling_mode_set && o->encoder.sampling <= 1) {
         return xasprintf("sampling_mode: \"%s\" needs a sampling rate "
                          "above 1 (column sampling)",
@@ -166,6 +180,8 @@ fx_exporter_options_validate(const struct fx_exporter_options *o)
     }
     return NULL;
 }
+
+static void fx_exporter_drain(struct fx_exporter *);
 
 /* A new connection to a collector starts with the templates. */
 static void
@@ -220,6 +236,10 @@ fx_exporter_create(const struct fx_exporter_options *options)
         e->transports[e->n_transports++] = t;
         stream->transports[stream->n_transports++] = t;
     }
+    if (options->encoder.bidirectional) {
+        e->biflow = fx_biflow_create(options->key_fields, FX_BIFLOW_WAIT_MS,
+                                     FX_BIFLOW_MAX_PENDING);
+    }
     return e;
 }
 
@@ -229,6 +249,8 @@ fx_exporter_destroy(struct fx_exporter *e)
     if (!e) {
         return;
     }
+    fx_exporter_drain(e);
+    fx_biflow_destroy(e->biflow);
     for (size_t i = 0; i < e->n_transports; i++) {
         fx_transport_destroy(e->transports[i]);
     }
@@ -272,16 +294,83 @@ fx_exporter_send(struct fx_exporter *e, struct fx_export_stream *stream)
     stream->msg_records = 0;
 }
 
-/* Encodes every record in 'records' and sends the resulting messages.  With
- * load balancing, each full message moves on to the next target. */
-void
-fx_exporter_export(struct fx_exporter *e, const struct ovs_list *records)
+/* Encodes 'rec', with 'reverse' for a biflow (or NULL), into the current
+ * stream's message, sending full messages.  With load balancing, each full
+ * message moves on to the next target. */
+static void
+fx_exporter_add(struct fx_exporter *e, struct fx_record *rec,
+                const struct fx_record *reverse)
 {
+    size_t n_records = reverse ? 2 : 1;
+    struct fx_export_stream *stream;
+    enum fx_encode_result result;
+
+    for (;;) {
+        stream = &e->streams[e->cur_stream];
+        stream->encoder->flows_observed = e->stats.flows_observed;
+        stream->encoder->flows_selected = e->stats.flows_selected;
+        result = (reverse
+                  ? fx_encoder_add_biflow(stream->encoder, &stream->msg, rec,
+                                          reverse)
+                  : fx_encoder_add(stream->encoder, &stream->msg, rec));
+        if (result != FX_ENCODE_FULL) {
+            break;
+        }
+        stream->msg_records++;
+        fx_exporter_send(e, stream);
+        e->cur_stream = (e->cur_stream + 1) % e->n_streams;
+    }
+
+    if (result == FX_ENCODE_DONE) {
+        stream->msg_records++;
+        e->stats.exported += n_records;
+    } else {
+        e->stats.unsupported += n_records;
+    }
+}
+
+/* Sends the messages under construction. */
+static void
+fx_exporter_send_all(struct fx_exporter *e)
+{
+    for (size_t i = 0; i < e->n_streams; i++) {
+        fx_exporter_send(e, &e->streams[i]);
+    }
+}
+
+/* Encodes the records of the pairing stage in 'records' and frees them. */
+static void
+fx_exporter_add_biflows(struct fx_exporter *e, struct ovs_list *records)
+{
+    struct fx_biflow_record *br;
+
+    LIST_FOR_EACH (br, list_node, records) {
+        uint64_t exported = e->stats.exported;
+
+        fx_exporter_add(e, &br->forward, br->paired ? &br->reverse : NULL);
+        if (e->stats.exported != exported) {
+            e->stats.packets += br->forward.packets + br->reverse.packets;
+            e->stats.bytes += br->forward.bytes + br->reverse.bytes;
+        }
+    }
+    fx_biflow_record_list_free(records);
+}
+
+/* Encodes every record in 'records' and sends the resulting messages.  A
+ * bidirectional exporter first pairs them (see fx-biflow.h): records
+ * whose reverse may still come wait, for fx_exporter_run(), unless 'drain'
+ * says that none will (the cache was flushed): then every record waiting
+ * goes out too, alone. */
+void
+fx_exporter_export(struct fx_exporter *e, const struct ovs_list *records,
+                   bool drain)
+{
+    struct ovs_list biflows = OVS_LIST_INITIALIZER(&biflows);
+    long long int now = time_msec();
     const struct fx_record *rec;
 
     LIST_FOR_EACH (rec, list_node, records) {
         struct fx_record copy = *rec;
-        enum fx_encode_result result;
 
         /* The exporter's view of the flow: its cache may track more. */
         fx_key_restrict(&copy.key, e->options.key_fields);
@@ -296,39 +385,47 @@ fx_exporter_export(struct fx_exporter *e, const struct ovs_list *records)
         }
         if (!selected) {
             e->stats.not_selected++;
-            continue;
-        }
-        struct fx_export_stream *stream;
-        for (;;) {
-            stream = &e->streams[e->cur_stream];
-            stream->encoder->flows_observed = e->stats.flows_observed;
-            stream->encoder->flows_selected = e->stats.flows_selected;
-            result = fx_encoder_add(stream->encoder, &stream->msg, &copy);
-            if (result != FX_ENCODE_FULL) {
-                break;
-            }
-            stream->msg_records++;
-            fx_exporter_send(e, stream);
-            e->cur_stream = (e->cur_stream + 1) % e->n_streams;
-        }
-
-        if (result == FX_ENCODE_DONE) {
-            stream->msg_records++;
-            e->stats.exported++;
-            e->stats.packets += rec->packets;
-            e->stats.bytes += rec->bytes;
+        } else if (e->biflow) {
+            fx_biflow_add(e->biflow, &copy, now, &biflows);
         } else {
-            e->stats.unsupported++;
+            uint64_t exported = e->stats.exported;
+
+            fx_exporter_add(e, &copy, NULL);
+            if (e->stats.exported != exported) {
+                e->stats.packets += rec->packets;
+                e->stats.bytes += rec->bytes;
+            }
         }
     }
-    for (size_t i = 0; i < e->n_streams; i++) {
-        fx_exporter_send(e, &e->streams[i]);
+    if (e->biflow) {
+        fx_biflow_run(e->biflow, now, drain, &biflows);
+        fx_exporter_add_biflows(e, &biflows);
     }
+    fx_exporter_send_all(e);
+}
+
+/* Exports the records that wait for their reverse direction now, alone.
+ * For the end of the exporter. */
+static void
+fx_exporter_drain(struct fx_exporter *e)
+{
+    struct ovs_list none = OVS_LIST_INITIALIZER(&none);
+
+    fx_exporter_export(e, &none, true);
 }
 
 void
 fx_exporter_run(struct fx_exporter *e)
 {
+    if (e->biflow) {
+        struct ovs_list biflows = OVS_LIST_INITIALIZER(&biflows);
+
+        fx_biflow_run(e->biflow, time_msec(), false, &biflows);
+        if (!ovs_list_is_empty(&biflows)) {
+            fx_exporter_add_biflows(e, &biflows);
+            fx_exporter_send_all(e);
+        }
+    }
     for (size_t i = 0; i < e->n_transports; i++) {
         fx_transport_run(e->transports[i]);
     }
@@ -337,6 +434,13 @@ fx_exporter_run(struct fx_exporter *e)
 void
 fx_exporter_wait(struct fx_exporter *e)
 {
+    if (e->biflow) {
+        long long int deadline = fx_biflow_next_deadline(e->biflow);
+
+        if (deadline != LLONG_MAX) {
+            poll_timer_wait_until(deadline);
+        }
+    }
     for (size_t i = 0; i < e->n_transports; i++) {
         fx_transport_wait(e->transports[i]);
     }
@@ -412,6 +516,15 @@ fx_exporter_format(const struct fx_exporter *e, struct ds *s)
                       fx_sampling_mode_to_string(o->encoder.sampling_mode),
                       st->flows_observed, st->flows_selected,
                       st->not_selected);
+    }
+    if (e->biflow) {
+        struct fx_biflow_stats bs;
+
+        fx_biflow_get_stats(e->biflow, &bs);
+        ds_put_format(s, "    bidirectional: biflows %"PRIu64", alone %"
+                      PRIu64" (%"PRIu64" early: too many waiting), "
+                      "waiting for their reverse %"PRIuSIZE"\n",
+                      bs.paired, bs.alone, bs.overflows, bs.pending);
     }
     ds_put_format(s, "    records %"PRIu64", exported %"PRIu64
                   ", not exportable %"PRIu64", messages %"PRIu64"\n",

@@ -73,7 +73,8 @@ char *fx_exporter_options_validate(const struct fx_exporter_options *)
 
 struct fx_exporter_stats {
     uint64_t records;           /* Records given to the exporter. */
-    uint64_t exported;          /* Records put into messages. */
+    uint64_t exported;          /* Records put into messages (a biflow
+                                 * record holds two). */
     uint64_t unsupported;       /* Records the protocol cannot carry. */
     uint64_t not_selected;      /* Records of flows not sampled. */
     uint64_t flows_observed;    /* Flows seen (their first records). */
@@ -89,7 +90,8 @@ void fx_exporter_destroy(struct fx_exporter *);
 const struct fx_exporter_options *fx_exporter_get_options(
     const struct fx_exporter *);
 
-void fx_exporter_export(struct fx_exporter *, const struct ovs_list *records);
+void fx_exporter_export(struct fx_exporter *, const struct ovs_list *records,
+                        bool drain);
 void fx_exporter_run(struct fx_exporter *);
 void fx_exporter_wait(struct fx_exporter *);
 

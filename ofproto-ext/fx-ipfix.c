@@ -54,11 +54,31 @@ static const struct fx_ie_group *const ipfix_l2[] = {
     &fx_group_times_ms, &fx_group_end_reason,
 };
 
+/* Biflows (RFC 5103): the IP shapes with the reverse direction.  Flows
+ * without a reverse direction keep the templates above. */
+static const struct fx_ie_group *const ipfix_ipv4_biflow[] = {
+    &fx_group_ipv4_addresses, &fx_group_transport, &fx_group_icmp4,
+    &fx_group_forwarding, &fx_group_counters, &fx_group_times_ms,
+    &fx_group_end_reason, &fx_group_reverse,
+};
+
+static const struct fx_ie_group *const ipfix_ipv6_biflow[] = {
+    &fx_group_ipv6_addresses, &fx_group_transport, &fx_group_icmp6,
+    &fx_group_forwarding, &fx_group_counters, &fx_group_times_ms,
+    &fx_group_end_reason, &fx_group_reverse,
+};
+
 /* 258 is the statistics options template, 260 the flow sampling one. */
 static const struct fx_template_def ipfix_templates[FX_N_SHAPES] = {
     [FX_SHAPE_IPV4] = { 256, ipfix_ipv4, ARRAY_SIZE(ipfix_ipv4) },
     [FX_SHAPE_IPV6] = { 257, ipfix_ipv6, ARRAY_SIZE(ipfix_ipv6) },
     [FX_SHAPE_L2] = { 259, ipfix_l2, ARRAY_SIZE(ipfix_l2) },
+    [FX_SHAPE_IPV4_BIFLOW] = {
+        261, ipfix_ipv4_biflow, ARRAY_SIZE(ipfix_ipv4_biflow)
+    },
+    [FX_SHAPE_IPV6_BIFLOW] = {
+        262, ipfix_ipv6_biflow, ARRAY_SIZE(ipfix_ipv6_biflow)
+    },
 };
 
 /* Exporter statistics, scoped to the exporting process. */
@@ -146,6 +166,7 @@ const struct fx_encoder_class fx_ipfix_class = {
     .destroy = fx_tmpl_encoder_destroy,
     .begin = fx_tmpl_encoder_begin,
     .add = fx_tmpl_encoder_add,
+    .add_biflow = fx_tmpl_encoder_add_biflow,
     .finish = fx_tmpl_encoder_finish,
     .put_templates = fx_tmpl_encoder_put_templates,
 };

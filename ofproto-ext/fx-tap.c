@@ -93,14 +93,15 @@ update_all_key_fields(void)
     atomic_store_relaxed(&all_key_fields, fields);
 }
 
-/* Exports 'records' to every exporter of 'nf' and frees them. */
+/* Exports 'records' to every exporter of 'nf' and frees them.  'drain'
+ * means that the cache is empty: no record waits for another one. */
 static void
-fx_tap_export__(struct netflow *nf, struct ovs_list *records)
+fx_tap_export__(struct netflow *nf, struct ovs_list *records, bool drain)
     OVS_REQUIRES(nf->mutex)
 {
-    if (!ovs_list_is_empty(records)) {
+    if (!ovs_list_is_empty(records) || drain) {
         for (size_t i = 0; i < nf->n_exporters; i++) {
-            fx_exporter_export(nf->exporters[i], records);
+            fx_exporter_export(nf->exporters[i], records, drain);
         }
         fx_record_list_free(records);
     }
@@ -113,7 +114,9 @@ fx_tap_flush__(struct netflow *nf, enum fx_end_reason reason)
     struct ovs_list records = OVS_LIST_INITIALIZER(&records);
 
     fx_cache_flush(nf->cache, reason, &records);
-    fx_tap_export__(nf, &records);
+
+    /* Every flow has ended: no reverse direction is coming. */
+    fx_tap_export__(nf, &records, true);
 }
 
 /* The ten functions of ofproto/netflow.h. */
@@ -203,7 +206,7 @@ netflow_run(struct netflow *nf)
     fx_cache_expire(nf->cache, time_msec(), &records);
 
     ovs_mutex_lock(&nf->mutex);
-    fx_tap_export__(nf, &records);
+    fx_tap_export__(nf, &records, false);
     for (size_t i = 0; i < nf->n_exporters; i++) {
         fx_exporter_run(nf->exporters[i]);
     }

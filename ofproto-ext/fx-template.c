@@ -29,14 +29,15 @@
 #include "util.h"
 
 /* Every element's value is a member of fx_ie_view of exactly its length. */
-#define FX_IE(ENUM, ID, IPFIX_NAME, V9_NAME, LENGTH, FIELD)             \
+#define FX_IE(ENUM, PEN, ID, IPFIX_NAME, V9_NAME, LENGTH, FIELD)        \
     BUILD_ASSERT_DECL(sizeof(((struct fx_ie_view *) 0)->FIELD) == LENGTH);
 #include "fx-ie.def"
 #undef FX_IE
 
 const struct fx_ie_info fx_ies[FX_N_IES] = {
-#define FX_IE(ENUM, ID, IPFIX_NAME, V9_NAME, LENGTH, FIELD)             \
-    [FX_IE_##ENUM] = { ID, LENGTH, offsetof(struct fx_ie_view, FIELD),  \
+#define FX_IE(ENUM, PEN, ID, IPFIX_NAME, V9_NAME, LENGTH, FIELD)        \
+    [FX_IE_##ENUM] = { PEN, ID, LENGTH,                                 \
+                       offsetof(struct fx_ie_view, FIELD),              \
                        IPFIX_NAME, V9_NAME },
 #include "fx-ie.def"
 #undef FX_IE
@@ -80,6 +81,15 @@ FX_DEFINE_GROUP(mpls, FX_IE_MPLS_TOP_LABEL_STACK_SECTION,
                 FX_IE_MPLS_LABEL_STACK_SECTION2,
                 FX_IE_MPLS_LABEL_STACK_SECTION3)
 FX_DEFINE_GROUP(tunnel, FX_IE_LAYER2_SEGMENT_ID, FX_IE_GRE_KEY)
+FX_DEFINE_GROUP(reverse,
+                FX_IE_BIFLOW_DIRECTION, FX_IE_REVERSE_IP_CLASS_OF_SERVICE,
+                FX_IE_REVERSE_TCP_CONTROL_BITS,
+                FX_IE_REVERSE_INGRESS_INTERFACE,
+                FX_IE_REVERSE_EGRESS_INTERFACE,
+                FX_IE_REVERSE_OCTET_DELTA_COUNT,
+                FX_IE_REVERSE_PACKET_DELTA_COUNT,
+                FX_IE_REVERSE_FLOW_START_MILLISECONDS,
+                FX_IE_REVERSE_FLOW_END_MILLISECONDS)
 
 /* The field group that exports each optional key part, per record shape
  * (NULL if that shape never has it: IP flows have no MPLS labels, since
@@ -90,14 +100,20 @@ static const struct {
 } key_field_groups[] = {
     { FX_KEY_MAC, { [FX_SHAPE_IPV4] = &fx_group_ethernet,
                     [FX_SHAPE_IPV6] = &fx_group_ethernet,
-                    [FX_SHAPE_L2] = &fx_group_macs } },
+                    [FX_SHAPE_L2] = &fx_group_macs,
+                    [FX_SHAPE_IPV4_BIFLOW] = &fx_group_ethernet,
+                    [FX_SHAPE_IPV6_BIFLOW] = &fx_group_ethernet } },
     { FX_KEY_VLAN, { [FX_SHAPE_IPV4] = &fx_group_vlans,
                      [FX_SHAPE_IPV6] = &fx_group_vlans,
-                     [FX_SHAPE_L2] = &fx_group_vlans } },
+                     [FX_SHAPE_L2] = &fx_group_vlans,
+                     [FX_SHAPE_IPV4_BIFLOW] = &fx_group_vlans,
+                     [FX_SHAPE_IPV6_BIFLOW] = &fx_group_vlans } },
     { FX_KEY_MPLS, { [FX_SHAPE_L2] = &fx_group_mpls } },
     { FX_KEY_TUNNEL, { [FX_SHAPE_IPV4] = &fx_group_tunnel,
                        [FX_SHAPE_IPV6] = &fx_group_tunnel,
-                       [FX_SHAPE_L2] = &fx_group_tunnel } },
+                       [FX_SHAPE_L2] = &fx_group_tunnel,
+                       [FX_SHAPE_IPV4_BIFLOW] = &fx_group_tunnel,
+                       [FX_SHAPE_IPV6_BIFLOW] = &fx_group_tunnel } },
 };
 FX_DEFINE_GROUP(exporter_stats,
                 FX_IE_EXPORTED_MESSAGE_TOTAL_COUNT,
@@ -173,6 +189,9 @@ fx_template_init_shape(struct fx_template *t,
     }
 }
 
+/* The enterprise bit of an IPFIX field specifier's element id. */
+#define FX_IPFIX_ENTERPRISE_BIT 0x8000
+
 /* Set header, common to v9 FlowSets and IPFIX Sets. */
 struct fx_set_header {
     ovs_be16 id;
@@ -201,6 +220,7 @@ uptime(long long int msec)
  * 'wall_offset' converts time_msec() into wall-clock time. */
 void
 fx_ie_view_init(struct fx_ie_view *v, const struct fx_record *rec,
+                const struct fx_record *reverse,
                 const struct fx_encoder_settings *s, long long int wall_offset)
 {
     const struct fx_key *key = &rec->key;
@@ -256,14 +276,36 @@ fx_ie_view_init(struct fx_ie_view *v, const struct fx_record *rec,
             v->gre_key = htonl(tun_id);
         }
     }
+    if (reverse) {
+        long long int rev_last = MAX(reverse->first_used,
+                                     reverse->last_used);
+
+        v->biflow_direction = 1;    /* Initiator (RFC 5103 section 5.1). */
+        v->rev_octets = htonll(reverse->bytes);
+        v->rev_packets = htonll(reverse->packets);
+        v->rev_tos = reverse->key.nw_tos;
+        v->rev_tcp_flags = htons(reverse->tcp_flags);
+        v->rev_in_if = htonl(fx_encoder_iface(s, reverse->key.in_port));
+        v->rev_out_if = htonl(fx_encoder_iface(s, reverse->out_port));
+        v->rev_start_ms = htonll(reverse->first_used + wall_offset);
+        v->rev_end_ms = htonll(rev_last + wall_offset);
+    }
 }
 
 static enum fx_shape
-record_shape(const struct fx_record *rec)
+record_shape(const struct fx_record *rec, bool biflow)
 {
     return (!fx_key_is_ip(&rec->key) ? FX_SHAPE_L2
-            : fx_key_is_ipv4(&rec->key) ? FX_SHAPE_IPV4
-            : FX_SHAPE_IPV6);
+            : fx_key_is_ipv4(&rec->key)
+            ? (biflow ? FX_SHAPE_IPV4_BIFLOW : FX_SHAPE_IPV4)
+            : (biflow ? FX_SHAPE_IPV6_BIFLOW : FX_SHAPE_IPV6));
+}
+
+/* Is 'shape' a biflow shape? */
+static bool
+shape_is_biflow(enum fx_shape shape)
+{
+    return shape == FX_SHAPE_IPV4_BIFLOW || shape == FX_SHAPE_IPV6_BIFLOW;
 }
 
 struct fx_encoder *
@@ -280,8 +322,11 @@ fx_tmpl_encoder_create(const struct fx_dialect *dialect,
     for (size_t shape = 0; shape < FX_N_SHAPES; shape++) {
         fx_template_init_shape(&te->templates[shape], dialect, shape,
                                settings->key_fields);
-        te->has_shape[shape] = (shape != FX_SHAPE_L2
-                                || settings->key_fields & FX_KEY_MPLS);
+        te->has_shape[shape] = (dialect->templates[shape].id
+                                && (shape != FX_SHAPE_L2
+                                    || settings->key_fields & FX_KEY_MPLS)
+                                && (!shape_is_biflow(shape)
+                                    || settings->bidirectional));
     }
     if (dialect->stats_template) {
         fx_template_init(&te->stats_template, dialect->stats_template);
@@ -349,13 +394,23 @@ fx_template_put_u16(struct ofpbuf *msg, uint16_t value)
 }
 #define put_u16 fx_template_put_u16
 
-/* Appends the field specifiers of 't' to 'msg'. */
+/* Appends the field specifiers of 't' to 'msg'.  An enterprise-specific
+ * element has the enterprise bit set in its id and is followed by its
+ * enterprise number (RFC 7011 section 3.2); only IPFIX templates have
+ * them (v9 defines none of them, see dialect_has_group()). */
 static void
 put_fields(struct ofpbuf *msg, const struct fx_template *t)
 {
     for (size_t i = 0; i < t->n_ies; i++) {
-        put_u16(msg, fx_ies[t->ies[i]].id);
-        put_u16(msg, fx_ies[t->ies[i]].length);
+        const struct fx_ie_info *ie = &fx_ies[t->ies[i]];
+
+        put_u16(msg, ie->id | (ie->pen ? FX_IPFIX_ENTERPRISE_BIT : 0));
+        put_u16(msg, ie->length);
+        if (ie->pen) {
+            ovs_be32 pen = htonl(ie->pen);
+
+            ofpbuf_put(msg, &pen, sizeof pen);
+        }
     }
 }
 
@@ -511,15 +566,20 @@ fx_tmpl_encoder_begin(struct fx_encoder *encoder, struct ofpbuf *msg)
     }
 }
 
-enum fx_encode_result
-fx_tmpl_encoder_add(struct fx_encoder *encoder, struct ofpbuf *msg,
-                    struct fx_record *rec)
+static enum fx_encode_result
+fx_tmpl_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
+                      const struct fx_record *rec,
+                      const struct fx_record *reverse)
 {
     struct fx_tmpl_encoder *te = fx_tmpl_encoder_cast(encoder);
-    enum fx_shape shape = record_shape(rec);
+    enum fx_shape shape = record_shape(rec, reverse != NULL);
     const struct fx_template *t = &te->templates[shape];
     size_t len = t->record_len;
     bool new_set = te->set_shape != shape;
+
+    if (!te->has_shape[shape]) {
+        return FX_ENCODE_UNSUPPORTED;
+    }
 
     /* Room for a set header if needed, the record, and padding. */
     size_t need = (new_set ? sizeof(struct fx_set_header) : 0) + len + 3;
@@ -537,10 +597,28 @@ fx_tmpl_encoder_add(struct fx_encoder *encoder, struct ofpbuf *msg,
     }
 
     struct fx_ie_view view;
-    fx_ie_view_init(&view, rec, &encoder->settings, te->wall_offset);
+    fx_ie_view_init(&view, rec, reverse, &encoder->settings,
+                    te->wall_offset);
     put_view(msg, t, &view);
     te->n_data++;
     return FX_ENCODE_DONE;
+}
+
+enum fx_encode_result
+fx_tmpl_encoder_add(struct fx_encoder *encoder, struct ofpbuf *msg,
+                    struct fx_record *rec)
+{
+    return fx_tmpl_encoder_add__(encoder, msg, rec, NULL);
+}
+
+/* Adds a biflow record: 'rec' forward, 'reverse' reverse (IPFIX only).  A
+ * non-IP pair has no biflow template and is refused. */
+enum fx_encode_result
+fx_tmpl_encoder_add_biflow(struct fx_encoder *encoder, struct ofpbuf *msg,
+                           const struct fx_record *rec,
+                           const struct fx_record *reverse)
+{
+    return fx_tmpl_encoder_add__(encoder, msg, rec, reverse);
 }
 
 /* Appends a message with only the templates to 'msg' (which may already

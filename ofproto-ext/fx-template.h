@@ -23,7 +23,8 @@
  * Information elements are defined once, in fx-ie.def, and combined into
  * field groups (elements always exported together, e.g. the IPv4 addresses
  * or the counters).  A template is a list of groups; each record shape
- * (IPv4, IPv6, and with FX_KEY_MPLS non-IP "L2") has one template per
+ * (IPv4, IPv6, with FX_KEY_MPLS non-IP "L2", and for bidirectional IPFIX
+ * exporters IPv4 and IPv6 biflows) has one template per
  * protocol, followed by the groups of the optional key parts configured
  * that the protocol defines (v9 lacks most L2 and all tunnel elements).
  * Encoding a record first converts it into a 'struct fx_ie_view', whose
@@ -44,15 +45,19 @@
 
 struct ofpbuf;
 
+/* Private enterprise number of RFC 5103's reverse information elements. */
+#define FX_PEN_REVERSE 29305
+
 enum fx_ie {
-#define FX_IE(ENUM, ID, IPFIX_NAME, V9_NAME, LENGTH, FIELD) FX_IE_##ENUM,
+#define FX_IE(ENUM, PEN, ID, IPFIX_NAME, V9_NAME, LENGTH, FIELD) FX_IE_##ENUM,
 #include "fx-ie.def"
 #undef FX_IE
     FX_N_IES
 };
 
 struct fx_ie_info {
-    uint16_t id;                /* IANA element id / v9 field type. */
+    uint32_t pen;               /* Enterprise number, 0 for IANA elements. */
+    uint16_t id;                /* Element id / v9 field type. */
     uint16_t length;            /* Encoded length. */
     uint16_t offset;            /* Offset of the value in fx_ie_view. */
     const char *ipfix_name;     /* IANA name. */
@@ -93,6 +98,18 @@ struct fx_ie_view {
     ovs_be64 l2_segment_id;     /* VXLAN: 0x01 << 56 | VNI, or 0. */
     ovs_be32 gre_key;           /* GRE key, or 0. */
 
+    /* The reverse direction of a biflow (RFC 5103). */
+    uint8_t biflow_direction;   /* 1: the forward direction is the
+                                 * initiator's. */
+    ovs_be64 rev_octets;
+    ovs_be64 rev_packets;
+    uint8_t rev_tos;
+    ovs_be16 rev_tcp_flags;
+    ovs_be32 rev_in_if;
+    ovs_be32 rev_out_if;
+    ovs_be64 rev_start_ms;
+    ovs_be64 rev_end_ms;
+
     /* Exporter statistics, for the options record. */
     ovs_be64 octets_total;      /* Bytes sent in the stream so far. */
     ovs_be64 messages_total;    /* Messages sent in the stream so far. */
@@ -122,6 +139,8 @@ enum fx_shape {
     FX_SHAPE_IPV4,
     FX_SHAPE_IPV6,
     FX_SHAPE_L2,                /* Not IP: MPLS, with FX_KEY_MPLS only. */
+    FX_SHAPE_IPV4_BIFLOW,       /* IPv4 with both directions (RFC 5103), */
+    FX_SHAPE_IPV6_BIFLOW,       /* IPv6 likewise: bidirectional only. */
     FX_N_SHAPES
 };
 
@@ -149,6 +168,7 @@ struct fx_ie_group {
     FX_IE_GROUP(mpls)               /* Label stack (FX_KEY_MPLS). */     \
     FX_IE_GROUP(tunnel)             /* Tunnel keys (FX_KEY_TUNNEL). */   \
     FX_IE_GROUP(vlans)              /* 802.1Q VIDs (FX_KEY_VLAN). */     \
+    FX_IE_GROUP(reverse)            /* Biflow direction, reverse values. */\
     FX_IE_GROUP(process)            /* Exporting process (scope). */     \
     FX_IE_GROUP(v9_system)          /* v9 scope "System". */             \
     FX_IE_GROUP(exporter_stats)     /* RFC 7011 4.3 statistics. */      \
@@ -173,7 +193,7 @@ struct fx_template_def {
 };
 
 /* The flattened form of a fx_template_def, for encoding. */
-#define FX_TEMPLATE_MAX_IES 32
+#define FX_TEMPLATE_MAX_IES 40
 struct fx_template {
     uint16_t id;                /* Template id, >= 256. */
     enum fx_ie ies[FX_TEMPLATE_MAX_IES]; /* Elements, in record order. */
@@ -254,6 +274,10 @@ void fx_tmpl_encoder_begin(struct fx_encoder *, struct ofpbuf *msg);
 enum fx_encode_result fx_tmpl_encoder_add(struct fx_encoder *,
                                           struct ofpbuf *msg,
                                           struct fx_record *);
+enum fx_encode_result fx_tmpl_encoder_add_biflow(struct fx_encoder *,
+                                                 struct ofpbuf *msg,
+                                                 const struct fx_record *,
+                                                 const struct fx_record *);
 size_t fx_tmpl_encoder_finish(struct fx_encoder *, struct ofpbuf *msg,
                               long long int now, long long int wall_now);
 void fx_tmpl_encoder_put_templates(struct fx_encoder *, struct ofpbuf *msg,
@@ -265,6 +289,7 @@ struct fx_tmpl_encoder *fx_tmpl_encoder_cast(struct fx_encoder *);
 void fx_template_put_u16(struct ofpbuf *, uint16_t);
 
 void fx_ie_view_init(struct fx_ie_view *, const struct fx_record *,
+                     const struct fx_record *reverse,
                      const struct fx_encoder_settings *,
                      long long int wall_offset);
 

@@ -23,6 +23,7 @@ TESTSUITE_AT = \
 	tests/tunnel.at \
 	tests/config.at \
 	tests/knobs.at \
+	tests/biflow.at \
 	tests/transport.at \
 	tests/faults.at \
 	tests/dns.at \

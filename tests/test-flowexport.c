@@ -36,6 +36,7 @@
 #include "dpif.h"
 #include "dummy.h"
 #include "flow.h"
+#include "fx-biflow.h"
 #include "fx-cache.h"
 #include "fx-encoder.h"
 #include "fx-exporter.h"
@@ -1160,6 +1161,198 @@ test_v9_mpls_golden(struct ovs_cmdl_context *ctx OVS_UNUSED)
     ofpbuf_uninit(&msg);
 }
 
+/* biflow-pairing: which records pair, which direction is forward, when
+ * the others leave, and that every record comes out exactly once. */
+
+struct biflow_totals {
+    uint64_t packets;
+    uint64_t records;
+};
+
+/* Gives 'tf' with 'packets' packets, flow serial 'serial', to 'b'. */
+static void
+biflow_add(struct fx_biflow *b, const struct test_flow *tf, uint32_t serial,
+           uint64_t packets, long long int now, struct biflow_totals *in,
+           struct ovs_list *out)
+{
+    struct fx_record rec;
+
+    make_record(tf, tf->in_port == 1 ? 2 : 1, 0, packets, packets * 100, 0,
+                0, &rec);
+    rec.serial = serial;
+    fx_biflow_add(b, &rec, now, out);
+    in->packets += packets;
+    in->records++;
+}
+
+/* Prints and frees the records in 'out', adding them to 'totals'. */
+static void
+biflow_print(const char *when, struct ovs_list *out,
+             struct biflow_totals *totals)
+{
+    struct fx_biflow_record *br;
+
+    LIST_FOR_EACH (br, list_node, out) {
+        struct ds s = DS_EMPTY_INITIALIZER;
+
+        fx_key_format(&br->forward.key, &s);
+        printf("%s: %s serial=%"PRIu32" packets=%"PRIu64, when, ds_cstr(&s),
+               br->forward.serial, br->forward.packets);
+        totals->packets += br->forward.packets;
+        totals->records++;
+        if (br->paired) {
+            ds_clear(&s);
+            fx_key_format(&br->reverse.key, &s);
+            printf(" | reverse %s serial=%"PRIu32" packets=%"PRIu64,
+                   ds_cstr(&s), br->reverse.serial, br->reverse.packets);
+            totals->packets += br->reverse.packets;
+            totals->records++;
+        }
+        putchar('\n');
+        ds_destroy(&s);
+    }
+    fx_biflow_record_list_free(out);
+}
+
+static void
+test_biflow_pairing(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    static const struct test_flow echo = {
+        1, "10.0.0.1", "10.0.0.2", IPPROTO_ICMP, 0, 8, 0
+    };
+    static const struct test_flow echo_reply = {
+        2, "10.0.0.2", "10.0.0.1", IPPROTO_ICMP, 0, 0, 0
+    };
+    static const struct test_flow unreachable = {
+        2, "10.0.0.2", "10.0.0.1", IPPROTO_ICMP, 0, 3, 1
+    };
+    static const struct test_flow tcp = {
+        1, "10.0.0.1", "10.0.0.2", IPPROTO_TCP, 0x28, 40000, 80
+    };
+    static const struct test_flow tcp_reply = {
+        2, "10.0.0.2", "10.0.0.1", IPPROTO_TCP, 0, 80, 40000
+    };
+    static const struct test_flow udp6 = {
+        1, "2001:db8::1", "2001:db8::2", IPPROTO_UDP, 0, 5000, 53
+    };
+    struct fx_biflow *b = fx_biflow_create(0, 2000, 3);
+    struct ovs_list out = OVS_LIST_INITIALIZER(&out);
+    struct biflow_totals in = { 0, 0 }, got = { 0, 0 };
+    struct fx_biflow_stats st;
+
+    /* A reply whose flow the cache created first is the forward
+     * direction; ToS and ingress port do not prevent a pair; an ICMP
+     * error has no reverse. */
+    biflow_add(b, &echo, 5, 3, 1000, &in, &out);
+    biflow_add(b, &udp6, 6, 4, 1000, &in, &out);
+    biflow_add(b, &tcp_reply, 3, 2, 1000, &in, &out);
+    biflow_add(b, &unreachable, 8, 1, 1000, &in, &out);
+    biflow_print("batch 1", &out, &got);
+    biflow_add(b, &echo_reply, 7, 2, 1500, &in, &out);
+    biflow_add(b, &tcp, 4, 5, 1500, &in, &out);
+    fx_biflow_run(b, 1500, false, &out);
+    biflow_print("batch 2", &out, &got);
+
+    /* The lone UDP record leaves when its 2 s are up. */
+    fx_biflow_run(b, 2999, false, &out);
+    CHECK(ovs_list_is_empty(&out), "left before its time");
+    CHECK(fx_biflow_next_deadline(b) == 3000, "deadline not 3000");
+    fx_biflow_run(b, 3000, false, &out);
+    biflow_print("at 3000", &out, &got);
+
+    /* Five lone records, three may wait: the two oldest leave early. */
+    for (int i = 0; i < 5; i++) {
+        struct test_flow u = udp6;
+
+        u.sport = 6000 + i;
+        biflow_add(b, &u, 10 + i, 1, 4000, &in, &out);
+    }
+    fx_biflow_run(b, 4000, false, &out);
+    biflow_print("overflow", &out, &got);
+    fx_biflow_run(b, 4000, true, &out);
+    biflow_print("drain", &out, &got);
+
+    fx_biflow_get_stats(b, &st);
+    printf("paired %"PRIu64", alone %"PRIu64", overflows %"PRIu64
+           ", pending %"PRIuSIZE"\n", st.paired, st.alone, st.overflows,
+           st.pending);
+    CHECK(got.packets == in.packets && got.records == in.records,
+          "%"PRIu64" records, %"PRIu64" packets in; %"PRIu64", %"PRIu64
+          " out", in.records, in.packets, got.records, got.packets);
+    printf("in = out: %"PRIu64" records, %"PRIu64" packets\n",
+           got.records, got.packets);
+    fx_biflow_destroy(b);
+
+    /* Without ports (track level proto or ip) ICMP types are not mapped:
+     * the addresses (and protocol) are the key. */
+    struct fx_record a;
+    struct fx_key rev;
+    make_record(&echo, 2, 0, 1, 100, 0, 0, &a);
+    fx_key_restrict(&a.key, FX_TRACK_PROTO);
+    CHECK(fx_biflow_reverse_key(&a.key, FX_TRACK_PROTO, &rev)
+          && !rev.tp_src && !rev.tp_dst
+          && ipv6_addr_equals(&rev.src, &a.key.dst),
+          "track level proto: bad reverse key");
+    make_record(&unreachable, 2, 0, 1, 100, 0, 0, &a);
+    CHECK(!fx_biflow_reverse_key(&a.key, 0, &rev),
+          "ICMP unreachable has a reverse");
+}
+
+/* ipfix-biflow-golden: the biflow templates with their enterprise
+ * elements, and one biflow record. */
+static void
+test_ipfix_biflow_golden(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    static const struct test_flow echo = {
+        1, "10.0.0.1", "10.0.0.2", IPPROTO_ICMP, 0, 8, 0
+    };
+    static const struct test_flow echo_reply = {
+        2, "10.0.0.2", "10.0.0.1", IPPROTO_ICMP, 0x28, 0, 0
+    };
+    const struct fx_encoder_class *class = &fx_ipfix_class;
+    struct fx_encoder_settings settings;
+    struct fx_record fwd, rev;
+    struct ofpbuf msg;
+
+    fx_encoder_settings_init(&settings);
+    settings.obs_domain_id = 0x01020304;
+    settings.bidirectional = true;
+
+    struct fx_encoder *e = class->create(&settings);
+    ofpbuf_init(&msg, 0);
+    make_record(&echo, 2, 0, 3, 252, 1000, 2000, &fwd);
+    make_record(&echo_reply, 1, 0x12, 2, 168, 1100, 2500, &rev);
+    fwd.reason = FX_END_IDLE;
+    CHECK(fx_encoder_add_biflow(e, &msg, &fwd, &rev) == FX_ENCODE_DONE,
+          "biflow");
+    CHECK(nf5_finish(e, &msg) == 1, "1 data record expected");
+
+    /* The message ends with the statistics set (40 bytes, its time 32
+     * bytes in) and the data set (4 + 104: the forward times at 43 and 51,
+     * the reverse ones at 88 and 96). */
+    uint8_t *p = msg.data;
+    uint8_t *r = p + msg.size - 104;
+    take_wall_ms(r - 4 - 40 + 32);
+    uint64_t start = take_wall_ms(r + 43);
+    uint64_t end = take_wall_ms(r + 51);
+    uint64_t rev_start = take_wall_ms(r + 88);
+    uint64_t rev_end = take_wall_ms(r + 96);
+    CHECK(end - start == 1000 && rev_start - start == 100
+          && rev_end - start == 1500, "times do not match the records");
+    print_msg("ipfix biflow: templates, statistics, ICMP echo (times zeroed)",
+              &msg, false);
+
+    /* v9 and v5 cannot carry biflows. */
+    struct fx_encoder *e9 = fx_netflow_v9_class.create(&settings);
+    ofpbuf_clear(&msg);
+    CHECK(fx_encoder_add_biflow(e9, &msg, &fwd, &rev)
+          == FX_ENCODE_UNSUPPORTED && !msg.size, "v9 took a biflow");
+    fx_netflow_v9_class.destroy(e9);
+
+    class->destroy(e);
+    ofpbuf_uninit(&msg);
+}
+
 /* exporter-roundtrip. */
 
 static void
@@ -1207,7 +1400,7 @@ test_exporter_roundtrip(struct ovs_cmdl_context *ctx OVS_UNUSED)
             bytes += 100 * (i + 1);
         }
     }
-    fx_exporter_export(exporter, &records);
+    fx_exporter_export(exporter, &records, false);
     fx_record_list_free(&records);
 
     uint64_t got_packets = 0, got_bytes = 0;
@@ -1273,6 +1466,8 @@ static const struct ovs_cmdl_command commands[] = {
     {"ipfix-golden", NULL, 0, 0, test_ipfix_golden, OVS_RO},
     {"key-pack", NULL, 0, 0, test_key_pack, OVS_RO},
     {"v9-mpls-golden", NULL, 0, 0, test_v9_mpls_golden, OVS_RO},
+    {"biflow-pairing", NULL, 0, 0, test_biflow_pairing, OVS_RO},
+    {"ipfix-biflow-golden", NULL, 0, 0, test_ipfix_biflow_golden, OVS_RO},
     {"exporter-roundtrip", NULL, 0, 0, test_exporter_roundtrip, OVS_RO},
     {NULL, NULL, 0, 0, NULL, OVS_RO},
 };

@@ -28,6 +28,7 @@
  * without main(). */
 
 #include <config.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -73,6 +74,7 @@ enum {
     IPFIX_OPTIONS_SET = 3,
     IPFIX_VARLEN = 65535,       /* Field length meaning "variable length". */
     IPFIX_ENTERPRISE_BIT = 0x8000,
+    PEN_REVERSE = 29305,        /* RFC 5103 reverse information elements. */
 
     SET_HEADER_LEN = 4,
     MIN_DATA_SET = 256,         /* Lowest data set (flowset) id. */
@@ -179,6 +181,7 @@ static const struct ie_info ie_table[] = {
     { 178, "icmpTypeIPv6", IE_UNSIGNED },
     { 179, "icmpCodeIPv6", IE_UNSIGNED },
     { 210, "paddingOctets", IE_OCTETS },
+    { 239, "biflowDirection", IE_UNSIGNED },
     { 243, "dot1qVlanId", IE_UNSIGNED },
     { 244, "dot1qPriority", IE_UNSIGNED },
     { 245, "dot1qCustomerVlanId", IE_UNSIGNED },
@@ -373,8 +376,20 @@ ie_lookup(uint16_t id)
                    compare_ie);
 }
 
+/* Returns the element that 'f' is, or that it is the reverse of (RFC 5103:
+ * enterprise 29305, the forward element's id), or NULL if unknown. */
+static const struct ie_info *
+field_ie(uint8_t version, const struct template_field *f)
+{
+    if (f->enterprise) {
+        return f->enterprise == PEN_REVERSE ? ie_lookup(f->id) : NULL;
+    }
+    return version == NFV9_VERSION && f->scope ? NULL : ie_lookup(f->id);
+}
+
 /* Appends to 's' the name under which field 'f' of a template of protocol
- * 'version' is printed. */
+ * 'version' is printed: a reverse element's name is "reverse" followed by
+ * the forward name, capitalized (RFC 5103 section 6.1). */
 static void
 put_field_name(struct ds *s, uint8_t version, const struct template_field *f)
 {
@@ -382,10 +397,15 @@ put_field_name(struct ds *s, uint8_t version, const struct template_field *f)
         NULL, "scopeSystem", "scopeInterface", "scopeLineCard",
         "scopeCache", "scopeTemplate",
     };
-    const struct ie_info *ie;
+    const struct ie_info *ie = field_ie(version, f);
 
     if (f->enterprise) {
-        ds_put_format(s, "e%"PRIu32".%"PRIu16, f->enterprise, f->id);
+        if (ie) {
+            ds_put_format(s, "reverse%c%s",
+                          toupper((unsigned char) ie->name[0]), ie->name + 1);
+        } else {
+            ds_put_format(s, "e%"PRIu32".%"PRIu16, f->enterprise, f->id);
+        }
     } else if (version == NFV9_VERSION && f->scope) {
         /* v9 scope field types are not element ids. */
         if (f->id > 0 && f->id < ARRAY_SIZE(v9_scopes)) {
@@ -393,7 +413,7 @@ put_field_name(struct ds *s, uint8_t version, const struct template_field *f)
         } else {
             ds_put_format(s, "scope%"PRIu16, f->id);
         }
-    } else if ((ie = ie_lookup(f->id)) != NULL) {
+    } else if (ie) {
         ds_put_cstr(s, ie->name);
     } else {
         ds_put_format(s, "ie%"PRIu16, f->id);
@@ -405,17 +425,11 @@ static void
 put_field_value(struct ds *s, uint8_t version, const struct template_field *f,
                 const uint8_t *p, size_t n)
 {
-    const struct ie_info *ie;
-    enum ie_type type;
-
-    if (f->enterprise) {
-        type = IE_OCTETS;
-    } else if (version == NFV9_VERSION && f->scope) {
-        type = IE_UNSIGNED;
-    } else {
-        ie = ie_lookup(f->id);
-        type = ie ? ie->type : IE_OCTETS;
-    }
+    const struct ie_info *ie = field_ie(version, f);
+    enum ie_type type = (ie ? ie->type
+                         : (version == NFV9_VERSION && f->scope
+                            && !f->enterprise) ? IE_UNSIGNED
+                         : IE_OCTETS);
 
     switch (type) {
     case IE_UNSIGNED:
@@ -818,7 +832,9 @@ decode_data_record(const struct msg_ctx *ctx, const struct template *t,
         ds_put_char(&line, '=');
         put_field_value(&line, ctx->version, f, value, len);
 
-        if (!f->enterprise && !f->scope && len >= 1 && len <= 8) {
+        /* Both directions of a biflow count in the totals. */
+        if ((!f->enterprise || f->enterprise == PEN_REVERSE)
+            && !f->scope && len >= 1 && len <= 8) {
             if (f->id == IE_PACKET_DELTA_COUNT) {
                 pkts += get_uint(value, len);
             } else if (f->id == IE_OCTET_DELTA_COUNT) {

@@ -140,6 +140,7 @@ track_level_from_string(const char *level)
                                          &s_->sampling_mode);             \
         }                                                                 \
         s_->sampling = (ROW)->n_sampling ? *(ROW)->sampling : 1;          \
+        s_->bidirectional = (ROW)->bidirectional;                         \
     } while (0)
 
 /* Converts the NetFlow 'row' of the bridge of 'ofproto' into 'o'.
