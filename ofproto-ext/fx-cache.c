@@ -934,6 +934,15 @@ victim_newer(const struct fx_victim *a, const struct fx_victim *b)
             : a->serial > b->serial);
 }
 
+static void
+victim_swap(struct fx_victim *heap, size_t i, size_t j)
+{
+    struct fx_victim tmp = heap[i];
+
+    heap[i] = heap[j];
+    heap[j] = tmp;
+}
+
 /* Restores the heap order of the max-heap 'heap' of 'n' victims, most
  * recently updated first, after its top was replaced. */
 static void
@@ -951,9 +960,7 @@ victim_sift_down(struct fx_victim *heap, size_t n)
         if (top == i) {
             return;
         }
-        struct fx_victim tmp = heap[i];
-        heap[i] = heap[top];
-        heap[top] = tmp;
+        victim_swap(heap, i, top);
         i = top;
     }
 }
@@ -967,9 +974,7 @@ victim_sift_up(struct fx_victim *heap, size_t i)
         if (!victim_newer(&heap[i], &heap[parent])) {
             return;
         }
-        struct fx_victim tmp = heap[i];
-        heap[i] = heap[parent];
-        heap[parent] = tmp;
+        victim_swap(heap, i, parent);
         i = parent;
     }
 }
