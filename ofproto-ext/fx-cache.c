@@ -14,9 +14,39 @@
  * limitations under the License.
  */
 
-/* Bridge-level flow cache: sharded hash table with per-shard idle lists
- * (least recently touched first) and active-timeout lists.  See fx-cache.h
- * for the contract. */
+/* Bridge-level flow cache.  See fx-cache.h for the contract.
+ *
+ * Layout, chosen for memory per flow and for the cache misses of an update
+ * (see docs/benchmarks.md):
+ *
+ *   - The cache is split into FX_N_SHARDS shards, picked by the top bits of
+ *     the key's hash, each with its own mutex.
+ *
+ *   - A shard stores its flows in arenas, one per entry size (a flow's size
+ *     depends on the length of its packed key), each a growing array of
+ *     slabs of FX_SLAB_ENTRIES fixed-size entries: no malloc header per
+ *     flow, and a flow is named by a 32-bit reference (size class and
+ *     index) instead of a pointer.  Freed entries are reused first; a
+ *     size class's slabs go back to malloc when it has no flow left.
+ *
+ *   - A shard's hash table is open addressing with linear probing, each slot
+ *     the flow's hash and reference (8 bytes), so that a lookup reads the
+ *     entry only when the hash matches.
+ *
+ *   - There are no lists: an update touches the table slot and the entry
+ *     only.  Instead, each shard knows a time before which none of its flows
+ *     is due ('next_due'), and fx_cache_expire() sweeps a shard's entries,
+ *     in memory order, only when that time has passed.  Updates only lower
+ *     it when they create a flow or shorten its idle timeout (FIN, RST), so
+ *     every timeout still takes effect at the first fx_cache_expire() call
+ *     at or after it.
+ *
+ *   - Times are 32-bit where their range allows: the last update as the low
+ *     32 bits of the millisecond clock (read relative to the current time,
+ *     hence the bound on idle timeouts, FX_MAX_IDLE_TIMEOUT), the first and
+ *     last packet relative to the interval start and to the last update.
+ *     The creation time and the interval start stay 64-bit: the maximum
+ *     life and the active timeout have no such bound. */
 
 #include <config.h>
 #include "fx-cache.h"
@@ -26,7 +56,6 @@
 #include "hash.h"
 #include "flow.h"
 #include "openvswitch/dynamic-string.h"
-#include "openvswitch/hmap.h"
 #include "openvswitch/list.h"
 #include "openvswitch/vlog.h"
 #include "packets.h"
@@ -42,45 +71,54 @@ VLOG_DEFINE_THIS_MODULE(fx_cache);
 COVERAGE_DEFINE(fx_cache_flow_created);
 COVERAGE_DEFINE(fx_cache_flow_evicted);
 COVERAGE_DEFINE(fx_cache_non_ip);
+COVERAGE_DEFINE(fx_cache_sweep);
 
 /* Number of shards: a power of 2, comfortably more than the number of
  * threads that update concurrently. */
-#define FX_N_SHARDS 64
+#define FX_SHARD_BITS 6
+#define FX_N_SHARDS (1 << FX_SHARD_BITS)
 
 /* How often fx_cache_wait() wakes up to check timeouts at the latest. */
 #define FX_EXPIRE_INTERVAL 1000
 
-/* A flow's idle list, by what its TCP flags say about its end.  Each list
- * is kept in 'touched' order, and each has a single timeout, so expiry only
- * ever looks at list heads. */
-enum fx_idle_list {
+/* Idle timeouts longer than this (about 12.4 days) act as this long: the
+ * time of a flow's last update is kept in 32 bits. */
+#define FX_MAX_IDLE_TIMEOUT (1LL << 30)
+
+/* Flows the update path looks at to pick one to evict. */
+#define FX_EVICT_SAMPLES 8
+
+/* A flow's idle state, by what its TCP flags say about its end: which idle
+ * timeout applies to it. */
+enum fx_idle_state {
     FX_IDLE_LIVE,                   /* No FIN or RST seen: inactive timeout. */
     FX_IDLE_FIN,                    /* FIN seen: tcp_fin_timeout. */
     FX_IDLE_RST,                    /* RST seen: tcp_rst_timeout. */
-    FX_N_IDLE_LISTS
 };
 
-/* One export flow.  Its key is stored packed (fx_key_pack()) at the end, so
- * that a flow takes only the memory its key needs: the optional parts the
- * cache was configured with when it was created, IPv4 addresses in 4
- * bytes. */
+/* Bits of 'struct fx_flow''s 'flags'. */
+#define FX_FLOW_USED      0x01      /* Entry holds a flow (else it is free). */
+#define FX_FLOW_REPORTED  0x02      /* A record of the flow was made. */
+#define FX_FLOW_IDLE_SHIFT 2        /* enum fx_idle_state, 2 bits. */
+#define FX_FLOW_IDLE_MASK (3 << FX_FLOW_IDLE_SHIFT)
+
+/* One export flow: an entry in an arena.  Its key is stored packed
+ * (fx_key_pack()) at the end, so that a flow takes only the memory its key
+ * needs: 72 bytes for an IPv4 flow with the default key, 96 for IPv6. */
 struct fx_flow {
-    struct hmap_node hmap_node;     /* In shard's 'flows'. */
-    struct ovs_list lru_node;       /* In shard's 'idle[idle_list]'. */
-    struct ovs_list active_node;    /* In shard's 'active', by 'started'. */
     uint64_t packets;               /* Packets since 'started'. */
     uint64_t bytes;                 /* Bytes since 'started'. */
-    long long int first_used;       /* First packet since 'started', or 0. */
-    long long int last_used;        /* Last packet since 'started'. */
-    long long int touched;          /* Last update with traffic. */
-    long long int started;          /* Start of this record's interval. */
     long long int created;          /* When the flow entered the cache. */
-    struct ovs_list life_node;      /* In shard's 'life', by 'created'. */
-    uint32_t serial;                /* Creation number, for flow selection. */
-    bool reported;                  /* Has a record been made yet? */
+    long long int started;          /* Start of this record's interval. */
+    uint32_t touched;               /* Last update with traffic, low 32 bits
+                                     * of time_msec(). */
+    int32_t first_used;             /* First packet, ms after 'started'. */
+    int32_t last_used;              /* Last packet, ms after 'touched'. */
+    uint32_t serial;                /* Creation number, for flow selection;
+                                     * in a free entry, the next free one. */
     uint16_t out_port;              /* Current output port or NF_OUT_*. */
     uint8_t tcp_flags;              /* OR of TCP flags since 'started'. */
-    uint8_t idle_list;              /* enum fx_idle_list. */
+    uint8_t flags;                  /* FX_FLOW_*. */
     uint8_t key_fields;             /* FX_KEY_* the key was packed with. */
     uint8_t key_len;                /* Bytes in 'key'. */
     uint8_t key[];                  /* Packed export flow key. */
@@ -89,12 +127,107 @@ BUILD_ASSERT_DECL(FX_KEY_PACKED_MAX <= UINT8_MAX);
 BUILD_ASSERT_DECL((FX_KEY_MAC | FX_KEY_VLAN | FX_KEY_MPLS | FX_KEY_TUNNEL
                    | FX_KEY_OMIT_MASK) <= UINT8_MAX);
 
+/* Entries are multiples of 8 bytes; an arena holds entries of one size, its
+ * size class, the size / 8. */
+#define FX_N_CLASSES 32
+BUILD_ASSERT_DECL(offsetof(struct fx_flow, key) + FX_KEY_PACKED_MAX
+                  < FX_N_CLASSES * 8);
+
+/* A reference to an entry: its size class in the top bits, its index in the
+ * shard's arena of that class in the others.  Classes start at 8 (entries
+ * of at least 64 bytes), so a reference is never 0. */
+#define FX_INDEX_BITS 27
+#define FX_INDEX_MASK ((1u << FX_INDEX_BITS) - 1)
+BUILD_ASSERT_DECL(FX_N_CLASSES <= 1 << (32 - FX_INDEX_BITS));
+
+/* An arena: slabs of FX_SLAB_ENTRIES entries of one size. */
+#define FX_SLAB_SHIFT 7
+#define FX_SLAB_ENTRIES (1u << FX_SLAB_SHIFT)
+#define FX_NO_ENTRY UINT32_MAX
+struct fx_arena {
+    uint8_t **slabs;
+    uint32_t n_slabs;
+    size_t allocated_slabs;         /* Room in 'slabs'. */
+    uint32_t n_used;                /* Entries [0, n_used) were handed out. */
+    uint32_t free_head;             /* A free entry below 'n_used', or
+                                     * FX_NO_ENTRY. */
+    uint32_t n_flows;               /* Entries that hold a flow. */
+};
+
+/* A hash table slot: an empty slot has 'ref' 0. */
+struct fx_slot {
+    uint32_t hash;
+    uint32_t ref;
+};
+
+#define FX_TABLE_MIN 16                 /* Fewest slots. */
+
+struct fx_table {
+    struct fx_slot *slots;
+    uint32_t mask;                  /* Slots - 1. */
+    uint32_t n;                     /* Slots in use. */
+};
+
 /* A key as the cache looks it up. */
 struct fx_packed_key {
     uint8_t fields;                 /* FX_KEY_* it was packed with. */
     uint8_t len;                    /* Bytes in 'bytes'. */
     uint8_t bytes[FX_KEY_PACKED_MAX];
 };
+
+struct fx_shard {
+    PADDED_MEMBERS(CACHE_LINE_SIZE,
+        struct ovs_mutex mutex;
+        struct fx_table table OVS_GUARDED;
+        long long int next_due OVS_GUARDED; /* No flow is due before. */
+        uint32_t hand OVS_GUARDED;          /* Eviction's next slot. */
+        struct ovs_list expired OVS_GUARDED; /* Records made by updates. */
+        struct fx_cache_stats stats OVS_GUARDED; /* Per-shard counters. */
+        struct fx_arena arenas[FX_N_CLASSES] OVS_GUARDED;
+    );
+};
+
+struct fx_cache {
+    struct fx_shard shards[FX_N_SHARDS];
+    atomic_count n_flows;           /* Flows in all shards. */
+    atomic_size_t max_flows;        /* Limit read on the update path. */
+    atomic_uint32_t key_fields;     /* Key parts, read on the update path. */
+    atomic_llong min_timeout;       /* Shortest timeout, in ms. */
+    atomic_count next_serial;       /* Serial number of the next flow. */
+    size_t peak_flows;              /* Owner only. */
+    struct fx_cache_limits limits;  /* Owner only. */
+    struct seq *expired_seq;        /* Changes when an update makes records. */
+    uint64_t expired_seqno;         /* Last 'expired_seq' value seen. */
+};
+
+/* Times. */
+
+/* Returns the time whose low 32 bits are 'lo' nearest to 'ref'. */
+static long long int
+time_from_lo(uint32_t lo, long long int ref)
+{
+    return ref + (int32_t) (lo - (uint32_t) ref);
+}
+
+static int32_t
+clamp_delta(long long int delta)
+{
+    return MAX(INT32_MIN, MIN(INT32_MAX, delta));
+}
+
+static long long int
+flow_touched(const struct fx_flow *flow, long long int now)
+{
+    return time_from_lo(flow->touched, now);
+}
+
+static enum fx_idle_state
+flow_idle_state(const struct fx_flow *flow)
+{
+    return (flow->flags & FX_FLOW_IDLE_MASK) >> FX_FLOW_IDLE_SHIFT;
+}
+
+/* Keys. */
 
 static bool
 flow_has_key(const struct fx_flow *flow, const struct fx_packed_key *pk)
@@ -109,36 +242,243 @@ flow_get_key(const struct fx_flow *flow, struct fx_key *key)
     fx_key_unpack(flow->key, flow->key_len, flow->key_fields, key);
 }
 
-static size_t
-flow_alloc_size(size_t key_len)
+static uint32_t
+packed_hash(const uint8_t *bytes, size_t len, uint32_t fields)
 {
-    return offsetof(struct fx_flow, key) + key_len;
+    return hash_bytes(bytes, len, fields);
 }
 
-struct fx_shard {
-    PADDED_MEMBERS(CACHE_LINE_SIZE,
-        struct ovs_mutex mutex;
-        struct hmap flows OVS_GUARDED;     /* Contains "struct fx_flow"s. */
-        /* Least recently touched first. */
-        struct ovs_list idle[FX_N_IDLE_LISTS] OVS_GUARDED;
-        struct ovs_list active OVS_GUARDED; /* Earliest 'started' first. */
-        struct ovs_list life OVS_GUARDED;   /* Earliest 'created' first. */
-        struct ovs_list expired OVS_GUARDED; /* Records made by updates. */
-        struct fx_cache_stats stats OVS_GUARDED; /* Per-shard counters. */
-    );
-};
+static uint32_t
+cached_flow_hash(const struct fx_flow *flow)
+{
+    return packed_hash(flow->key, flow->key_len, flow->key_fields);
+}
 
-struct fx_cache {
-    struct fx_shard shards[FX_N_SHARDS];
-    atomic_count n_flows;           /* Flows in all shards. */
-    atomic_size_t max_flows;        /* Limit read on the update path. */
-    atomic_uint32_t key_fields;     /* Key parts, read on the update path. */
-    atomic_count next_serial;       /* Serial number of the next flow. */
-    size_t peak_flows;              /* Owner only. */
-    struct fx_cache_limits limits;  /* Owner only. */
-    struct seq *expired_seq;        /* Changes when an update makes records. */
-    uint64_t expired_seqno;         /* Last 'expired_seq' value seen. */
-};
+/* The size class of a flow whose packed key has 'key_len' bytes. */
+static unsigned int
+flow_class(size_t key_len)
+{
+    return DIV_ROUND_UP(offsetof(struct fx_flow, key) + key_len, 8);
+}
+
+/* Arenas. */
+
+static struct fx_flow *
+arena_flow(const struct fx_arena *arena, unsigned int class, uint32_t index)
+{
+    return ALIGNED_CAST(struct fx_flow *,
+                        arena->slabs[index >> FX_SLAB_SHIFT]
+                        + (index & (FX_SLAB_ENTRIES - 1)) * class * 8);
+}
+
+static size_t
+arena_memory(const struct fx_arena *arena, unsigned int class)
+{
+    return ((size_t) arena->n_slabs * FX_SLAB_ENTRIES * class * 8
+            + arena->allocated_slabs * sizeof *arena->slabs);
+}
+
+static void
+arena_destroy(struct fx_arena *arena)
+{
+    for (uint32_t i = 0; i < arena->n_slabs; i++) {
+        free_cacheline(arena->slabs[i]);
+    }
+    free(arena->slabs);
+    memset(arena, 0, sizeof *arena);
+    arena->free_head = FX_NO_ENTRY;
+}
+
+/* Returns the index of a new entry in 'arena'. */
+static uint32_t
+arena_alloc(struct fx_arena *arena, unsigned int class)
+{
+    uint32_t index = arena->free_head;
+
+    if (index != FX_NO_ENTRY) {
+        arena->free_head = arena_flow(arena, class, index)->serial;
+    } else {
+        index = arena->n_used++;
+        /* 2**27 entries of one size in one shard: 9 GB of IPv4 flows. */
+        ovs_assert(index <= FX_INDEX_MASK);
+        if (index == arena->n_slabs * FX_SLAB_ENTRIES) {
+            if (arena->n_slabs == arena->allocated_slabs) {
+                arena->slabs = x2nrealloc(arena->slabs,
+                                          &arena->allocated_slabs,
+                                          sizeof *arena->slabs);
+            }
+            arena->slabs[arena->n_slabs++]
+                = xmalloc_cacheline(FX_SLAB_ENTRIES * class * 8);
+        }
+    }
+    arena->n_flows++;
+    return index;
+}
+
+static void
+arena_free(struct fx_arena *arena, unsigned int class, uint32_t index)
+{
+    if (!--arena->n_flows) {
+        arena_destroy(arena);
+    } else {
+        struct fx_flow *flow = arena_flow(arena, class, index);
+
+        flow->flags = 0;
+        flow->serial = arena->free_head;
+        arena->free_head = index;
+    }
+}
+
+/* Hash tables. */
+
+static size_t
+table_memory(const struct fx_table *table)
+{
+    return (table->mask + 1) * sizeof *table->slots;
+}
+
+static void
+table_init(struct fx_table *table, uint32_t n_slots)
+{
+    table->slots = xcalloc(n_slots, sizeof *table->slots);
+    table->mask = n_slots - 1;
+    table->n = 0;
+}
+
+/* Inserts 'hash', 'ref' into 'table', which has room for it. */
+static void
+table_put(struct fx_table *table, uint32_t hash, uint32_t ref)
+{
+    uint32_t i = hash & table->mask;
+
+    while (table->slots[i].ref) {
+        i = (i + 1) & table->mask;
+    }
+    table->slots[i] = (struct fx_slot) { hash, ref };
+    table->n++;
+}
+
+static void
+table_resize(struct fx_table *table, uint32_t n_slots)
+{
+    struct fx_table old = *table;
+
+    table_init(table, n_slots);
+    for (uint32_t i = 0; i <= old.mask; i++) {
+        if (old.slots[i].ref) {
+            table_put(table, old.slots[i].hash, old.slots[i].ref);
+        }
+    }
+    free(old.slots);
+}
+
+/* Empties slot 'i' of 'table', moving later slots of the same probe
+ * sequence back so that linear probing needs no tombstones. */
+static void
+table_remove_at(struct fx_table *table, uint32_t i)
+{
+    for (uint32_t j = (i + 1) & table->mask; table->slots[j].ref;
+         j = (j + 1) & table->mask) {
+        uint32_t home = table->slots[j].hash & table->mask;
+
+        if (((j - home) & table->mask) >= ((j - i) & table->mask)) {
+            table->slots[i] = table->slots[j];
+            i = j;
+        }
+    }
+    table->slots[i] = (struct fx_slot) { 0, 0 };
+    table->n--;
+}
+
+/* Returns the slot of 'table' that holds 'ref', whose hash is 'hash'. */
+static uint32_t
+table_find_ref(const struct fx_table *table, uint32_t hash, uint32_t ref)
+{
+    uint32_t i = hash & table->mask;
+
+    while (table->slots[i].ref != ref) {
+        ovs_assert(table->slots[i].ref);
+        i = (i + 1) & table->mask;
+    }
+    return i;
+}
+
+/* Shards. */
+
+static struct fx_flow *
+shard_flow(const struct fx_shard *shard, uint32_t ref)
+    OVS_REQUIRES(shard->mutex)
+{
+    unsigned int class = ref >> FX_INDEX_BITS;
+
+    return arena_flow(&shard->arenas[class], class, ref & FX_INDEX_MASK);
+}
+
+static size_t
+shard_memory(const struct fx_shard *shard)
+    OVS_REQUIRES(shard->mutex)
+{
+    size_t memory = table_memory(&shard->table);
+
+    for (unsigned int c = 0; c < FX_N_CLASSES; c++) {
+        memory += arena_memory(&shard->arenas[c], c);
+    }
+    return memory;
+}
+
+/* Returns the reference of the first flow of 'shard' whose reference is
+ * 'ref' or after it, in memory order, or 0 if there is none. */
+static uint32_t
+shard_next_ref(const struct fx_shard *shard, uint32_t ref)
+    OVS_REQUIRES(shard->mutex)
+{
+    uint32_t index = ref & FX_INDEX_MASK;
+
+    for (unsigned int class = ref >> FX_INDEX_BITS; class < FX_N_CLASSES;
+         class++, index = 0) {
+        const struct fx_arena *arena = &shard->arenas[class];
+
+        for (; index < arena->n_used; index++) {
+            if (arena_flow(arena, class, index)->flags & FX_FLOW_USED) {
+                return (class << FX_INDEX_BITS) | index;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Iterates over the flows of 'SHARD', in memory order: 'FLOW' (a 'struct
+ * fx_flow *') is each flow, 'REF' (declared here) its reference.  The body
+ * may remove 'FLOW'. */
+#define SHARD_FOR_EACH_FLOW(FLOW, REF, SHARD)                           \
+    for (uint32_t REF = shard_next_ref(SHARD, 0);                       \
+         REF ? ((FLOW) = shard_flow(SHARD, REF), true) : false;         \
+         REF = shard_next_ref(SHARD, REF + 1))
+
+static void
+shard_init(struct fx_shard *shard)
+{
+    ovs_mutex_init(&shard->mutex);
+    table_init(&shard->table, FX_TABLE_MIN);
+    shard->next_due = LLONG_MAX;
+    ovs_list_init(&shard->expired);
+    for (unsigned int c = 0; c < FX_N_CLASSES; c++) {
+        arena_destroy(&shard->arenas[c]);
+    }
+}
+
+/* Frees the flows and the table of 'shard', keeping it usable. */
+static void
+shard_clear(struct fx_shard *shard)
+    OVS_REQUIRES(shard->mutex)
+{
+    for (unsigned int c = 0; c < FX_N_CLASSES; c++) {
+        arena_destroy(&shard->arenas[c]);
+    }
+    free(shard->table.slots);
+    table_init(&shard->table, FX_TABLE_MIN);
+    shard->hand = 0;
+}
 
 struct fx_cache *
 fx_cache_create(void)
@@ -146,16 +486,7 @@ fx_cache_create(void)
     struct fx_cache *cache = xzalloc_cacheline(sizeof *cache);
 
     for (size_t i = 0; i < FX_N_SHARDS; i++) {
-        struct fx_shard *shard = &cache->shards[i];
-
-        ovs_mutex_init(&shard->mutex);
-        hmap_init(&shard->flows);
-        for (size_t j = 0; j < FX_N_IDLE_LISTS; j++) {
-            ovs_list_init(&shard->idle[j]);
-        }
-        ovs_list_init(&shard->active);
-        ovs_list_init(&shard->life);
-        ovs_list_init(&shard->expired);
+        shard_init(&cache->shards[i]);
     }
     atomic_count_init(&cache->n_flows, 0);
     atomic_count_init(&cache->next_serial, 0);
@@ -164,6 +495,7 @@ fx_cache_create(void)
     cache->limits.max_flows = SIZE_MAX;
     atomic_init(&cache->max_flows, SIZE_MAX);
     atomic_init(&cache->key_fields, 0);
+    atomic_init(&cache->min_timeout, cache->limits.inactive_timeout);
     cache->expired_seq = seq_create();
     cache->expired_seqno = seq_read(cache->expired_seq);
     return cache;
@@ -179,26 +511,70 @@ fx_cache_destroy(struct fx_cache *cache)
     }
     for (size_t i = 0; i < FX_N_SHARDS; i++) {
         struct fx_shard *shard = &cache->shards[i];
-        struct fx_flow *flow;
 
-        HMAP_FOR_EACH_POP (flow, hmap_node, &shard->flows) {
-            free(flow);
+        ovs_mutex_lock(&shard->mutex);
+        for (unsigned int c = 0; c < FX_N_CLASSES; c++) {
+            arena_destroy(&shard->arenas[c]);
         }
-        hmap_destroy(&shard->flows);
+        free(shard->table.slots);
         fx_record_list_free(&shard->expired);
+        ovs_mutex_unlock(&shard->mutex);
         ovs_mutex_destroy(&shard->mutex);
     }
     seq_destroy(cache->expired_seq);
     free_cacheline(cache);
 }
 
+/* Returns the idle timeout of flows in idle 'state', and in '*reason' why
+ * they end when it passes.  A TCP flow that saw FIN or RST ends after the
+ * (usually short) TCP timeout if one is set, and never later than the
+ * inactive timeout. */
+static long long int
+idle_timeout(const struct fx_cache_limits *limits, enum fx_idle_state state,
+             enum fx_end_reason *reason)
+{
+    long long int tcp_timeout = (state == FX_IDLE_FIN
+                                 ? limits->tcp_fin_timeout
+                                 : state == FX_IDLE_RST
+                                 ? limits->tcp_rst_timeout : 0);
+
+    if (tcp_timeout && tcp_timeout < limits->inactive_timeout) {
+        *reason = FX_END_TCP_END;
+        return MIN(tcp_timeout, FX_MAX_IDLE_TIMEOUT);
+    }
+    *reason = FX_END_IDLE;
+    return MIN(limits->inactive_timeout, FX_MAX_IDLE_TIMEOUT);
+}
+
 void
 fx_cache_set_limits(struct fx_cache *cache,
                     const struct fx_cache_limits *limits)
 {
+    long long int min_timeout = LLONG_MAX;
+    const long long int timeouts[] = {
+        limits->inactive_timeout, limits->active_timeout,
+        limits->tcp_fin_timeout, limits->tcp_rst_timeout, limits->max_life,
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(timeouts); i++) {
+        if (timeouts[i] > 0) {
+            min_timeout = MIN(min_timeout, timeouts[i]);
+        }
+    }
+
     cache->limits = *limits;
     atomic_store_relaxed(&cache->max_flows, limits->max_flows);
     atomic_store_relaxed(&cache->key_fields, limits->key_fields);
+    atomic_store_relaxed(&cache->min_timeout,
+                         MIN(min_timeout, FX_MAX_IDLE_TIMEOUT));
+
+    /* Any flow may be due under the new timeouts. */
+    for (size_t i = 0; i < FX_N_SHARDS; i++) {
+        struct fx_shard *shard = &cache->shards[i];
+
+        ovs_mutex_lock(&shard->mutex);
+        shard->next_due = LLONG_MIN;
+        ovs_mutex_unlock(&shard->mutex);
+    }
 }
 
 void
@@ -209,10 +585,7 @@ fx_cache_get_limits(const struct fx_cache *cache,
 }
 
 /* Picks the shard from the hash's top bits: each shard's hash table picks
- * buckets from the low bits, which must not all be equal within a shard. */
-#define FX_SHARD_BITS 6
-BUILD_ASSERT_DECL(FX_N_SHARDS == 1 << FX_SHARD_BITS);
-
+ * slots from the low bits, which must not all be equal within a shard. */
 static struct fx_shard *
 shard_for_hash(struct fx_cache *cache, uint32_t hash)
 {
@@ -224,14 +597,35 @@ shard_lookup(struct fx_shard *shard, const struct fx_packed_key *pk,
              uint32_t hash)
     OVS_REQUIRES(shard->mutex)
 {
-    struct fx_flow *flow;
+    const struct fx_table *table = &shard->table;
+    uint32_t class = flow_class(pk->len);
 
-    HMAP_FOR_EACH_WITH_HASH (flow, hmap_node, hash, &shard->flows) {
-        if (flow_has_key(flow, pk)) {
-            return flow;
+    for (uint32_t i = hash & table->mask; table->slots[i].ref;
+         i = (i + 1) & table->mask) {
+        const struct fx_slot *slot = &table->slots[i];
+
+        if (slot->hash == hash && slot->ref >> FX_INDEX_BITS == class) {
+            struct fx_flow *flow = shard_flow(shard, slot->ref);
+
+            if (flow_has_key(flow, pk)) {
+                return flow;
+            }
         }
     }
     return NULL;
+}
+
+/* Lets fx_cache_expire() know that a flow of 'shard' may be due as soon as
+ * the shortest timeout after 'now'. */
+static void
+shard_may_be_due(struct fx_cache *cache, struct fx_shard *shard,
+                 long long int now)
+    OVS_REQUIRES(shard->mutex)
+{
+    long long int min_timeout;
+
+    atomic_read_relaxed(&cache->min_timeout, &min_timeout);
+    shard->next_due = MIN(shard->next_due, now + min_timeout);
 }
 
 /* Appends to 'records' a record of the traffic 'flow' accumulated since its
@@ -250,95 +644,86 @@ flow_emit(struct fx_shard *shard, struct fx_flow *flow,
         rec->out_port = flow->out_port;
         rec->tcp_flags = flow->tcp_flags;
         rec->reason = reason;
-        rec->first = !flow->reported;
+        rec->first = !(flow->flags & FX_FLOW_REPORTED);
         rec->serial = flow->serial;
         rec->packets = flow->packets;
         rec->bytes = flow->bytes;
-        rec->first_used = flow->first_used;
-        rec->last_used = flow->last_used;
+        rec->first_used = flow->started + flow->first_used;
+        rec->last_used = flow_touched(flow, now) + flow->last_used;
         ovs_list_push_back(records, &rec->list_node);
         shard->stats.n_records[reason]++;
-        flow->reported = true;
+        flow->flags |= FX_FLOW_REPORTED;
     }
 
     flow->packets = 0;
     flow->bytes = 0;
     flow->tcp_flags = 0;
-    flow->first_used = 0;
-    flow->last_used = 0;
     flow->started = now;
 }
 
-/* Removes 'flow' from 'cache', appending its last record to 'records'. */
+/* Removes 'flow', whose reference is 'ref', from 'cache', appending its last
+ * record to 'records'. */
 static void
 flow_remove(struct fx_cache *cache, struct fx_shard *shard,
-            struct fx_flow *flow, enum fx_end_reason reason,
+            struct fx_flow *flow, uint32_t ref, enum fx_end_reason reason,
             long long int now, struct ovs_list *records)
     OVS_REQUIRES(shard->mutex)
 {
+    unsigned int class = ref >> FX_INDEX_BITS;
+
     flow_emit(shard, flow, reason, now, records);
-    hmap_remove(&shard->flows, &flow->hmap_node);
-    ovs_list_remove(&flow->lru_node);
-    ovs_list_remove(&flow->active_node);
-    ovs_list_remove(&flow->life_node);
+    table_remove_at(&shard->table,
+                    table_find_ref(&shard->table, cached_flow_hash(flow), ref));
+    arena_free(&shard->arenas[class], class, ref & FX_INDEX_MASK);
     atomic_count_dec(&cache->n_flows);
-    shard->stats.memory -= flow_alloc_size(flow->key_len);
-    free(flow);
-}
-
-/* The first flow in 'LIST' (whose nodes are 'MEMBER's), or NULL. */
-#define LIST_HEAD_FLOW(LIST, MEMBER)                                    \
-    (ovs_list_is_empty(LIST) ? NULL                                     \
-     : CONTAINER_OF(ovs_list_front(LIST), struct fx_flow, MEMBER))
-
-static struct fx_flow *
-shard_idle_head(struct fx_shard *shard, enum fx_idle_list list)
-    OVS_REQUIRES(shard->mutex)
-{
-    return LIST_HEAD_FLOW(&shard->idle[list], lru_node);
-}
-
-/* Returns the least recently touched flow in 'shard', or NULL. */
-static struct fx_flow *
-shard_lru_head(struct fx_shard *shard)
-    OVS_REQUIRES(shard->mutex)
-{
-    struct fx_flow *oldest = NULL;
-
-    for (size_t i = 0; i < FX_N_IDLE_LISTS; i++) {
-        struct fx_flow *head = shard_idle_head(shard, i);
-
-        if (head && (!oldest || head->touched < oldest->touched)) {
-            oldest = head;
-        }
-    }
-    return oldest;
 }
 
 /* Makes room for one more flow in 'shard', if the cache is full, by evicting
- * the least recently touched flow of 'shard'.  Returns true if it evicted
- * one.  Other shards are not locked here (that could deadlock), so if this
- * shard is empty the cache may exceed its limit by up to FX_N_SHARDS flows
- * until fx_cache_expire() enforces it exactly, across shards. */
+ * the least recently updated of up to FX_EVICT_SAMPLES flows of 'shard'
+ * (the next ones in its table after the previous eviction's).  Returns true
+ * if it evicted one.  Other shards are not locked here (that could
+ * deadlock), so if this shard is empty the cache may exceed its limit by up
+ * to FX_N_SHARDS flows until fx_cache_expire() enforces it exactly, across
+ * shards. */
 static bool
 shard_make_room(struct fx_cache *cache, struct fx_shard *shard,
                 long long int now)
     OVS_REQUIRES(shard->mutex)
 {
+    const struct fx_table *table = &shard->table;
     size_t max_flows;
 
     atomic_read_relaxed(&cache->max_flows, &max_flows);
-    if (atomic_count_get(&cache->n_flows) >= max_flows) {
-        struct fx_flow *victim = shard_lru_head(shard);
+    if (atomic_count_get(&cache->n_flows) < max_flows || !table->n) {
+        return false;
+    }
 
-        if (victim) {
-            COVERAGE_INC(fx_cache_flow_evicted);
-            flow_remove(cache, shard, victim, FX_END_EVICTED, now,
-                        &shard->expired);
-            return true;
+    struct fx_flow *victim = NULL;
+    uint32_t victim_ref = 0;
+    long long int oldest = LLONG_MAX;
+    uint32_t i = shard->hand & table->mask;
+    for (uint32_t n = 0; n < FX_EVICT_SAMPLES && n < table->n;
+         i = (i + 1) & table->mask) {
+        uint32_t ref = table->slots[i].ref;
+
+        if (ref) {
+            struct fx_flow *flow = shard_flow(shard, ref);
+            long long int touched = flow_touched(flow, now);
+
+            if (touched < oldest) {
+                oldest = touched;
+                victim = flow;
+                victim_ref = ref;
+            }
+            n++;
         }
     }
-    return false;
+    shard->hand = i;
+
+    COVERAGE_INC(fx_cache_flow_evicted);
+    flow_remove(cache, shard, victim, victim_ref, FX_END_EVICTED, now,
+                &shard->expired);
+    return true;
 }
 
 static struct fx_flow *
@@ -347,21 +732,30 @@ shard_insert(struct fx_cache *cache, struct fx_shard *shard,
              uint32_t hash, uint16_t out_port, long long int now)
     OVS_REQUIRES(shard->mutex)
 {
-    struct fx_flow *flow = xzalloc(flow_alloc_size(pk->len));
+    struct fx_table *table = &shard->table;
+    unsigned int class = flow_class(pk->len);
+    struct fx_arena *arena = &shard->arenas[class];
+    uint32_t index = arena_alloc(arena, class);
+    struct fx_flow *flow = arena_flow(arena, class, index);
 
+    /* At most 3/4 full. */
+    if (table->n >= (table->mask + 1) / 4 * 3) {
+        table_resize(table, (table->mask + 1) * 2);
+    }
+    table_put(table, hash, (class << FX_INDEX_BITS) | index);
+
+    memset(flow, 0, offsetof(struct fx_flow, key));
+    flow->flags = FX_FLOW_USED | (FX_IDLE_LIVE << FX_FLOW_IDLE_SHIFT);
     flow->key_fields = pk->fields;
     flow->key_len = pk->len;
     memcpy(flow->key, pk->bytes, pk->len);
     flow->out_port = out_port;
     flow->started = now;
     flow->created = now;
+    flow->touched = now;
     flow->serial = atomic_count_inc(&cache->next_serial);
-    hmap_insert(&shard->flows, &flow->hmap_node, hash);
-    flow->idle_list = FX_IDLE_LIVE;
-    ovs_list_push_back(&shard->idle[FX_IDLE_LIVE], &flow->lru_node);
-    ovs_list_push_back(&shard->active, &flow->active_node);
-    ovs_list_push_back(&shard->life, &flow->life_node);
     atomic_count_inc(&cache->n_flows);
+    shard_may_be_due(cache, shard, now);
 
     shard->stats.n_created++;
     if (!fx_key_is_ip(key)) {
@@ -371,9 +765,42 @@ shard_insert(struct fx_cache *cache, struct fx_shard *shard,
     } else {
         shard->stats.n_ipv6_flows++;
     }
-    shard->stats.memory += flow_alloc_size(pk->len);
     COVERAGE_INC(fx_cache_flow_created);
     return flow;
+}
+
+/* Credits 'stats', which it received at 'now', to 'flow'. */
+static void
+flow_account(struct fx_cache *cache, struct fx_shard *shard,
+             struct fx_flow *flow, const struct dpif_flow_stats *stats,
+             long long int now)
+    OVS_REQUIRES(shard->mutex)
+{
+    long long int used = stats->used ? stats->used : now;
+    long long int touched = MAX(flow_touched(flow, now), now);
+    long long int first = used, last = used;
+
+    if (flow->packets) {
+        first = MIN(first, flow->started + flow->first_used);
+        last = MAX(last, flow_touched(flow, now) + flow->last_used);
+    }
+    flow->packets += stats->n_packets;
+    flow->bytes += stats->n_bytes;
+    flow->tcp_flags |= stats->tcp_flags;
+    flow->first_used = clamp_delta(first - flow->started);
+    flow->last_used = clamp_delta(last - touched);
+    flow->touched = touched;
+
+    enum fx_idle_state state = flow_idle_state(flow);
+    enum fx_idle_state new_state = (stats->tcp_flags & TCP_RST ? FX_IDLE_RST
+                                    : stats->tcp_flags & TCP_FIN
+                                    && state == FX_IDLE_LIVE ? FX_IDLE_FIN
+                                    : state);
+    if (new_state != state) {
+        flow->flags = ((flow->flags & ~FX_FLOW_IDLE_MASK)
+                       | (new_state << FX_FLOW_IDLE_SHIFT));
+        shard_may_be_due(cache, shard, now);
+    }
 }
 
 /* Credits 'stats' of traffic that matched 'flow' and was sent to 'out_port'.
@@ -405,16 +832,12 @@ fx_cache_update(struct fx_cache *cache, const struct flow *flow_,
     struct fx_packed_key pk;
     pk.fields = key_fields;
     pk.len = fx_key_pack(&key, key_fields, pk.bytes);
-    uint32_t hash = hash_bytes(pk.bytes, pk.len, pk.fields);
+    uint32_t hash = packed_hash(pk.bytes, pk.len, pk.fields);
     struct fx_shard *shard = shard_for_hash(cache, hash);
+    long long int now = time_msec();
     bool made_records = false;
 
     ovs_mutex_lock(&shard->mutex);
-
-    /* Read the clock under the lock, so that each shard's lists stay in
-     * time order. */
-    long long int now = time_msec();
-    long long int used = stats->used ? stats->used : now;
     struct fx_flow *flow = shard_lookup(shard, &pk, hash);
     if (!flow) {
         made_records = shard_make_room(cache, shard, now);
@@ -423,30 +846,10 @@ fx_cache_update(struct fx_cache *cache, const struct flow *flow_,
         /* The flow now goes elsewhere: what went to the old output port is
          * a record of its own. */
         flow_emit(shard, flow, FX_END_OUTPUT_CHANGE, now, &shard->expired);
-        ovs_list_remove(&flow->active_node);
-        ovs_list_push_back(&shard->active, &flow->active_node);
         flow->out_port = out_port;
         made_records = true;
     }
-
-    flow->packets += stats->n_packets;
-    flow->bytes += stats->n_bytes;
-    flow->tcp_flags |= stats->tcp_flags;
-    if (!flow->first_used || used < flow->first_used) {
-        flow->first_used = used;
-    }
-    if (used > flow->last_used) {
-        flow->last_used = used;
-    }
-    flow->touched = now;
-    if (stats->tcp_flags & TCP_RST) {
-        flow->idle_list = FX_IDLE_RST;
-    } else if (stats->tcp_flags & TCP_FIN
-               && flow->idle_list == FX_IDLE_LIVE) {
-        flow->idle_list = FX_IDLE_FIN;
-    }
-    ovs_list_remove(&flow->lru_node);
-    ovs_list_push_back(&shard->idle[flow->idle_list], &flow->lru_node);
+    flow_account(cache, shard, flow, stats, now);
 
     shard->stats.n_updates++;
     shard->stats.packets += stats->n_packets;
@@ -458,61 +861,190 @@ fx_cache_update(struct fx_cache *cache, const struct flow *flow_,
     }
 }
 
-/* Evicts least recently touched flows, across all shards, until at most
+/* Removes or reports every flow of 'shard' that is due at 'now', appending
+ * the records to 'records', and finds out when the next one will be due. */
+static void
+shard_sweep(struct fx_cache *cache, struct fx_shard *shard, long long int now,
+            struct ovs_list *records)
+    OVS_REQUIRES(shard->mutex)
+{
+    const struct fx_cache_limits *limits = &cache->limits;
+    long long int next_due = LLONG_MAX;
+
+    struct fx_flow *flow;
+
+    COVERAGE_INC(fx_cache_sweep);
+    SHARD_FOR_EACH_FLOW (flow, ref, shard) {
+        enum fx_end_reason reason;
+        long long int idle_due = (flow_touched(flow, now)
+                                  + idle_timeout(limits,
+                                                 flow_idle_state(flow),
+                                                 &reason));
+        if (now >= idle_due) {
+            flow_remove(cache, shard, flow, ref, reason, now, records);
+            continue;
+        }
+        next_due = MIN(next_due, idle_due);
+
+        if (limits->max_life) {
+            long long int life_due = flow->created + limits->max_life;
+
+            if (now >= life_due) {
+                flow_remove(cache, shard, flow, ref, FX_END_MAX_LIFE, now,
+                            records);
+                continue;
+            }
+            next_due = MIN(next_due, life_due);
+        }
+
+        if (limits->active_timeout) {
+            if (now - flow->started >= limits->active_timeout) {
+                flow_emit(shard, flow, FX_END_ACTIVE, now, records);
+            }
+            next_due = MIN(next_due, flow->started + limits->active_timeout);
+        }
+    }
+    shard->next_due = next_due;
+
+    /* Give memory back when many flows went. */
+    struct fx_table *table = &shard->table;
+    if (table->mask + 1 > FX_TABLE_MIN && table->n < (table->mask + 1) / 8) {
+        uint32_t n_slots = FX_TABLE_MIN;
+
+        while (n_slots / 4 * 3 <= table->n * 2) {
+            n_slots *= 2;
+        }
+        table_resize(table, n_slots);
+    }
+}
+
+/* A flow that fx_cache_expire() may evict to enforce 'max_flows'. */
+struct fx_victim {
+    long long int touched;
+    uint32_t serial;
+    uint32_t ref;
+    struct fx_shard *shard;
+};
+
+/* Is 'a' more recently updated than 'b'?  Ties go by creation order. */
+static bool
+victim_newer(const struct fx_victim *a, const struct fx_victim *b)
+{
+    return (a->touched != b->touched ? a->touched > b->touched
+            : a->serial > b->serial);
+}
+
+static void
+victim_swap(struct fx_victim *heap, size_t i, size_t j)
+{
+    struct fx_victim tmp = heap[i];
+
+    heap[i] = heap[j];
+    heap[j] = tmp;
+}
+
+/* Restores the heap order of the max-heap 'heap' of 'n' victims, most
+ * recently updated first, after its top was replaced. */
+static void
+victim_sift_down(struct fx_victim *heap, size_t n)
+{
+    for (size_t i = 0;;) {
+        size_t l = 2 * i + 1, r = l + 1, top = i;
+
+        if (l < n && victim_newer(&heap[l], &heap[top])) {
+            top = l;
+        }
+        if (r < n && victim_newer(&heap[r], &heap[top])) {
+            top = r;
+        }
+        if (top == i) {
+            return;
+        }
+        victim_swap(heap, i, top);
+        i = top;
+    }
+}
+
+static void
+victim_sift_up(struct fx_victim *heap, size_t i)
+{
+    while (i) {
+        size_t parent = (i - 1) / 2;
+
+        if (!victim_newer(&heap[i], &heap[parent])) {
+            return;
+        }
+        victim_swap(heap, i, parent);
+        i = parent;
+    }
+}
+
+/* Evicts the least recently updated flows, across all shards, until at most
  * 'max_flows' remain. */
 static void
 enforce_max_flows(struct fx_cache *cache, long long int now,
                   struct ovs_list *records)
 {
-    while (atomic_count_get(&cache->n_flows) > cache->limits.max_flows) {
-        struct fx_shard *oldest_shard = NULL;
-        long long int oldest = LLONG_MAX;
+    size_t n_flows;
 
+    while ((n_flows = atomic_count_get(&cache->n_flows))
+           > cache->limits.max_flows) {
+        size_t n_over = n_flows - cache->limits.max_flows;
+        struct fx_victim *heap = xmalloc(n_over * sizeof *heap);
+        size_t n = 0;
+
+        /* The 'n_over' least recently updated flows. */
         for (size_t i = 0; i < FX_N_SHARDS; i++) {
             struct fx_shard *shard = &cache->shards[i];
+            struct fx_flow *flow;
 
             ovs_mutex_lock(&shard->mutex);
-            struct fx_flow *head = shard_lru_head(shard);
-            if (head && head->touched < oldest) {
-                oldest = head->touched;
-                oldest_shard = shard;
+            SHARD_FOR_EACH_FLOW (flow, ref, shard) {
+                struct fx_victim v = {
+                    .touched = flow_touched(flow, now),
+                    .serial = flow->serial,
+                    .ref = ref,
+                    .shard = shard,
+                };
+                if (n < n_over) {
+                    heap[n] = v;
+                    victim_sift_up(heap, n++);
+                } else if (victim_newer(&heap[0], &v)) {
+                    heap[0] = v;
+                    victim_sift_down(heap, n);
+                }
             }
             ovs_mutex_unlock(&shard->mutex);
         }
-        if (!oldest_shard) {
+
+        /* Evict those that are still there and not updated since. */
+        size_t n_evicted = 0;
+        for (size_t i = 0; i < n; i++) {
+            const struct fx_victim *v = &heap[i];
+            struct fx_shard *shard = v->shard;
+
+            ovs_mutex_lock(&shard->mutex);
+            unsigned int class = v->ref >> FX_INDEX_BITS;
+            uint32_t index = v->ref & FX_INDEX_MASK;
+            const struct fx_arena *arena = &shard->arenas[class];
+            if (index < arena->n_used) {
+                struct fx_flow *flow = arena_flow(arena, class, index);
+
+                if (flow->flags & FX_FLOW_USED && flow->serial == v->serial
+                    && flow_touched(flow, now) == v->touched) {
+                    COVERAGE_INC(fx_cache_flow_evicted);
+                    flow_remove(cache, shard, flow, v->ref, FX_END_EVICTED,
+                                now, records);
+                    n_evicted++;
+                }
+            }
+            ovs_mutex_unlock(&shard->mutex);
+        }
+        free(heap);
+        if (!n_evicted) {
             break;
         }
-
-        ovs_mutex_lock(&oldest_shard->mutex);
-        struct fx_flow *victim = shard_lru_head(oldest_shard);
-        if (victim) {
-            COVERAGE_INC(fx_cache_flow_evicted);
-            flow_remove(cache, oldest_shard, victim, FX_END_EVICTED, now,
-                        records);
-        }
-        ovs_mutex_unlock(&oldest_shard->mutex);
     }
-}
-
-/* Returns the idle timeout of flows on idle 'list', and in '*reason' why
- * they end when it passes.  A TCP flow that saw FIN or RST ends after the
- * (usually short) TCP timeout if one is set, and never later than the
- * inactive timeout. */
-static long long int
-idle_timeout(const struct fx_cache_limits *limits, enum fx_idle_list list,
-             enum fx_end_reason *reason)
-{
-    long long int tcp_timeout = (list == FX_IDLE_FIN
-                                 ? limits->tcp_fin_timeout
-                                 : list == FX_IDLE_RST
-                                 ? limits->tcp_rst_timeout : 0);
-
-    if (tcp_timeout && tcp_timeout < limits->inactive_timeout) {
-        *reason = FX_END_TCP_END;
-        return tcp_timeout;
-    }
-    *reason = FX_END_IDLE;
-    return limits->inactive_timeout;
 }
 
 /* Appends to 'records' every record that is due at 'now': those made by
@@ -523,39 +1055,14 @@ void
 fx_cache_expire(struct fx_cache *cache, long long int now,
                 struct ovs_list *records)
 {
-    const struct fx_cache_limits *limits = &cache->limits;
-
     cache->expired_seqno = seq_read(cache->expired_seq);
     for (size_t i = 0; i < FX_N_SHARDS; i++) {
         struct fx_shard *shard = &cache->shards[i];
-        struct fx_flow *flow;
 
         ovs_mutex_lock(&shard->mutex);
         ovs_list_push_back_all(records, &shard->expired);
-
-        for (size_t list = 0; list < FX_N_IDLE_LISTS; list++) {
-            enum fx_end_reason reason;
-            long long int timeout = idle_timeout(limits, list, &reason);
-
-            while ((flow = shard_idle_head(shard, list))
-                   && now - flow->touched >= timeout) {
-                flow_remove(cache, shard, flow, reason, now, records);
-            }
-        }
-
-        while (limits->max_life
-               && (flow = LIST_HEAD_FLOW(&shard->life, life_node))
-               && now - flow->created >= limits->max_life) {
-            flow_remove(cache, shard, flow, FX_END_MAX_LIFE, now, records);
-        }
-
-        if (limits->active_timeout) {
-            while ((flow = LIST_HEAD_FLOW(&shard->active, active_node))
-                   && now - flow->started >= limits->active_timeout) {
-                flow_emit(shard, flow, FX_END_ACTIVE, now, records);
-                ovs_list_remove(&flow->active_node);
-                ovs_list_push_back(&shard->active, &flow->active_node);
-            }
+        if (now >= shard->next_due) {
+            shard_sweep(cache, shard, now, records);
         }
         ovs_mutex_unlock(&shard->mutex);
     }
@@ -579,9 +1086,12 @@ fx_cache_flush(struct fx_cache *cache, enum fx_end_reason reason,
 
         ovs_mutex_lock(&shard->mutex);
         ovs_list_push_back_all(records, &shard->expired);
-        HMAP_FOR_EACH_SAFE (flow, hmap_node, &shard->flows) {
-            flow_remove(cache, shard, flow, reason, now, records);
+        SHARD_FOR_EACH_FLOW (flow, ref, shard) {
+            flow_emit(shard, flow, reason, now, records);
+            atomic_count_dec(&cache->n_flows);
         }
+        shard_clear(shard);
+        shard->next_due = LLONG_MAX;
         ovs_mutex_unlock(&shard->mutex);
     }
 }
@@ -628,8 +1138,7 @@ fx_cache_get_stats(struct fx_cache *cache, struct fx_cache_stats *stats)
         }
         stats->packets += s->packets;
         stats->bytes += s->bytes;
-        stats->memory += (s->memory
-                          + (shard->flows.mask + 1) * sizeof(void *));
+        stats->memory += shard_memory(shard);
         ovs_mutex_unlock(&shard->mutex);
     }
     stats->n_flows = atomic_count_get(&cache->n_flows);
@@ -645,10 +1154,10 @@ fx_cache_dump(struct fx_cache *cache, struct ds *s)
 
     for (size_t i = 0; i < FX_N_SHARDS; i++) {
         struct fx_shard *shard = &cache->shards[i];
-        const struct fx_flow *flow;
+        struct fx_flow *flow;
 
         ovs_mutex_lock(&shard->mutex);
-        HMAP_FOR_EACH (flow, hmap_node, &shard->flows) {
+        SHARD_FOR_EACH_FLOW (flow, ref, shard) {
             struct fx_record rec = {
                 .out_port = flow->out_port,
                 .tcp_flags = flow->tcp_flags,
@@ -659,19 +1168,20 @@ fx_cache_dump(struct fx_cache *cache, struct ds *s)
             flow_get_key(flow, &rec.key);
             fx_record_format(&rec, s);
             ds_put_format(s, " age=%lldms idle=%lldms\n",
-                          now - flow->started, now - flow->touched);
+                          now - flow->started,
+                          now - flow_touched(flow, now));
         }
         ovs_mutex_unlock(&shard->mutex);
     }
 }
 
 /* Returns the number of bytes one cached flow with 'key', made with key
- * parts 'fields', occupies, excluding the hash table's bucket array and
- * malloc overhead. */
+ * parts 'fields', occupies in its arena, excluding the hash table slot
+ * (8 bytes per slot, at most 3/4 of the slots used). */
 size_t
 fx_cache_flow_size(const struct fx_key *key, uint32_t fields)
 {
     uint8_t buf[FX_KEY_PACKED_MAX];
 
-    return flow_alloc_size(fx_key_pack(key, fields, buf));
+    return flow_class(fx_key_pack(key, fields, buf)) * 8;
 }

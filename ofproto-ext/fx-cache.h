@@ -32,11 +32,13 @@
  *     reported and removed, however active it is (0 disables it); its next
  *     packet starts a new flow;
  *   - output change: the datapath now forwards the flow elsewhere;
- *   - eviction: a new flow arrives while 'max_flows' flows are cached, so the
- *     least recently updated flow of its shard is pushed out (if its shard
- *     is empty, the cache may hold up to one flow per shard more than
- *     'max_flows' until fx_cache_expire() evicts the least recently updated
- *     flows of the whole cache);
+ *   - eviction: a new flow arrives while 'max_flows' flows are cached, so a
+ *     flow of its shard is pushed out: the least recently updated of a few
+ *     (up to 8) that the shard visits in turn, an approximation of LRU that
+ *     is exact for shards of up to 8 flows (if its shard is empty, the
+ *     cache may hold up to one flow per shard more than 'max_flows' until
+ *     fx_cache_expire() evicts the least recently updated flows of the whole
+ *     cache, exactly);
  *   - flush, reconfiguration, shutdown: forced by the owner.
  *
  * Thread safety: fx_cache_update() may be called concurrently from any
@@ -49,6 +51,13 @@
  * Each flow gets a serial number when it is created (0, 1, 2, ... in
  * creation order, per cache), which all of its records carry: flow
  * selection uses it to select all of a flow's records or none.
+ *
+ * Each timeout takes effect at the first fx_cache_expire() call at or after
+ * it.  Idle timeouts (inactive, TCP) longer than 2**30 ms (about 12.4 days)
+ * act as 2**30 ms, and a datapath 'used' time more than 2**31 ms (about
+ * 24.8 days) before the record's interval start or after its last update is
+ * clamped: the cache keeps those times in 32 bits.  The active timeout and the maximum life have no
+ * such bound.
  *
  * Counters are 64-bit and exact: every packet and byte given to
  * fx_cache_update() comes out in exactly one record, whatever ends the flow.
@@ -88,7 +97,8 @@ struct fx_cache_stats {
     uint64_t bytes;                 /* Bytes accounted. */
     size_t n_flows;                 /* Flows now in the cache. */
     size_t peak_flows;              /* Most flows ever in the cache. */
-    size_t memory;                  /* Bytes used by cached flows. */
+    size_t memory;                  /* Bytes of the flows' arenas and
+                                     * hash tables. */
 };
 
 struct fx_cache *fx_cache_create(void);

@@ -470,6 +470,41 @@ test_cache_max_life(struct ovs_cmdl_context *ctx OVS_UNUSED)
     fx_cache_destroy(cache);
 }
 
+/* cache-time-wrap: the cache keeps the last update in the low 32 bits of
+ * the millisecond clock; timeouts and record times stay exact when those
+ * bits wrap around. */
+
+static void
+test_cache_time_wrap(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    static const struct test_flow a = {
+        1, "192.0.2.1", "192.0.2.2", IPPROTO_UDP, 0, 1111, 2222
+    };
+    long long int base = clock_stop();
+    struct fx_cache *cache = cache_create(0, 5000, SIZE_MAX);
+    struct ovs_list records = OVS_LIST_INITIALIZER(&records);
+    struct totals t = { 0, 0, 0 };
+
+    /* 1000 ms before the low 32 bits wrap. */
+    uint32_t to_wrap = (uint32_t) (UINT32_MAX - 999) - (uint32_t) base;
+    clock_warp(to_wrap ? to_wrap : 1LL << 32);
+    long long int start = time_msec();
+    CHECK((uint32_t) (start + 1000) == 0, "not 1000 ms before the wrap");
+
+    update(cache, &a, 5, 1, 100, 0, 0);
+    clock_warp(600);
+    update(cache, &a, 5, 1, 100, 0, 0);
+    clock_warp(1000);
+    update(cache, &a, 5, 1, 100, 0, start + 1500);
+    fx_cache_expire(cache, start + 1600 + 4999, &records);
+    print_records("after the wrap, 1 ms early", &records, start, &t);
+    fx_cache_expire(cache, start + 1600 + 5000, &records);
+    print_records("after the wrap, at threshold", &records, start, &t);
+
+    check_totals(&t, 3, 300);
+    fx_cache_destroy(cache);
+}
+
 /* sampling. */
 
 /* Counts the flows that 1-in-'n' sampling in 'mode' selects out of 'n_flows'
@@ -1460,6 +1495,7 @@ static const struct ovs_cmdl_command commands[] = {
     {"cache-threads", "[THREADS [UPDATES]]", 0, 2, test_cache_threads,
      OVS_RO},
     {"cache-max-life", NULL, 0, 0, test_cache_max_life, OVS_RO},
+    {"cache-time-wrap", NULL, 0, 0, test_cache_time_wrap, OVS_RO},
     {"sampling", NULL, 0, 0, test_sampling, OVS_RO},
     {"nf5-golden", NULL, 0, 0, test_nf5_golden, OVS_RO},
     {"v9-golden", NULL, 0, 0, test_v9_golden, OVS_RO},
