@@ -13,6 +13,7 @@ EXTRA_DIST += \
 	tests/fuzz/fuzz-options.c \
 	tests/fuzz/fuzz-records.c \
 	tests/fuzz/fuzz-target.c \
+	tests/fuzz/fuzz-util.h \
 	tests/fuzz/make-seeds.py
 TESTSUITE_AT = \
 	tests/testsuite.at \

@@ -51,6 +51,7 @@
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
 #include "util.h"
+#include "fuzz-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -65,28 +66,6 @@ LLVMFuzzerInitialize(int *argc OVS_UNUSED, char ***argv OVS_UNUSED)
         ovs_fatal(errno, "setenv failed");
     }
     return 0;
-}
-
-/* Returns true if 'target' names a TCP or TLS collector.  Opening one may
- * start a connection, which sends a SYN: those are only parsed. */
-static bool
-is_stream_target(const char *target)
-{
-    return (!strncmp(target, "tcp:", 4) || !strncmp(target, "ssl:", 4)
-            || !strncmp(target, "sctp:", 5));
-}
-
-/* Returns the lowest file descriptor number not in use. */
-static int
-lowest_free_fd(void)
-{
-    int fd = dup(STDERR_FILENO);
-
-    if (fd < 0) {
-        ovs_fatal(errno, "dup failed");
-    }
-    close(fd);
-    return fd;
 }
 
 int
