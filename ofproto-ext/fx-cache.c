@@ -24,10 +24,11 @@
  *
  *   - A shard stores its flows in arenas, one per entry size (a flow's size
  *     depends on the length of its packed key), each a growing array of
- *     slabs of FX_SLAB_ENTRIES fixed-size entries: no malloc header per
- *     flow, and a flow is named by a 32-bit reference (size class and
- *     index) instead of a pointer.  Freed entries are reused first; a
- *     size class's slabs go back to malloc when it has no flow left.
+ *     slabs of FX_SLAB_ENTRIES fixed-size entries (the first one starts
+ *     small and doubles, for small caches): no malloc header per flow, and
+ *     a flow is named by a 32-bit reference (size class and index) instead
+ *     of a pointer.  Freed entries are reused first; a size class's slabs
+ *     go back to malloc when it has no flow left.
  *
  *   - A shard's hash table is open addressing with linear probing, each slot
  *     the flow's hash and reference (8 bytes), so that a lookup reads the
@@ -140,13 +141,20 @@ BUILD_ASSERT_DECL(offsetof(struct fx_flow, key) + FX_KEY_PACKED_MAX
 #define FX_INDEX_MASK ((1u << FX_INDEX_BITS) - 1)
 BUILD_ASSERT_DECL(FX_N_CLASSES <= 1 << (32 - FX_INDEX_BITS));
 
-/* An arena: slabs of FX_SLAB_ENTRIES entries of one size. */
+/* An arena: slabs of FX_SLAB_ENTRIES entries of one size.  The first slab
+ * starts with room for FX_SLAB_MIN_ENTRIES and doubles, moving, until it is
+ * full size, so that a small cache, whose flows are spread over many shards
+ * and size classes, does not pay for a whole slab per arena. */
 #define FX_SLAB_SHIFT 7
 #define FX_SLAB_ENTRIES (1u << FX_SLAB_SHIFT)
+#define FX_SLAB_MIN_ENTRIES 4
+BUILD_ASSERT_DECL(IS_POW2(FX_SLAB_MIN_ENTRIES)
+                  && FX_SLAB_MIN_ENTRIES <= FX_SLAB_ENTRIES);
 #define FX_NO_ENTRY UINT32_MAX
 struct fx_arena {
     uint8_t **slabs;
     uint32_t n_slabs;
+    uint32_t capacity;              /* Entries the slabs have room for. */
     size_t allocated_slabs;         /* Room in 'slabs'. */
     uint32_t n_used;                /* Entries [0, n_used) were handed out. */
     uint32_t free_head;             /* A free entry below 'n_used', or
@@ -274,7 +282,7 @@ arena_flow(const struct fx_arena *arena, unsigned int class, uint32_t index)
 static size_t
 arena_memory(const struct fx_arena *arena, unsigned int class)
 {
-    return ((size_t) arena->n_slabs * FX_SLAB_ENTRIES * class * 8
+    return ((size_t) arena->capacity * class * 8
             + arena->allocated_slabs * sizeof *arena->slabs);
 }
 
@@ -289,6 +297,34 @@ arena_destroy(struct fx_arena *arena)
     arena->free_head = FX_NO_ENTRY;
 }
 
+/* Makes room in 'arena' for one more entry: a larger first slab while it
+ * is not full size, otherwise one more slab.  Moving the first slab is
+ * safe because entries are named by index, never by a pointer kept across
+ * arena_alloc(). */
+static void
+arena_grow(struct fx_arena *arena, unsigned int class)
+{
+    size_t entry_size = class * 8;
+
+    if (arena->capacity && arena->capacity < FX_SLAB_ENTRIES) {
+        uint8_t *bigger = xmalloc_cacheline(2 * arena->capacity * entry_size);
+
+        memcpy(bigger, arena->slabs[0], arena->capacity * entry_size);
+        free_cacheline(arena->slabs[0]);
+        arena->slabs[0] = bigger;
+        arena->capacity *= 2;
+        return;
+    }
+
+    uint32_t entries = arena->n_slabs ? FX_SLAB_ENTRIES : FX_SLAB_MIN_ENTRIES;
+    if (arena->n_slabs == arena->allocated_slabs) {
+        arena->slabs = x2nrealloc(arena->slabs, &arena->allocated_slabs,
+                                  sizeof *arena->slabs);
+    }
+    arena->slabs[arena->n_slabs++] = xmalloc_cacheline(entries * entry_size);
+    arena->capacity += entries;
+}
+
 /* Returns the index of a new entry in 'arena'. */
 static uint32_t
 arena_alloc(struct fx_arena *arena, unsigned int class)
@@ -301,14 +337,8 @@ arena_alloc(struct fx_arena *arena, unsigned int class)
         index = arena->n_used++;
         /* 2**27 entries of one size in one shard: 9 GB of IPv4 flows. */
         ovs_assert(index <= FX_INDEX_MASK);
-        if (index == arena->n_slabs * FX_SLAB_ENTRIES) {
-            if (arena->n_slabs == arena->allocated_slabs) {
-                arena->slabs = x2nrealloc(arena->slabs,
-                                          &arena->allocated_slabs,
-                                          sizeof *arena->slabs);
-            }
-            arena->slabs[arena->n_slabs++]
-                = xmalloc_cacheline(FX_SLAB_ENTRIES * class * 8);
+        if (index == arena->capacity) {
+            arena_grow(arena, class);
         }
     }
     arena->n_flows++;

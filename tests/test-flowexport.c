@@ -32,6 +32,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "bitmap.h"
 #include "command-line.h"
 #include "dpif.h"
 #include "dummy.h"
@@ -668,6 +669,89 @@ test_cache_evict(struct ovs_cmdl_context *ctx OVS_UNUSED)
         bytes += 100 + i;
     }
     check_totals(&t, N + K + L + 2, bytes);
+    fx_cache_destroy(cache);
+}
+
+/* cache-arenas. */
+
+/* Flow 'i' of test_cache_arenas(): IPv4 for even 'i', IPv6 for odd, told
+ * apart by their ports. */
+static void
+arena_flow_init(struct flow *flow, uint32_t i)
+{
+    memset(flow, 0, sizeof *flow);
+    flow->in_port.ofp_port = u16_to_ofp(1);
+    flow->nw_proto = IPPROTO_UDP;
+    flow->tp_src = htons(i & 0xffff);
+    flow->tp_dst = htons(1000 + (i >> 16));
+    if (i % 2) {
+        flow->dl_type = htons(ETH_TYPE_IPV6);
+        flow->ipv6_src.s6_addr[0] = 0x20;
+        flow->ipv6_dst.s6_addr[0] = 0x20;
+        flow->ipv6_dst.s6_addr[15] = 1;
+    } else {
+        flow->dl_type = htons(ETH_TYPE_IP);
+        flow->nw_src = htonl(0x0a000001);
+        flow->nw_dst = htonl(0x0a000002);
+    }
+}
+
+/* Flows enough for every shard's arenas to go through all of their first
+ * slab's sizes and on to more slabs, each updated before and after, then
+ * flushed: every record must hold exactly its own flow's counts, so entries
+ * survive their slab being moved.  Memory must follow the flow count: the
+ * small start for a few flows, and all of it back once flushed. */
+static void
+test_cache_arenas(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    enum { N = 40000 };
+    struct fx_cache *cache = cache_create(0, 1000000, SIZE_MAX);
+    struct ovs_list records = OVS_LIST_INITIALIZER(&records);
+    struct fx_cache_stats s;
+    struct flow flow;
+
+    for (int round = 0; round < 2; round++) {
+        for (uint32_t i = 0; i < N; i++) {
+            struct dpif_flow_stats stats = {
+                .n_packets = 1, .n_bytes = 64 + i, .used = time_msec(),
+            };
+
+            arena_flow_init(&flow, i);
+            fx_cache_update(cache, &flow, 2, &stats);
+            if (!round && i == 63) {
+                fx_cache_get_stats(cache, &s);
+                CHECK(s.memory < 64 * 1024, "64 flows take %"PRIuSIZE
+                      " bytes", s.memory);
+            }
+        }
+    }
+    fx_cache_get_stats(cache, &s);
+    CHECK(s.n_flows == N, "%"PRIuSIZE" flows cached", s.n_flows);
+    printf("flows=%"PRIuSIZE" bytes/flow below 200: %s\n", s.n_flows,
+           s.memory / N < 200 ? "yes" : "no");
+
+    fx_cache_flush(cache, FX_END_FLUSH, &records);
+    unsigned long *seen = bitmap_allocate(N);
+    size_t n_records = 0;
+    const struct fx_record *rec;
+    LIST_FOR_EACH (rec, list_node, &records) {
+        uint32_t i = (ntohs(rec->key.tp_src)
+                      | (uint32_t) (ntohs(rec->key.tp_dst) - 1000) << 16);
+
+        CHECK(i < N && !bitmap_is_set(seen, i)
+              && fx_key_is_ipv4(&rec->key) == !(i % 2)
+              && rec->packets == 2 && rec->bytes == 2 * (64 + i),
+              "record for flow %"PRIu32": %"PRIu64" packets, %"PRIu64
+              " bytes", i, rec->packets, rec->bytes);
+        bitmap_set1(seen, i);
+        n_records++;
+    }
+    fx_record_list_free(&records);
+    fx_cache_get_stats(cache, &s);
+    printf("records=%"PRIuSIZE" flows=%"PRIuSIZE"\n", n_records, s.n_flows);
+    CHECK(s.memory < 64 * 1024, "an empty cache takes %"PRIuSIZE" bytes",
+          s.memory);
+    free(seen);
     fx_cache_destroy(cache);
 }
 
@@ -1492,6 +1576,7 @@ static const struct ovs_cmdl_command commands[] = {
     {"cache-basic", NULL, 0, 0, test_cache_basic, OVS_RO},
     {"cache-timeouts", NULL, 0, 0, test_cache_timeouts, OVS_RO},
     {"cache-evict", NULL, 0, 0, test_cache_evict, OVS_RO},
+    {"cache-arenas", NULL, 0, 0, test_cache_arenas, OVS_RO},
     {"cache-threads", "[THREADS [UPDATES]]", 0, 2, test_cache_threads,
      OVS_RO},
     {"cache-max-life", NULL, 0, 0, test_cache_max_life, OVS_RO},
