@@ -19,7 +19,7 @@
 #                      SECONDS (default 60); fails on any crash
 #   ./setup.sh bench-deps
 #                      deps, plus what bench/run-e2e.sh needs (iperf3,
-#                      softflowd)
+#                      softflowd) and flowexport-soak --heaptrack (heaptrack)
 #
 # Every step is skipped when already done, so running it again is cheap.
 # Environment: FX_CONFIGURE_FLAGS (extra arguments for configure, used when
@@ -36,9 +36,10 @@ PACKAGES="
     iproute2 procps psmisc file
     libasan8 libubsan1 clang-14 libclang-rt-14-dev
 "
-# Only for the end-to-end benchmarks (bench/run-e2e.sh).
+# Only for the end-to-end benchmarks (bench/run-e2e.sh) and the soak's
+# heap profile (utilities/flowexport-soak --heaptrack).
 BENCH_PACKAGES="
-    iperf3 softflowd
+    iperf3 softflowd heaptrack
 "
 BUILDDIR=_build
 
@@ -272,6 +273,7 @@ usage: $0 deps|build|check|demo|check-sanitizers|fuzz [SECONDS]|bench-deps
           for SECONDS (default 60); fails on any crash
   bench-deps
           deps + the packages bench/run-e2e.sh needs (iperf3, softflowd)
+          and heaptrack, for flowexport-soak --heaptrack
 Extra configure arguments go in FX_CONFIGURE_FLAGS.
 EOF
 }

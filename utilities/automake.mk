@@ -11,4 +11,5 @@ utilities_flowexport_decode_SOURCES = utilities/flowexport-decode.c
 utilities_flowexport_decode_LDADD = $(OVS_LIBOPENVSWITCH)
 dist_man_MANS += utilities/flowexport-decode.1
 
-EXTRA_DIST += utilities/fx-build-ovs utilities/flowexport-soak utilities/flowexport-demo
+EXTRA_DIST += utilities/fx-build-ovs utilities/flowexport-soak utilities/flowexport-demo \
+	utilities/flowexport-heap-growth
