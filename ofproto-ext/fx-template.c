@@ -80,7 +80,8 @@ FX_DEFINE_GROUP(vlans, FX_IE_DOT1Q_VLAN_ID, FX_IE_DOT1Q_CUSTOMER_VLAN_ID)
 FX_DEFINE_GROUP(mpls, FX_IE_MPLS_TOP_LABEL_STACK_SECTION,
                 FX_IE_MPLS_LABEL_STACK_SECTION2,
                 FX_IE_MPLS_LABEL_STACK_SECTION3)
-FX_DEFINE_GROUP(tunnel, FX_IE_LAYER2_SEGMENT_ID, FX_IE_GRE_KEY)
+FX_DEFINE_GROUP(vxlan, FX_IE_LAYER2_SEGMENT_ID)
+FX_DEFINE_GROUP(gre, FX_IE_GRE_KEY)
 FX_DEFINE_GROUP(reverse,
                 FX_IE_BIFLOW_DIRECTION, FX_IE_REVERSE_IP_CLASS_OF_SERVICE,
                 FX_IE_REVERSE_TCP_CONTROL_BITS,
@@ -109,12 +110,15 @@ static const struct {
                      [FX_SHAPE_IPV4_BIFLOW] = &fx_group_vlans,
                      [FX_SHAPE_IPV6_BIFLOW] = &fx_group_vlans } },
     { FX_KEY_MPLS, { [FX_SHAPE_L2] = &fx_group_mpls } },
-    { FX_KEY_TUNNEL, { [FX_SHAPE_IPV4] = &fx_group_tunnel,
-                       [FX_SHAPE_IPV6] = &fx_group_tunnel,
-                       [FX_SHAPE_L2] = &fx_group_tunnel,
-                       [FX_SHAPE_IPV4_BIFLOW] = &fx_group_tunnel,
-                       [FX_SHAPE_IPV6_BIFLOW] = &fx_group_tunnel } },
 };
+
+/* The field group of each tunnel kind's key, in every shape. */
+static const struct fx_ie_group *const tunnel_kind_groups[] = {
+    [FX_TUNNEL_NONE] = NULL,
+    [FX_TUNNEL_VXLAN] = &fx_group_vxlan,
+    [FX_TUNNEL_GRE] = &fx_group_gre,
+};
+BUILD_ASSERT_DECL(ARRAY_SIZE(tunnel_kind_groups) == FX_N_TUNNEL_KINDS);
 FX_DEFINE_GROUP(exporter_stats,
                 FX_IE_EXPORTED_MESSAGE_TOTAL_COUNT,
                 FX_IE_EXPORTED_OCTET_TOTAL_COUNT,
@@ -172,13 +176,23 @@ fx_template_init(struct fx_template *t, const struct fx_template_def *def)
 
 /* Flattens the template of 'shape' in 'dialect' into 't', followed by the
  * groups of the optional key parts in 'key_fields' (FX_KEY_*) that the
- * shape has and the dialect defines. */
-static void
+ * shape has and the dialect defines, and by the key of 'tunnel'.  Returns
+ * false if there is no such template: the dialect lacks the tunnel kind's
+ * elements, or 'key_fields' has no FX_KEY_TUNNEL. */
+static bool
 fx_template_init_shape(struct fx_template *t,
                        const struct fx_dialect *dialect, enum fx_shape shape,
-                       uint32_t key_fields)
+                       enum fx_tunnel_kind tunnel, uint32_t key_fields)
 {
+    const struct fx_ie_group *tunnel_group = tunnel_kind_groups[tunnel];
+
+    if (tunnel_group && (!(key_fields & FX_KEY_TUNNEL)
+                         || !dialect_has_group(dialect, tunnel_group))) {
+        return false;
+    }
+
     fx_template_init(t, &dialect->templates[shape]);
+    t->id += tunnel * FX_TUNNEL_TEMPLATE_ID_STEP;
     for (size_t i = 0; i < ARRAY_SIZE(key_field_groups); i++) {
         const struct fx_ie_group *group = key_field_groups[i].groups[shape];
 
@@ -187,6 +201,10 @@ fx_template_init_shape(struct fx_template *t,
             fx_template_add_group(t, group);
         }
     }
+    if (tunnel_group) {
+        fx_template_add_group(t, tunnel_group);
+    }
+    return true;
 }
 
 /* The enterprise bit of an IPFIX field specifier's element id. */
@@ -263,18 +281,17 @@ fx_ie_view_init(struct fx_ie_view *v, const struct fx_record *rec,
     v->vlan_id = htons(vlan_tci_to_vid(key->vlan_tci[0]));
     v->cvlan_id = htons(vlan_tci_to_vid(key->vlan_tci[1]));
     v->end_reason = fx_end_reason_to_ipfix(rec->reason);
-    if (key->tun_family) {
-        uint64_t tun_id = ntohll(key->tun_id);
-
-        if (key->tun_tp_dst == htons(FX_VXLAN_PORT)) {
-            v->l2_segment_id = htonll(FX_L2_SEGMENT_VXLAN
-                                      | (tun_id & 0xffffff));
-        } else if (!key->tun_tp_dst && !key->tun_erspan_ver) {
-            /* greKey (IANA IE 296): no outer UDP, so GRE, but not ERSPAN,
-             * whose GRE header has no key: OVS keeps its session id in
-             * the tunnel key. */
-            v->gre_key = htonl(tun_id);
-        }
+    switch (fx_tunnel_kind(key)) {
+    case FX_TUNNEL_VXLAN:
+        v->l2_segment_id = htonll(FX_L2_SEGMENT_VXLAN
+                                  | (ntohll(key->tun_id) & 0xffffff));
+        break;
+    case FX_TUNNEL_GRE:
+        v->gre_key = htonl(ntohll(key->tun_id));
+        break;
+    case FX_TUNNEL_NONE:
+    case FX_N_TUNNEL_KINDS:
+        break;
     }
     if (reverse) {
         long long int rev_last = MAX(reverse->first_used,
@@ -289,6 +306,24 @@ fx_ie_view_init(struct fx_ie_view *v, const struct fx_record *rec,
         v->rev_out_if = htonl(fx_encoder_iface(s, reverse->out_port));
         v->rev_start_ms = htonll(reverse->first_used + wall_offset);
         v->rev_end_ms = htonll(rev_last + wall_offset);
+    }
+}
+
+/* The kind of tunnel 'key' came through, as far as its key has a standard
+ * element: FX_TUNNEL_GRE for GRE (IANA greKey, IE 296) with no outer UDP,
+ * but not ERSPAN, whose GRE header has no key (OVS keeps its session id in
+ * the tunnel key). */
+enum fx_tunnel_kind
+fx_tunnel_kind(const struct fx_key *key)
+{
+    if (!key->tun_family) {
+        return FX_TUNNEL_NONE;
+    } else if (key->tun_tp_dst == htons(FX_VXLAN_PORT)) {
+        return FX_TUNNEL_VXLAN;
+    } else if (!key->tun_tp_dst && !key->tun_erspan_ver) {
+        return FX_TUNNEL_GRE;
+    } else {
+        return FX_TUNNEL_NONE;
     }
 }
 
@@ -318,15 +353,22 @@ fx_tmpl_encoder_create(const struct fx_dialect *dialect,
     te->up.class = class;
     te->up.settings = *settings;
     te->dialect = dialect;
-    te->set_shape = -1;
+    te->set_template = -1;
     for (size_t shape = 0; shape < FX_N_SHAPES; shape++) {
-        fx_template_init_shape(&te->templates[shape], dialect, shape,
-                               settings->key_fields);
-        te->has_shape[shape] = (dialect->templates[shape].id
-                                && (shape != FX_SHAPE_L2
-                                    || settings->key_fields & FX_KEY_MPLS)
-                                && (!shape_is_biflow(shape)
-                                    || settings->bidirectional));
+        bool shape_in_use = (dialect->templates[shape].id
+                             && (shape != FX_SHAPE_L2
+                                 || settings->key_fields & FX_KEY_MPLS)
+                             && (!shape_is_biflow(shape)
+                                 || settings->bidirectional));
+
+        for (size_t kind = 0; kind < FX_N_TUNNEL_KINDS; kind++) {
+            size_t i = shape * FX_N_TUNNEL_KINDS + kind;
+
+            te->in_use[i] = (shape_in_use
+                             && fx_template_init_shape(&te->templates[i],
+                                                       dialect, shape, kind,
+                                                       settings->key_fields));
+        }
     }
     if (dialect->stats_template) {
         fx_template_init(&te->stats_template, dialect->stats_template);
@@ -356,7 +398,7 @@ close_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
                                                    sizeof *h);
         h->length = htons(msg->size - te->set_ofs);
         te->set_ofs = 0;
-        te->set_shape = -1;
+        te->set_template = -1;
     }
 }
 
@@ -510,10 +552,10 @@ put_template_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
     size_t set_ofs = msg->size;
 
     ofpbuf_put_zeros(msg, sizeof(struct fx_set_header));
-    for (size_t shape = 0; shape < FX_N_SHAPES; shape++) {
-        const struct fx_template *t = &te->templates[shape];
+    for (size_t i = 0; i < FX_N_RECORD_TEMPLATES; i++) {
+        const struct fx_template *t = &te->templates[i];
 
-        if (!te->has_shape[shape]) {
+        if (!te->in_use[i]) {
             continue;
         }
         put_u16(msg, t->id);
@@ -546,7 +588,7 @@ fx_tmpl_encoder_begin(struct fx_encoder *encoder, struct ofpbuf *msg)
     long long int now = time_msec();
 
     te->set_ofs = 0;
-    te->set_shape = -1;
+    te->set_template = -1;
     te->n_data = 0;
     te->n_options = 0;
     te->n_templates = 0;
@@ -573,13 +615,18 @@ fx_tmpl_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
 {
     struct fx_tmpl_encoder *te = fx_tmpl_encoder_cast(encoder);
     enum fx_shape shape = record_shape(rec, reverse != NULL);
-    const struct fx_template *t = &te->templates[shape];
-    size_t len = t->record_len;
-    bool new_set = te->set_shape != shape;
-
-    if (!te->has_shape[shape]) {
-        return FX_ENCODE_UNSUPPORTED;
+    int index = shape * FX_N_TUNNEL_KINDS + fx_tunnel_kind(&rec->key);
+    if (!te->in_use[index]) {
+        /* The shape's plain template, if the tunnel kind has none. */
+        index = shape * FX_N_TUNNEL_KINDS + FX_TUNNEL_NONE;
+        if (!te->in_use[index]) {
+            return FX_ENCODE_UNSUPPORTED;
+        }
     }
+
+    const struct fx_template *t = &te->templates[index];
+    size_t len = t->record_len;
+    bool new_set = te->set_template != index;
 
     /* Room for a set header if needed, the record, and padding. */
     size_t need = (new_set ? sizeof(struct fx_set_header) : 0) + len + 3;
@@ -590,7 +637,7 @@ fx_tmpl_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
     if (new_set) {
         close_set(te, msg);
         te->set_ofs = msg->size;
-        te->set_shape = shape;
+        te->set_template = index;
 
         struct fx_set_header *h = ofpbuf_put_zeros(msg, sizeof *h);
         h->id = htons(t->id);

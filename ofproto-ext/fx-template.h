@@ -26,7 +26,8 @@
  * (IPv4, IPv6, with FX_KEY_MPLS non-IP "L2", and for bidirectional IPFIX
  * exporters IPv4 and IPv6 biflows) has one template per
  * protocol, followed by the groups of the optional key parts configured
- * that the protocol defines (v9 lacks most L2 and all tunnel elements).
+ * that the protocol defines (v9 lacks most L2 and all tunnel elements),
+ * and with FX_KEY_TUNNEL one more per tunnel kind with a key element.
  * Encoding a record first converts it into a 'struct fx_ie_view', whose
  * members hold every element's value already in wire format; the template
  * then says which of them to copy, in which order.  Templates and data
@@ -144,6 +145,25 @@ enum fx_shape {
     FX_N_SHAPES
 };
 
+/* With FX_KEY_TUNNEL, each shape has one template per kind of tunnel
+ * whose key has a standard element, so that a record carries only the
+ * element that means something for it: VXLAN's VNI as layer2SegmentId,
+ * a GRE key as greKey.  Untunneled flows and tunnels without such an
+ * element (Geneve, ERSPAN, ...) use the shape's plain template.  A kind's
+ * template id is the shape's plus FX_TUNNEL_TEMPLATE_ID_STEP times the
+ * kind. */
+enum fx_tunnel_kind {
+    FX_TUNNEL_NONE,
+    FX_TUNNEL_VXLAN,            /* Outer UDP port 4789 (RFC 7348). */
+    FX_TUNNEL_GRE,              /* No outer UDP port, not ERSPAN. */
+    FX_N_TUNNEL_KINDS
+};
+#define FX_TUNNEL_TEMPLATE_ID_STEP 16
+enum fx_tunnel_kind fx_tunnel_kind(const struct fx_key *);
+
+/* A template of an encoder: a shape and a tunnel kind. */
+#define FX_N_RECORD_TEMPLATES (FX_N_SHAPES * FX_N_TUNNEL_KINDS)
+
 /* Elements that are always exported together. */
 struct fx_ie_group {
     const enum fx_ie *ies;
@@ -166,7 +186,8 @@ struct fx_ie_group {
     FX_IE_GROUP(macs)               /* MACs (FX_KEY_MAC, L2 shape). */   \
     FX_IE_GROUP(ether_type)         /* Ethertype (L2 shape). */          \
     FX_IE_GROUP(mpls)               /* Label stack (FX_KEY_MPLS). */     \
-    FX_IE_GROUP(tunnel)             /* Tunnel keys (FX_KEY_TUNNEL). */   \
+    FX_IE_GROUP(vxlan)              /* VXLAN VNI (FX_KEY_TUNNEL). */     \
+    FX_IE_GROUP(gre)                /* GRE key (FX_KEY_TUNNEL). */       \
     FX_IE_GROUP(vlans)              /* 802.1Q VIDs (FX_KEY_VLAN). */     \
     FX_IE_GROUP(reverse)            /* Biflow direction, reverse values. */\
     FX_IE_GROUP(process)            /* Exporting process (scope). */     \
@@ -246,8 +267,9 @@ struct fx_tmpl_encoder {
     unsigned int msgs_since_templates;
     bool templates_ever_sent;
 
-    struct fx_template templates[FX_N_SHAPES]; /* dialect->templates. */
-    bool has_shape[FX_N_SHAPES];         /* Which of them are in use. */
+    /* dialect->templates, by shape * FX_N_TUNNEL_KINDS + tunnel kind. */
+    struct fx_template templates[FX_N_RECORD_TEMPLATES];
+    bool in_use[FX_N_RECORD_TEMPLATES];  /* Which of them are in use. */
     struct fx_template stats_template;   /* dialect->stats_template. */
     struct fx_template sampling_template; /* The sampling mode's, if the
                                            * exporter samples (id != 0). */
@@ -259,7 +281,8 @@ struct fx_tmpl_encoder {
 
     /* The message under construction. */
     size_t set_ofs;             /* Offset of the open data set, or 0. */
-    int set_shape;              /* Shape of the open data set, or -1. */
+    int set_template;           /* Index in 'templates' of the open data
+                                 * set, or -1. */
     size_t n_data;              /* Flow data records in the message. */
     size_t n_options;           /* Options data records in the message. */
     size_t n_templates;         /* Template records in the message. */
