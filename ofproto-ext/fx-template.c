@@ -119,6 +119,7 @@ static const struct fx_ie_group *const tunnel_kind_groups[] = {
     [FX_TUNNEL_GRE] = &fx_group_gre,
 };
 BUILD_ASSERT_DECL(ARRAY_SIZE(tunnel_kind_groups) == FX_N_TUNNEL_KINDS);
+
 FX_DEFINE_GROUP(exporter_stats,
                 FX_IE_EXPORTED_MESSAGE_TOTAL_COUNT,
                 FX_IE_EXPORTED_OCTET_TOTAL_COUNT,
@@ -336,6 +337,13 @@ record_shape(const struct fx_record *rec, bool biflow)
             : (biflow ? FX_SHAPE_IPV6_BIFLOW : FX_SHAPE_IPV6));
 }
 
+/* The index in fx_tmpl_encoder's 'templates' of 'shape' with 'tunnel'. */
+static size_t
+template_index(enum fx_shape shape, enum fx_tunnel_kind tunnel)
+{
+    return shape * FX_N_TUNNEL_KINDS + tunnel;
+}
+
 /* Is 'shape' a biflow shape? */
 static bool
 shape_is_biflow(enum fx_shape shape)
@@ -362,7 +370,7 @@ fx_tmpl_encoder_create(const struct fx_dialect *dialect,
                                  || settings->bidirectional));
 
         for (size_t kind = 0; kind < FX_N_TUNNEL_KINDS; kind++) {
-            size_t i = shape * FX_N_TUNNEL_KINDS + kind;
+            size_t i = template_index(shape, kind);
 
             te->in_use[i] = (shape_in_use
                              && fx_template_init_shape(&te->templates[i],
@@ -615,10 +623,10 @@ fx_tmpl_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
 {
     struct fx_tmpl_encoder *te = fx_tmpl_encoder_cast(encoder);
     enum fx_shape shape = record_shape(rec, reverse != NULL);
-    int index = shape * FX_N_TUNNEL_KINDS + fx_tunnel_kind(&rec->key);
+    int index = template_index(shape, fx_tunnel_kind(&rec->key));
     if (!te->in_use[index]) {
         /* The shape's plain template, if the tunnel kind has none. */
-        index = shape * FX_N_TUNNEL_KINDS + FX_TUNNEL_NONE;
+        index = template_index(shape, FX_TUNNEL_NONE);
         if (!te->in_use[index]) {
             return FX_ENCODE_UNSUPPORTED;
         }
