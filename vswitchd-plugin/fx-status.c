@@ -236,8 +236,12 @@ fx_status_destroy(void)
     HMAP_FOR_EACH_SAFE (st, node, &statuses) {
         fx_status_destroy__(st);
     }
-    ovsdb_idl_txn_destroy(status_txn);
-    status_txn = NULL;
+    /* Unlike most OVS destructors, ovsdb_idl_txn_destroy() does not accept
+     * NULL, and there is no transaction between two updates. */
+    if (status_txn) {
+        ovsdb_idl_txn_destroy(status_txn);
+        status_txn = NULL;
+    }
     ovsdb_idl_destroy(status_idl);
     status_idl = NULL;
 }
