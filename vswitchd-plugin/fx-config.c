@@ -224,10 +224,13 @@ fx_config_check(const char *bridge, struct netflow *tap,
         smap_add(&status, "protocol",
                  fx_protocol_to_string(candidate->protocol));
     } else {
-        bool kept = (tap && fx_tap_get_exporter_options(tap, candidate->name,
-                                                       candidate));
+        /* The candidate's options go; the exporter's previous ones, if it
+         * has any, take their place.  (Not by copying a struct: an sset's
+         * hmap may point into itself.) */
+        fx_exporter_options_destroy(candidate);
+        bool kept = (tap && fx_tap_get_exporter_options(
+                         tap, is_ipfix ? "ipfix" : "netflow", candidate));
         if (!kept) {
-            fx_exporter_options_destroy(candidate);
             use = false;
         }
         smap_add(&status, "state", "error");
