@@ -36,7 +36,9 @@ TESTSUITE_AT = \
 	tests/udp-sink.py \
 	tests/schema-columns.py \
 	tests/schema.at \
-	tests/unit.at
+	tests/unit.at \
+	tests/decode.at \
+	tests/ipfix-craft.py
 
 # Unit tests of the engine, run from tests/unit.at.
 noinst_PROGRAMS += tests/test-flowexport

@@ -45,11 +45,13 @@
 #include "hash.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/hmap.h"
+#include "openvswitch/list.h"
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
 #include "packets.h"
 #include "socket-util.h"
+#include "timeval.h"
 #include "unaligned.h"
 #include "unixctl.h"
 #include "util.h"
@@ -79,8 +81,15 @@ enum {
     SET_HEADER_LEN = 4,
     MIN_DATA_SET = 256,         /* Lowest data set (flowset) id. */
     MAX_MESSAGE_LEN = 65535,    /* Largest message decode_message() takes. */
-    MAX_TEMPLATES = 65536,      /* Bound on memory spent on templates. */
+    MAX_TEMPLATES = 65536,      /* Bound on the number of templates. */
 };
+
+/* Default limits on what exporters can make the decoder keep (see
+ * flowexport-decode(1), "LIMITS"). */
+#define DEFAULT_TEMPLATE_LIFETIME (1800 * 1000)   /* ms; RFC 6728's default
+                                                   * templateLifeTime. */
+#define DEFAULT_TEMPLATE_MEMORY (16 * 1024 * 1024)
+#define DEFAULT_EXPORTER_TEMPLATE_MEMORY (1024 * 1024)
 
 /* How the value of an information element is printed. */
 enum ie_type {
@@ -216,13 +225,25 @@ enum {
 };
 
 /* Identifies a template: templates are scoped to one exporter (source
- * address), one observation domain (v9: source id) and one protocol. */
+ * address and port: RFC 7011 section 10.3 scopes them to the UDP session),
+ * one observation domain (v9: source id) and one protocol. */
 struct template_key {
     struct in6_addr source;     /* Exporter address, IPv4 mapped. */
     uint32_t domain;            /* Observation domain or v9 source id. */
     uint16_t id;                /* Template id, >= 256. */
+    uint16_t port;              /* Exporter's UDP port. */
     uint8_t version;            /* NFV9_VERSION or IPFIX_VERSION. */
-    uint8_t pad;                /* Always zero, so the key hashes as bytes. */
+    uint8_t pad[3];             /* Always zero, so the key hashes as bytes. */
+};
+
+/* An exporter (source address and port) that has templates, with what they
+ * cost.  Exists while it has at least one template. */
+struct exporter {
+    struct hmap_node node;      /* In decoder_state's 'exporters'. */
+    struct in6_addr source;     /* Address, IPv4 mapped. */
+    uint16_t port;              /* UDP port. */
+    size_t n_templates;         /* Its templates. */
+    size_t template_bytes;      /* Memory they take, see template_cost(). */
 };
 
 /* One field of a template. */
@@ -236,7 +257,10 @@ struct template_field {
 /* A template or options template received from an exporter. */
 struct template {
     struct hmap_node node;      /* In decoder_state's 'templates'. */
+    struct ovs_list lru_node;   /* In decoder_state's 'template_lru'. */
     struct template_key key;    /* Identity. */
+    struct exporter *exporter;  /* Owner, once inserted. */
+    long long int refreshed;    /* When last received (decoder's clock). */
     bool options;               /* Options template? */
     size_t n_fields;            /* Number of elements in 'fields'. */
     struct template_field *fields;  /* Fields, in record order. */
@@ -249,17 +273,32 @@ struct decoder_state {
     bool print_headers;         /* Print message headers and templates? */
     bool print_timestamps;      /* Print first/last times of v5 records? */
 
-    /* Exporter of the message being decoded; set by the caller. */
-    struct in6_addr source;
+    /* Limits (see flowexport-decode(1), "LIMITS"). */
+    long long int template_lifetime;    /* ms, 0 for no expiry. */
+    size_t max_template_bytes;          /* For all templates. */
+    size_t max_exporter_template_bytes; /* For one exporter's. */
 
-    /* Templates, as "struct template"s. */
+    /* Exporter of the message being decoded and the time it came (ms, any
+     * monotonic clock); set by the caller, as is 'udp', true if messages
+     * come over UDP. */
+    bool udp;
+    struct in6_addr source;
+    uint16_t source_port;
+    long long int now;
+
+    /* Templates, as "struct template"s, and their exporters. */
     struct hmap templates;
+    struct ovs_list template_lru;   /* Least recently received first. */
+    struct hmap exporters;          /* "struct exporter"s. */
+    size_t template_bytes;          /* Memory all of them take. */
 
     /* Counters for the summary line. */
     uint64_t n_messages;        /* Messages decoded, valid or not. */
     uint64_t n_records;         /* Flow records printed (not options). */
     uint64_t n_malformed;       /* Messages with a "malformed:" line. */
     uint64_t n_no_template;     /* Data sets without a known template. */
+    uint64_t n_templates_refused;   /* Over a memory or number limit. */
+    uint64_t n_templates_expired;   /* Not received again in time. */
     uint64_t pkts;              /* Sum of packet counters of flow records. */
     uint64_t bytes;             /* Sum of octet counters of flow records. */
 };
@@ -487,13 +526,56 @@ put_field_value(struct ds *s, uint8_t version, const struct template_field *f,
 
 /* Templates. */
 
+/* Returns the memory that template 't' takes, as counted against the
+ * limits. */
+static size_t
+template_cost(const struct template *t)
+{
+    return sizeof *t + t->n_fields * sizeof *t->fields;
+}
+
 static void
-template_destroy(struct template *t)
+template_free(struct template *t)
 {
     if (t) {
         free(t->fields);
         free(t);
     }
+}
+
+static struct exporter *
+exporter_find(const struct decoder_state *st, const struct in6_addr *source,
+              uint16_t port)
+{
+    struct exporter *e;
+
+    HMAP_FOR_EACH_WITH_HASH (e, node,
+                             hash_bytes(source, sizeof *source, port),
+                             &st->exporters) {
+        if (ipv6_addr_equals(&e->source, source) && e->port == port) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+/* Removes 't' from 'st' and frees it. */
+static void
+template_remove(struct decoder_state *st, struct template *t)
+{
+    struct exporter *e = t->exporter;
+    size_t cost = template_cost(t);
+
+    hmap_remove(&st->templates, &t->node);
+    ovs_list_remove(&t->lru_node);
+    st->template_bytes -= cost;
+    e->template_bytes -= cost;
+    if (!--e->n_templates) {
+        hmap_remove(&st->exporters, &e->node);
+        st->template_bytes -= sizeof *e;
+        free(e);
+    }
+    template_free(t);
 }
 
 static struct template *
@@ -516,52 +598,133 @@ template_key_init(struct template_key *key, const struct decoder_state *st,
 {
     memset(key, 0, sizeof *key);
     key->source = st->source;
+    key->port = st->source_port;
     key->domain = ctx->domain;
     key->id = id;
     key->version = ctx->version;
 }
 
-/* Inserts 't' into 'st', replacing any template with the same key. */
+/* Expires the templates that were last received more than the template
+ * lifetime before 'st->now' (RFC 7011 section 8.4: over UDP, a template
+ * that its exporter does not refresh in time is no longer used). */
 static void
+templates_expire(struct decoder_state *st, struct ds *out)
+{
+    struct template *t, *next;
+
+    if (!st->template_lifetime) {
+        return;
+    }
+    LIST_FOR_EACH_SAFE (t, next, lru_node, &st->template_lru) {
+        if (st->now - t->refreshed < st->template_lifetime) {
+            break;
+        }
+        if (st->print_headers) {
+            ds_put_format(out, "%s template-expire domain=%"PRIu32
+                          " id=%"PRIu16"\n",
+                          t->key.version == IPFIX_VERSION ? "ipfix" : "v9",
+                          t->key.domain, t->key.id);
+        }
+        st->n_templates_expired++;
+        template_remove(st, t);
+    }
+}
+
+/* Inserts 't' into 'st', replacing any template with the same key, if the
+ * limits allow it.  Otherwise frees 't' and also removes the template it
+ * was to replace (its exporter changed it: decoding with the old one would
+ * be wrong), and returns a message saying why. */
+static char *
 template_insert(struct decoder_state *st, struct template *t)
 {
     struct template *old = template_find(st, &t->key);
+    struct exporter *e = exporter_find(st, &t->key.source, t->key.port);
+    size_t cost = template_cost(t);
+    size_t old_cost = old ? template_cost(old) : 0;
+    size_t exporter_bytes = (e ? e->template_bytes : 0) - old_cost + cost;
+    size_t total_bytes = (st->template_bytes - old_cost + cost
+                          + (e ? 0 : sizeof *e));
+    char *error = NULL;
 
-    if (old) {
-        hmap_remove(&st->templates, &old->node);
-        template_destroy(old);
+    if (!old && hmap_count(&st->templates) >= MAX_TEMPLATES) {
+        error = xasprintf("%d templates already", MAX_TEMPLATES);
+    } else if (exporter_bytes > st->max_exporter_template_bytes) {
+        error = xasprintf("the exporter's templates would take %"PRIuSIZE
+                          " bytes, limit %"PRIuSIZE, exporter_bytes,
+                          st->max_exporter_template_bytes);
+    } else if (total_bytes > st->max_template_bytes) {
+        error = xasprintf("all templates would take %"PRIuSIZE" bytes, "
+                          "limit %"PRIuSIZE, total_bytes,
+                          st->max_template_bytes);
     }
+    if (old) {
+        template_remove(st, old);
+        e = exporter_find(st, &t->key.source, t->key.port);
+    }
+    if (error) {
+        st->n_templates_refused++;
+        template_free(t);
+        return error;
+    }
+
+    if (!e) {
+        e = xzalloc(sizeof *e);
+        e->source = t->key.source;
+        e->port = t->key.port;
+        hmap_insert(&st->exporters, &e->node,
+                    hash_bytes(&e->source, sizeof e->source, e->port));
+        st->template_bytes += sizeof *e;
+    }
+    e->n_templates++;
+    e->template_bytes += cost;
+    st->template_bytes += cost;
+    t->exporter = e;
+    t->refreshed = st->now;
     hmap_insert(&st->templates, &t->node, hash_bytes(&t->key, sizeof t->key,
                                                      0));
+    ovs_list_push_back(&st->template_lru, &t->lru_node);
+    return NULL;
 }
 
-/* Removes the templates of exporter 'st->source' in the domain of 'ctx': only
- * template 'id' if 'id' is nonzero, otherwise all templates (if 'options' is
- * false) or all options templates (if 'options' is true). */
+/* Handles an IPFIX template withdrawal from exporter 'st->source' in the
+ * domain of 'ctx' (RFC 7011 section 8.1): removes only template 'id' if
+ * 'id' is nonzero, otherwise all templates (if 'options' is false) or all
+ * options templates (if 'options' is true).  Over UDP, does nothing: RFC
+ * 7011 section 8.4 has collectors ignore withdrawals there (an exporter
+ * over UDP must not send them, and anyone can forge them). */
 static void
 template_withdraw(struct decoder_state *st, const struct msg_ctx *ctx,
-                  uint16_t id, bool options)
+                  uint16_t id, bool options, struct ds *out)
 {
     struct template_key key;
     struct template *t;
 
+    if (st->print_headers) {
+        ds_put_format(out, "%s template-withdraw domain=%"PRIu32" id=%"PRIu16
+                      "%s\n", ctx->proto, ctx->domain,
+                      id ? id : options ? IPFIX_OPTIONS_SET
+                      : IPFIX_TEMPLATE_SET,
+                      st->udp ? " ignored (UDP)" : "");
+    }
+    if (st->udp) {
+        return;
+    }
     if (id) {
         template_key_init(&key, st, ctx, id);
         t = template_find(st, &key);
         if (t) {
-            hmap_remove(&st->templates, &t->node);
-            template_destroy(t);
+            template_remove(st, t);
         }
         return;
     }
 
     HMAP_FOR_EACH_SAFE (t, node, &st->templates) {
         if (ipv6_addr_equals(&t->key.source, &st->source)
+            && t->key.port == st->source_port
             && t->key.domain == ctx->domain
             && t->key.version == ctx->version
             && t->options == options) {
-            hmap_remove(&st->templates, &t->node);
-            template_destroy(t);
+            template_remove(st, t);
         }
     }
 }
@@ -594,8 +757,9 @@ print_template(const struct msg_ctx *ctx, const struct template *t,
 }
 
 /* Parses 'n_fields' field specifiers from 'b' into a new template with id
- * 'id', the first 'n_scope' of which are scope fields.  Returns an error
- * message or NULL on success, in which case the template is stored. */
+ * 'id', the first 'n_scope' of which are scope fields, and stores it if the
+ * limits allow (a line says so if they do not).  Returns an error message
+ * if the template is malformed, otherwise NULL. */
 static char *
 parse_template_fields(const struct msg_ctx *ctx, struct ofpbuf *b,
                       uint16_t id, size_t n_fields, size_t n_scope,
@@ -610,10 +774,6 @@ parse_template_fields(const struct msg_ctx *ctx, struct ofpbuf *b,
     if (n_fields > b->size / 4) {
         return xasprintf("%s template %"PRIu16" truncated", ctx->proto, id);
     }
-    if (hmap_count(&st->templates) >= MAX_TEMPLATES) {
-        return xasprintf("%s too many templates", ctx->proto);
-    }
-
     t = xzalloc(sizeof *t);
     template_key_init(&t->key, st, ctx, id);
     t->options = options;
@@ -624,7 +784,7 @@ parse_template_fields(const struct msg_ctx *ctx, struct ofpbuf *b,
         uint16_t type;
 
         if (!pull_u16(b, &type) || !pull_u16(b, &f->length)) {
-            template_destroy(t);
+            template_free(t);
             return xasprintf("%s template %"PRIu16" truncated",
                              ctx->proto, id);
         }
@@ -632,7 +792,7 @@ parse_template_fields(const struct msg_ctx *ctx, struct ofpbuf *b,
         if (ctx->version == IPFIX_VERSION && type & IPFIX_ENTERPRISE_BIT) {
             f->id = type & ~IPFIX_ENTERPRISE_BIT;
             if (!pull_u32(b, &f->enterprise)) {
-                template_destroy(t);
+                template_free(t);
                 return xasprintf("%s template %"PRIu16" truncated",
                                  ctx->proto, id);
             }
@@ -649,7 +809,7 @@ parse_template_fields(const struct msg_ctx *ctx, struct ofpbuf *b,
 
     if (!t->min_len) {
         /* Records of length zero would never end a data set. */
-        template_destroy(t);
+        template_free(t);
         return xasprintf("%s template %"PRIu16" has zero-length records",
                          ctx->proto, id);
     }
@@ -657,7 +817,12 @@ parse_template_fields(const struct msg_ctx *ctx, struct ofpbuf *b,
     if (st->print_headers) {
         print_template(ctx, t, n_scope, out);
     }
-    template_insert(st, t);
+    char *refused = template_insert(st, t);
+    if (refused) {
+        ds_put_format(out, "%s domain=%"PRIu32" template=%"PRIu16
+                      " refused: %s\n", ctx->proto, ctx->domain, id, refused);
+        free(refused);
+    }
     return NULL;
 }
 
@@ -688,12 +853,8 @@ parse_template_set(const struct msg_ctx *ctx, struct ofpbuf *b,
                 return xasprintf("%s invalid template id %"PRIu16,
                                  ctx->proto, id);
             }
-            if (st->print_headers) {
-                ds_put_format(out, "%s template-withdraw domain=%"PRIu32
-                              " id=%"PRIu16"\n", ctx->proto, ctx->domain, id);
-            }
             template_withdraw(st, ctx, id == IPFIX_TEMPLATE_SET ? 0 : id,
-                              false);
+                              false, out);
             continue;
         }
         if (id < MIN_DATA_SET) {
@@ -753,13 +914,9 @@ parse_options_template_set(const struct msg_ctx *ctx, struct ofpbuf *b,
                     return xasprintf("%s invalid template id %"PRIu16,
                                      ctx->proto, id);
                 }
-                if (st->print_headers) {
-                    ds_put_format(out, "%s template-withdraw domain=%"PRIu32
-                                  " id=%"PRIu16"\n",
-                                  ctx->proto, ctx->domain, id);
-                }
                 template_withdraw(st, ctx,
-                                  id == IPFIX_OPTIONS_SET ? 0 : id, true);
+                                  id == IPFIX_OPTIONS_SET ? 0 : id, true,
+                                  out);
                 continue;
             }
             if (!pull_u16(b, &n_scope)) {
@@ -1087,7 +1244,12 @@ static void
 decoder_state_init(struct decoder_state *st)
 {
     memset(st, 0, sizeof *st);
+    st->template_lifetime = DEFAULT_TEMPLATE_LIFETIME;
+    st->max_template_bytes = DEFAULT_TEMPLATE_MEMORY;
+    st->max_exporter_template_bytes = DEFAULT_EXPORTER_TEMPLATE_MEMORY;
     hmap_init(&st->templates);
+    ovs_list_init(&st->template_lru);
+    hmap_init(&st->exporters);
 }
 
 static void
@@ -1095,16 +1257,18 @@ decoder_state_destroy(struct decoder_state *st)
 {
     struct template *t;
 
-    HMAP_FOR_EACH_POP (t, node, &st->templates) {
-        template_destroy(t);
+    HMAP_FOR_EACH_SAFE (t, node, &st->templates) {
+        template_remove(st, t);
     }
     hmap_destroy(&st->templates);
+    hmap_destroy(&st->exporters);
 }
 
 /* Decodes the 'len'-byte NetFlow v5, v9 or IPFIX message 'data', received
- * from exporter 'st->source', and appends one line per record to 'out'.  A
- * malformed message yields a "malformed:" line (after the lines of any
- * records decoded before the problem was found).  Safe on any input. */
+ * from exporter 'st->source' port 'st->source_port' at 'st->now', and
+ * appends one line per record to 'out'.  A malformed message yields a
+ * "malformed:" line (after the lines of any records decoded before the
+ * problem was found).  Safe on any input, within the limits in 'st'. */
 static void
 decode_message(const uint8_t *data, size_t len, struct decoder_state *st,
                struct ds *out)
@@ -1113,6 +1277,7 @@ decode_message(const uint8_t *data, size_t len, struct decoder_state *st,
     char *error;
 
     st->n_messages++;
+    templates_expire(st, out);
     if (len < 2) {
         error = xasprintf("message too short (%"PRIuSIZE" bytes)", len);
     } else if (len > MAX_MESSAGE_LEN) {
@@ -1149,7 +1314,8 @@ decode_message(const uint8_t *data, size_t len, struct decoder_state *st,
  * nonnull) after each message. */
 static void
 decode_stream(const uint8_t *data, size_t len, struct decoder_state *st,
-              struct ds *out, void (*output)(struct ds *))
+              struct ds *out,
+              void (*output)(struct decoder_state *, struct ds *))
 {
     struct ofpbuf b;
 
@@ -1174,11 +1340,11 @@ decode_stream(const uint8_t *data, size_t len, struct decoder_state *st,
         }
         decode_message(msg, msg_len, st, out);
         if (output) {
-            output(out);
+            output(st, out);
         }
     }
     if (output) {
-        output(out);
+        output(st, out);
     }
 }
 
@@ -1187,9 +1353,13 @@ format_summary(const struct decoder_state *st, struct ds *s)
 {
     ds_put_format(s, "summary messages=%"PRIu64" records=%"PRIu64
                   " malformed=%"PRIu64" no_template=%"PRIu64
-                  " pkts=%"PRIu64" bytes=%"PRIu64"\n",
+                  " pkts=%"PRIu64" bytes=%"PRIu64" templates=%"PRIuSIZE
+                  " template_bytes=%"PRIuSIZE" templates_refused=%"PRIu64
+                  " templates_expired=%"PRIu64"\n",
                   st->n_messages, st->n_records, st->n_malformed,
-                  st->n_no_template, st->pkts, st->bytes);
+                  st->n_no_template, st->pkts, st->bytes,
+                  hmap_count(&st->templates), st->template_bytes,
+                  st->n_templates_refused, st->n_templates_expired);
 }
 
 #ifndef FLOWEXPORT_DECODE_NO_MAIN
@@ -1205,6 +1375,12 @@ static bool print_summary;
 static bool print_headers;
 static bool print_timestamps;
 
+/* --template-lifetime (ms), --template-memory, --exporter-template-memory:
+ * copied into the decoder state. */
+static long long int template_lifetime = DEFAULT_TEMPLATE_LIFETIME;
+static size_t max_template_bytes = DEFAULT_TEMPLATE_MEMORY;
+static size_t max_exporter_template_bytes = DEFAULT_EXPORTER_TEMPLATE_MEMORY;
+
 OVS_NO_RETURN static void usage(void);
 static void parse_options(int argc, char *argv[]);
 static unixctl_cb_func flowexport_decode_exit;
@@ -1217,6 +1393,13 @@ flush_output(struct ds *out)
     fputs(ds_cstr(out), stdout);
     fflush(stdout);
     ds_clear(out);
+}
+
+/* Output callback for decode_stream(). */
+static void
+flush_stream_output(struct decoder_state *st OVS_UNUSED, struct ds *out)
+{
+    flush_output(out);
 }
 
 static void
@@ -1269,7 +1452,9 @@ read_messages(const char *file_name, struct decoder_state *st)
         fclose(stream);
     }
 
-    decode_stream(contents.data, contents.size, st, &out, flush_output);
+    st->now = time_msec();
+    decode_stream(contents.data, contents.size, st, &out,
+                  flush_stream_output);
     ofpbuf_uninit(&contents);
     ds_destroy(&out);
 }
@@ -1321,9 +1506,13 @@ listen_messages(const char *target, struct decoder_state *st)
             if (ss_len >= sizeof(struct sockaddr_in)
                 && (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)) {
                 st->source = ss_get_address(&ss);
+                st->source_port = ss_get_port(&ss);
             } else {
                 st->source = in6addr_any;
+                st->source_port = 0;
             }
+            st->now = time_msec();
+            st->udp = true;
             decode_message(buf.data, retval, st, &out);
             flush_output(&out);
         } else if (errno != EAGAIN) {
@@ -1363,6 +1552,9 @@ main(int argc, char *argv[])
     decoder_state_init(&st);
     st.print_headers = print_headers;
     st.print_timestamps = print_timestamps;
+    st.template_lifetime = template_lifetime;
+    st.max_template_bytes = max_template_bytes;
+    st.max_exporter_template_bytes = max_exporter_template_bytes;
 
     if (read_file_name) {
         if (argc != optind) {
@@ -1385,6 +1577,20 @@ main(int argc, char *argv[])
     return 0;
 }
 
+/* Returns 'arg', the argument of 'option', as a number from 0 to 'max';
+ * exits with an error message if it is not one. */
+static unsigned long long int
+parse_number(const char *arg, const char *option, unsigned long long int max)
+{
+    unsigned long long int value;
+
+    if (!str_to_ullong(arg, 10, &value) || value > max) {
+        ovs_fatal(0, "%s: \"%s\" is not a number from 0 to %llu",
+                  option, arg, max);
+    }
+    return value;
+}
+
 static void
 parse_options(int argc, char *argv[])
 {
@@ -1393,6 +1599,9 @@ parse_options(int argc, char *argv[])
         OPT_HEADERS,
         OPT_TIMESTAMPS,
         OPT_SUMMARY,
+        OPT_TEMPLATE_LIFETIME,
+        OPT_TEMPLATE_MEMORY,
+        OPT_EXPORTER_TEMPLATE_MEMORY,
         DAEMON_OPTION_ENUMS,
         VLOG_OPTION_ENUMS
     };
@@ -1401,6 +1610,11 @@ parse_options(int argc, char *argv[])
         {"headers", no_argument, NULL, OPT_HEADERS},
         {"timestamps", no_argument, NULL, OPT_TIMESTAMPS},
         {"summary", no_argument, NULL, OPT_SUMMARY},
+        {"template-lifetime", required_argument, NULL,
+         OPT_TEMPLATE_LIFETIME},
+        {"template-memory", required_argument, NULL, OPT_TEMPLATE_MEMORY},
+        {"exporter-template-memory", required_argument, NULL,
+         OPT_EXPORTER_TEMPLATE_MEMORY},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         DAEMON_LONG_OPTIONS,
@@ -1430,6 +1644,21 @@ parse_options(int argc, char *argv[])
 
         case OPT_SUMMARY:
             print_summary = true;
+            break;
+
+        case OPT_TEMPLATE_LIFETIME:
+            template_lifetime = parse_number(optarg, "--template-lifetime",
+                                             LLONG_MAX / 1000) * 1000;
+            break;
+
+        case OPT_TEMPLATE_MEMORY:
+            max_template_bytes = parse_number(optarg, "--template-memory",
+                                              SIZE_MAX / 2);
+            break;
+
+        case OPT_EXPORTER_TEMPLATE_MEMORY:
+            max_exporter_template_bytes = parse_number(
+                optarg, "--exporter-template-memory", SIZE_MAX / 2);
             break;
 
         case 'h':
@@ -1469,6 +1698,17 @@ usage(void)
            "  --summary               print a summary line at exit\n"
            "  --read=FILE             decode FILE (\"-\" for stdin), "
            "then exit\n");
+    printf("\nLimits (see flowexport-decode(1)):\n"
+           "  --template-lifetime=SECS  expire templates not received "
+           "again\n"
+           "                          for SECS (default %d, 0: never)\n"
+           "  --template-memory=BYTES  memory for all templates "
+           "(default %d)\n"
+           "  --exporter-template-memory=BYTES\n"
+           "                          memory for one exporter's templates "
+           "(default %d)\n",
+           DEFAULT_TEMPLATE_LIFETIME / 1000, DEFAULT_TEMPLATE_MEMORY,
+           DEFAULT_EXPORTER_TEMPLATE_MEMORY);
     daemon_usage();
     vlog_usage();
     printf("\nOther options:\n"

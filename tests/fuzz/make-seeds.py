@@ -135,18 +135,35 @@ def decode_seeds():
     seeds["ipfix-single"] = b"\x05" + ipfix_message([itmpl, data])
     seeds["mixed"] = b"\x09" + stream(v5, v9_message([tmpl, data]),
                                       ipfix_message([itmpl, data]))
+    # Template lifetime 2.5 s with messages 1 s apart: the third message's
+    # data finds its template expired, then a refresh brings it back.
+    seeds["ipfix-expire"] = b"\x41" + stream(
+        ipfix_message([itmpl, data]), ipfix_message([data]),
+        ipfix_message([]), ipfix_message([data]),
+        ipfix_message([itmpl, data]))
+    # Small memory limits: the second template set is refused, a smaller
+    # replacement of a template is not, a withdrawal frees memory.
+    big = [(i, 4) for i in range(1, 61)]
+    seeds["ipfix-limits"] = b"\x81" + stream(
+        ipfix_message([set_(2, template(256, V4_FIELDS))]),
+        ipfix_message([set_(2, template(258, big))]),
+        ipfix_message([set_(2, template(256, V4_FIELDS[:4])), withdraw]),
+        ipfix_message([set_(2, template(258, big)), data]))
     return seeds
 
 
 # ---- records ------------------------------------------------------------
 
 def records_header(flags=0x08, active=1000, inactive=500, engine=(2, 3),
-                   domain=7, mtu=1400, refresh=20):
+                   domain=7, mtu=1400, refresh=20, keys=0):
+    """keys: the key byte of fuzz-records.c's parse_header(): optional
+    parts (bits 0-3), track level (bits 4-5), biflows (0x40), an exporter
+    coarser than the cache (0x80)."""
     out = struct.pack("!B", flags)
     if flags & 8:
         out += struct.pack("!H", active)
-    return out + struct.pack("!HBBIHB", inactive, engine[0], engine[1],
-                             domain, mtu - 32, refresh)
+    return out + struct.pack("!HBBIHBB", inactive, engine[0], engine[1],
+                             domain, mtu - 32, refresh, keys)
 
 
 def stats(pkts, octets, tcp_flags=0, used=0, out_port=None):
