@@ -22,10 +22,15 @@
  *     a 'struct flow' taken from the input;
  *   - fx_cache_update(), fx_cache_expire() and fx_cache_flush()
  *     (ofproto-ext/fx-cache.c), with fuzzed limits (small max_flows, so
- *     evictions happen, timeouts, output port changes, TCP flags);
+ *     evictions happen, timeouts, output port changes, TCP flags) and a
+ *     fuzzed key: any of the optional parts (key_fields: MACs, VLANs, MPLS,
+ *     tunnel) at any track level;
+ *   - the exporter's own view of the key (fx_key_restrict(), when it tracks
+ *     less than the cache) and, for IPFIX with 'bidirectional', the biflow
+ *     pairing stage (ofproto-ext/fx-biflow.c);
  *   - every encoder class (fx_encoder_class_find() for 5, 9 and 10:
- *     begin/add/finish, driven as fx_exporter_export() drives them) at a
- *     fuzzed MTU, which may be tiny, and at the default MTU;
+ *     begin/add/add_biflow/finish, driven as fx_exporter_export() drives
+ *     them) at a fuzzed MTU, which may be tiny, and at the default MTU;
  *   - and back: every message is decoded by flowexport-decode's
  *     decode_message() (utilities/flowexport-decode.c, #included with
  *     FLOWEXPORT_DECODE_NO_MAIN).
@@ -37,17 +42,20 @@
  *     has the same key;
  *   - conservation: the records from the cache add up to the packets and
  *     bytes given to fx_cache_update() for IP flows;
- *   - each message decodes without a "malformed:" line and without data
+ *   - for every configuration that fx_exporter_options_validate() accepts,
+ *     each message decodes without a "malformed:" line and without data
  *     for an unknown template, is no longer than the MTU (v9, IPFIX), holds
  *     as many records as finish() said, and the decoded packet and byte sums
- *     equal those of the records encoded: all IPv4 records for v5, all
- *     records for v9 and IPFIX (except, below FUZZ_MIN_MTU, records that
- *     fit no message at all).
+ *     (both directions of biflows) equal those of the records encoded: all
+ *     IPv4 records for v5, all records for v9 and IPFIX.  Below FUZZ_MIN_MTU
+ *     (which configuration cannot reach) and for configurations that
+ *     validation rejects, only memory safety and well-formedness are
+ *     checked.
  *
- * Input: a header (limits, encoder settings, MTU), then operations, each a
- * byte followed by its arguments: update with a new flow (given as a whole
- * 'struct flow', or compactly as the fields that matter), update the last
- * flow again, expire, flush.  See parse_header() and the loop in
+ * Input: a header (limits, encoder settings, MTU, key), then operations,
+ * each a byte followed by its arguments: update with a new flow (given as a
+ * whole 'struct flow', or compactly as the fields that matter), update the
+ * last flow again, expire, flush.  See parse_header() and the loop in
  * LLVMFuzzerTestOneInput().  Counters are bounded to 40 bits and times to
  * around now, as the datapath produces them, so that 64-bit overflow in
  * sums does not raise false alarms.
@@ -60,8 +68,10 @@
 
 #include "dpif.h"
 #include "flow.h"
+#include "fx-biflow.h"
 #include "fx-cache.h"
 #include "fx-encoder.h"
+#include "fx-exporter.h"
 #include "fx-record.h"
 #include "timeval.h"
 
@@ -191,6 +201,53 @@ normalize_l4(struct flow *flow)
     }
 }
 
+/* Reads what the optional key parts look at (selector bit 0x20 of a compact
+ * flow): a byte of flags, then the values they ask for. */
+static void
+take_flow_extras(struct reader *r, struct flow *flow)
+{
+    uint8_t x = take_u8(r);
+
+    /* A few MACs only, so that flows repeat. */
+    eth_addr_from_uint64(0x525400000000ULL | (x & 3), &flow->dl_src);
+    eth_addr_from_uint64(0x525400000100ULL | (x >> 2 & 3), &flow->dl_dst);
+    if (x & 0x10) {
+        flow->vlans[0].tpid = htons(ETH_TYPE_VLAN_8021Q);
+        flow->vlans[0].tci = htons(VLAN_CFI | (take_u16(r) & 0xefff));
+        if (x & 0x20) {
+            flow->vlans[1] = flow->vlans[0];
+            flow->vlans[0].tpid = htons(ETH_TYPE_VLAN_8021AD);
+        }
+    }
+    if (x & 0x40) {
+        uint8_t t = take_u8(r);
+
+        if (t & 1) {
+            flow->tunnel.ipv6_src.s6_addr[0] = 0xfd;
+            flow->tunnel.ipv6_src.s6_addr[15] = t >> 4;
+            flow->tunnel.ipv6_dst.s6_addr[0] = 0xfd;
+            flow->tunnel.ipv6_dst.s6_addr[15] = 0x10;
+        } else {
+            flow->tunnel.ip_src = htonl(0xc0a80000 | t >> 4);
+            flow->tunnel.ip_dst = htonl(0xc0a80010);
+        }
+        flow->tunnel.tun_id = htonll(take_u8(r));
+        /* VXLAN, Geneve, or none (GRE, ERSPAN). */
+        flow->tunnel.tp_dst = (t & 6) == 2 ? htons(4789)
+                              : (t & 6) == 4 ? htons(6081) : 0;
+        flow->tunnel.erspan_ver = (t & 6) == 6 ? 1 + (t >> 3 & 1) : 0;
+    }
+    if (flow->dl_type == htons(ETH_TYPE_MPLS)) {
+        int n = 1 + (x >> 7) + (take_u8(r) & 1);
+
+        for (int i = 0; i < n; i++) {
+            flow->mpls_lse[i] = htonl((uint32_t) take_u16(r) << 12
+                                      | (i == n - 1 ? MPLS_BOS_MASK : 0)
+                                      | 64);
+        }
+    }
+}
+
 /* Reads a flow: selector byte, then either a whole 'struct flow' or just
  * the fields that flow export looks at. */
 static void
@@ -198,7 +255,7 @@ take_flow(struct reader *r, struct flow *flow)
 {
     static const ovs_be16 dl_types[4] = {
         CONSTANT_HTONS(ETH_TYPE_IP), CONSTANT_HTONS(ETH_TYPE_IPV6),
-        CONSTANT_HTONS(ETH_TYPE_IP), CONSTANT_HTONS(ETH_TYPE_ARP),
+        CONSTANT_HTONS(ETH_TYPE_MPLS), CONSTANT_HTONS(ETH_TYPE_ARP),
     };
     uint8_t sel = take_u8(r);
 
@@ -224,6 +281,9 @@ take_flow(struct reader *r, struct flow *flow)
     }
     if (!(sel & 0x40)) {
         flow->dl_type = dl_types[sel & 3];
+    }
+    if (!(sel & 0x80) && sel & 0x20) {
+        take_flow_extras(r, flow);
     }
     normalize_l4(flow);
 }
@@ -277,8 +337,10 @@ check_mask(const struct flow *flow)
 
 /* Encoder settings and limits from the input's header. */
 struct fuzz_config {
-    struct fx_cache_limits limits;
-    struct fx_encoder_settings settings;
+    struct fx_cache_limits limits;      /* The cache's key in 'key_fields'. */
+    struct fx_encoder_settings settings;    /* The exporter's key in
+                                             * 'key_fields', the same as
+                                             * the cache's or coarser. */
 };
 
 static void
@@ -300,6 +362,49 @@ parse_header(struct reader *r, struct fx_cache *cache,
     cfg->settings.mtu = 32 + take_u16(r) % 1500;
     cfg->settings.template_refresh_msgs = take_u8(r) % 32;
     cfg->settings.template_refresh_ms = flags & 0x20 ? 0 : 10000;
+
+    /* The key: bits 0-3 the optional parts, bits 4-5 the track level, bit
+     * 6 biflows (IPFIX only: validation refuses them with v5 and v9), bit
+     * 7 an exporter that tracks less than the cache (no MACs, IP level),
+     * as when another exporter of the bridge asks for more. */
+    static const uint32_t levels[4] = {
+        FX_TRACK_FULL, FX_TRACK_PROTO, FX_TRACK_IP, FX_TRACK_FULL
+    };
+    uint8_t keys = take_u8(r);
+    uint32_t parts = keys & (FX_KEY_MAC | FX_KEY_VLAN | FX_KEY_MPLS
+                             | FX_KEY_TUNNEL);
+
+    cfg->limits.key_fields = parts | levels[keys >> 4 & 3];
+    cfg->settings.key_fields = (keys & 0x80
+                                ? (parts & ~FX_KEY_MAC) | FX_TRACK_IP
+                                : cfg->limits.key_fields);
+    cfg->settings.bidirectional = keys & 0x40;
+}
+
+/* Returns true if the configuration in 'settings' for 'protocol' passes
+ * fx_exporter_options_validate(), as it would in OVSDB, with a UDP
+ * target. */
+static bool
+config_is_valid(enum fx_protocol protocol,
+                const struct fx_encoder_settings *settings)
+{
+    struct fx_exporter_options o;
+    char *error;
+
+    fx_exporter_options_init(&o);
+    o.name = xstrdup("ipfix");
+    o.protocol = protocol;
+    o.encoder = *settings;
+    o.key_fields = settings->key_fields;
+    o.inactive_timeout = 15000;
+    o.max_flows = 1000;
+    sset_add(&o.targets, "127.0.0.1:9");
+    error = fx_exporter_options_validate(&o);
+    fx_exporter_options_destroy(&o);
+
+    bool valid = !error;
+    free(error);
+    return valid;
 }
 
 /* Decodes 'msg', which finish() said holds 'n' data records, and adds its
@@ -335,6 +440,72 @@ decode_and_check(const struct fx_encoder_class *class,
     ds_destroy(&out);
 }
 
+/* What the encoders get: a record, or a biflow. */
+struct fuzz_item {
+    struct ovs_list list_node;
+    struct fx_record rec;       /* The record, or a biflow's forward one. */
+    struct fx_record reverse;   /* A biflow's reverse record. */
+    bool paired;                /* Is this a biflow? */
+};
+
+/* Turns the cache's 'records' into the items that an exporter with 'cfg'
+ * and 'protocol' encodes, as fx_exporter_export() does: each key reduced
+ * to what the exporter tracks, then, for IPFIX biflows, through the
+ * pairing stage, drained (as at a flush). */
+static void
+make_items(const struct fuzz_config *cfg, enum fx_protocol protocol,
+           const struct ovs_list *records, struct ovs_list *items)
+{
+    bool biflows = (cfg->settings.bidirectional
+                    && protocol == FX_PROTO_IPFIX);
+    struct fx_biflow *b = (biflows
+                           ? fx_biflow_create(cfg->settings.key_fields,
+                                              FX_BIFLOW_WAIT_MS, 16)
+                           : NULL);
+    struct ovs_list paired = OVS_LIST_INITIALIZER(&paired);
+    const struct fx_record *rec;
+    long long int now = time_msec();
+
+    LIST_FOR_EACH (rec, list_node, records) {
+        struct fx_record copy = *rec;
+
+        fx_key_restrict(&copy.key, cfg->settings.key_fields);
+        if (b) {
+            fx_biflow_add(b, &copy, now, &paired);
+        } else {
+            struct fuzz_item *item = xzalloc(sizeof *item);
+
+            item->rec = copy;
+            ovs_list_push_back(items, &item->list_node);
+        }
+    }
+    if (b) {
+        struct fx_biflow_record *br;
+
+        fx_biflow_run(b, now, true, &paired);
+        LIST_FOR_EACH (br, list_node, &paired) {
+            struct fuzz_item *item = xzalloc(sizeof *item);
+
+            item->rec = br->forward;
+            item->reverse = br->reverse;
+            item->paired = br->paired;
+            ovs_list_push_back(items, &item->list_node);
+        }
+        fx_biflow_record_list_free(&paired);
+        fx_biflow_destroy(b);
+    }
+}
+
+static void
+free_items(struct ovs_list *items)
+{
+    struct fuzz_item *item;
+
+    LIST_FOR_EACH_POP (item, list_node, items) {
+        free(item);
+    }
+}
+
 /* Encodes 'records' with 'class' at 'mtu', as fx_exporter_export() does,
  * decodes every message, and checks the sums against 'v4' (the IPv4
  * records) and 'all' (every record). */
@@ -347,25 +518,38 @@ encode_records(const struct fx_encoder_class *class,
     struct fx_encoder_settings settings = cfg->settings;
     struct sums decoded = { 0, 0, 0 };
     struct sums unfit = { 0, 0, 0 };
-    bool strict = (class->protocol == FX_PROTO_NETFLOW_V5
-                   || mtu >= FUZZ_MIN_MTU);
+    struct ovs_list items = OVS_LIST_INITIALIZER(&items);
     struct decoder_state st;
     struct fx_encoder *encoder;
-    const struct fx_record *rec;
+    struct fuzz_item *item;
     struct ofpbuf msg;
 
     settings.mtu = mtu;
+    settings.bidirectional = (settings.bidirectional
+                              && class->protocol == FX_PROTO_IPFIX);
+
+    /* A configuration that validation accepts must export everything; one
+     * it rejects never runs. */
+    bool valid = config_is_valid(class->protocol, &settings);
+    bool strict = (valid && (class->protocol == FX_PROTO_NETFLOW_V5
+                             || mtu >= FUZZ_MIN_MTU));
+
+    make_items(cfg, class->protocol, records, &items);
     encoder = class->create(&settings);
     decoder_state_init(&st);
     in6_addr_set_mapped_ipv4(&st.source, htonl(0xc0000201));
+    st.udp = true;
     ofpbuf_init(&msg, 0);
 
-    LIST_FOR_EACH (rec, list_node, records) {
-        struct fx_record copy = *rec;
+    LIST_FOR_EACH (item, list_node, &items) {
+        const struct fx_record *reverse = item->paired ? &item->reverse : NULL;
         enum fx_encode_result result;
 
         for (;;) {
-            result = fx_encoder_add(encoder, &msg, &copy);
+            result = (reverse
+                      ? fx_encoder_add_biflow(encoder, &msg, &item->rec,
+                                              reverse)
+                      : fx_encoder_add(encoder, &msg, &item->rec));
             if (result != FX_ENCODE_FULL) {
                 break;
             }
@@ -376,16 +560,25 @@ encode_records(const struct fx_encoder_class *class,
             ofpbuf_clear(&msg);
         }
         if (result == FX_ENCODE_UNSUPPORTED) {
-            if (class->protocol == FX_PROTO_NETFLOW_V5
-                ? fx_key_is_ipv4(&rec->key) : mtu >= FUZZ_MIN_MTU) {
+            const struct fx_record *rec = &item->rec;
+
+            if (strict && (class->protocol != FX_PROTO_NETFLOW_V5
+                           || fx_key_is_ipv4(&rec->key))) {
                 struct ds s = DS_EMPTY_INITIALIZER;
 
                 fx_record_format(rec, &s);
-                ovs_abort(0, "%s, MTU %"PRIuSIZE": cannot encode %s",
-                          class->name, mtu, ds_cstr(&s));
+                ovs_abort(0, "%s, MTU %"PRIuSIZE", key fields 0x%"PRIx32
+                          "%s: a configuration that validation accepts "
+                          "cannot encode %s%s", class->name, mtu,
+                          settings.key_fields,
+                          settings.bidirectional ? ", bidirectional" : "",
+                          ds_cstr(&s), reverse ? " (biflow)" : "");
             }
             if (class->protocol != FX_PROTO_NETFLOW_V5) {
                 sums_add(&unfit, rec->packets, rec->bytes);
+                if (reverse) {
+                    sums_add(&unfit, reverse->packets, reverse->bytes);
+                }
             }
         }
     }
@@ -402,6 +595,7 @@ encode_records(const struct fx_encoder_class *class,
         sums_check(class->name, &decoded, &want);
     }
 
+    free_items(&items);
     ofpbuf_uninit(&msg);
     decoder_state_destroy(&st);
     class->destroy(encoder);
@@ -459,7 +653,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             uint16_t out_port = op & 0x20 ? take_u16(&r) : op & 3;
 
             struct fx_key key;
-            if (stats.n_packets && fx_key_from_flow(&flow, 0, &key)) {
+            if (stats.n_packets
+                && fx_key_from_flow(&flow, cfg.limits.key_fields, &key)) {
                 sums_add(&given, stats.n_packets, stats.n_bytes);
             }
             fx_cache_update(cache, &flow, out_port, &stats);

@@ -186,6 +186,29 @@ def new_flow6(op, in_port, proto, sport, dport, tos=0):
         struct.pack("!BBBHH", proto, tos, 0, sport, dport)
 
 
+def new_flow_x(op, in_port, src, dst, proto, sport, dport, mac=0, vlan=None,
+               tunnel=None, mpls=None):
+    """A compact IPv4 flow (MPLS with 'mpls', a list of labels) with the
+    extras that the optional key parts look at (fuzz-records.c's
+    take_flow_extras()): 'mac' picks the MACs, 'vlan' is (outer VID, or
+    None) and 'tunnel' is (flags byte, key)."""
+    sel = 0x22 if mpls else 0x20
+    x = mac & 0x0f
+    extra = b""
+    if vlan is not None:
+        x |= 0x10
+        extra += struct.pack("!H", vlan)
+    if tunnel is not None:
+        x |= 0x40
+        extra += struct.pack("!BB", *tunnel)
+    if mpls:
+        x |= 0x80 if len(mpls) > 1 else 0
+        extra += struct.pack("!B", 1 if len(mpls) > 2 else 0)
+        extra += b"".join(struct.pack("!H", label) for label in mpls)
+    return struct.pack("!BBBBBBBBBHHB", op, sel, in_port, src, dst, 0, proto,
+                       0, 0, sport, dport, x) + extra
+
+
 EXPIRE = struct.pack("!BI", 0xe0, 60000)
 FLUSH = b"\xf0"
 
@@ -225,6 +248,27 @@ def records_seeds():
     # selector forces (dl_type IPv4).
     seeds["whole-flow"] = records_header() + b"\x01\x80" + bytes(1024) + \
         stats(1, 64)
+    # Every key part, biflows: conversations in both directions, with MACs,
+    # VLANs and VXLAN, GRE and Geneve tunnels, and MPLS flows.
+    conv = b""
+    for i in range(6):
+        tun = (2 * (i % 3) + (i & 1), i)
+        conv += new_flow_x(0x01, 1, i, 100 + i, 6, 40000 + i, 443, mac=i,
+                           vlan=10 + i % 2, tunnel=tun) + stats(3, 300, 0x02)
+        conv += new_flow_x(0x02, 2, 100 + i, i, 6, 443, 40000 + i,
+                           mac=((i & 3) << 2) | (i >> 2), vlan=10 + i % 2,
+                           tunnel=tun) + stats(2, 250, 0x12)
+    mpls = b"".join(new_flow_x(0x01, 3, 0, 0, 0, 0, 0, mpls=labels) +
+                    stats(1, 100)
+                    for labels in ([16], [17, 18], [19, 20, 21]))
+    seeds["keys-biflow"] = records_header(keys=0x4f) + conv + mpls + FLUSH
+    seeds["keys-biflow-mtu512"] = records_header(keys=0x4f, mtu=512) + \
+        conv + mpls + FLUSH
+    seeds["biflow-mtu512"] = records_header(keys=0x40, mtu=512) + conv + \
+        FLUSH
+    seeds["keys-mpls-v9"] = records_header(keys=0x04) + mpls + FLUSH
+    seeds["keys-coarse-exporter"] = records_header(keys=0x8b) + conv + \
+        EXPIRE
     return seeds
 
 
@@ -245,12 +289,13 @@ TARGETS = [
 # The numeric header of fuzz-options.c, in its parse_options() order: flags,
 # protocol, key parts, track level, engine type, engine id, domain, MTU,
 # template seconds, template messages, sampling, sampling mode, active,
-# inactive, FIN, RST, max life, max flows, DSCP, TTL.  Each value is taken
-# modulo its range, so these are offsets into the ranges.
+# inactive, FIN, RST, max life, max flows, DSCP, TTL, and the seed of the
+# traffic that valid options export.  Each value is taken modulo its
+# range, so these are offsets into the ranges.
 def options_header(flags=0, protocol=2, parts=0, level=0, sampling=0,
-                   mode=0, mtu=888):
+                   mode=0, mtu=888, traffic=40):
     values = [flags, protocol, parts, level, 1, 2, 3, mtu, 9, 19, sampling,
-              mode, 60, 14, 0, 0, 0, 1000, 0, 0]
+              mode, 60, 14, 0, 0, 0, 1000, 0, 0, traffic]
     return struct.pack("!%dI" % len(values), *values)
 
 
@@ -275,6 +320,17 @@ def options_seeds():
     seeds["balance-v9-sampled"] = options_header(
         flags=2, protocol=1, parts=15, level=2, sampling=3, mode=2) + \
         b"\x00\x00127.0.0.1:2055\x00[::1]:2056"
+    # Every key part, with biflows (flags bit 4), at MTUs from the smallest
+    # that configuration allows (offset 0 is 512) to the default.
+    for mtu in (0, 400, 888):
+        seeds["keys-biflow-mtu%d" % (512 + mtu)] = options_header(
+            flags=16, parts=15, mtu=mtu, traffic=63) + \
+            b"\x00\x00127.0.0.1:4739"
+    seeds["keys-v9-mirror"] = options_header(protocol=1, parts=15,
+                                             traffic=63) + \
+        b"\x00\x00127.0.0.1:2055\x00[::1]:2056"
+    seeds["v5-mixed"] = options_header(protocol=0, traffic=50) + \
+        b"\x00\x00127.0.0.1:2055"
     return seeds
 
 
