@@ -1,7 +1,8 @@
 #! /usr/bin/env python3
 # Copyright (c) 2026 The flowexport authors.
 # Licensed under the Apache License, Version 2.0.
-"""ipfix-craft.py [--domain=N] (--read=FILE | --send=PORT --sport=PORT) MSG...
+"""ipfix-craft.py [--domain=N] [--seq=rfc|flows]
+                (--read=FILE | --raw=FILE | --send=PORT --sport=PORT) MSG...
 
 Test helper: writes IPFIX messages (RFC 7011) made to order, for testing
 collectors.  Each MSG is one message, a comma-separated list of sets:
@@ -16,9 +17,12 @@ collectors.  Each MSG is one message, a comma-separated list of sets:
             templates)
 
 With --read, the messages go into FILE, each preceded by its length as a
-4-byte big-endian integer (flowexport-decode --read); with --send, to UDP
+4-byte big-endian integer (flowexport-decode --read); with --raw, into FILE
+back to back (the IPFIX file format, for ipfixDump); with --send, to UDP
 port PORT of 127.0.0.1 from source port --sport.  The sequence number counts
-the data records, as RFC 7011 section 3.1 says; messages with no set are
+the data records, options data records included, as RFC 7011 section 3.1
+says (--seq=rfc, the default), or only the data records of (non-options)
+templates (--seq=flows, as nfdump 1.7 counts); messages with no set are
 empty (header only)."""
 
 import socket
@@ -44,7 +48,9 @@ def main(argv):
         else:
             msgs.append(arg)
     domain = int(opts.get("domain", "1"))
+    count_options = opts.get("seq", "rfc") == "rfc"
     lengths = {}
+    options = set()
     seq = 0
     out = []
     for msg in msgs:
@@ -55,6 +61,10 @@ def main(argv):
             if kind in "to":
                 tid, n = (int(x) for x in rest.split(":"))
                 lengths[tid] = n
+                if kind == "o":
+                    options.add(tid)
+                else:
+                    options.discard(tid)
                 if kind == "t":
                     body += set_(2, struct.pack("!HH", tid, n) + fields(n))
                 else:
@@ -64,7 +74,7 @@ def main(argv):
                 tid, _, n = rest.partition(":")
                 n = int(n) if n else lengths[int(tid)]
                 body += set_(int(tid), struct.pack("!I", 1) * n)
-                n_data += 1
+                n_data += count_options or int(tid) not in options
             elif kind == "w":
                 tid = int(rest)
                 body += set_(3 if tid == 3 else 2,
@@ -79,6 +89,9 @@ def main(argv):
         with open(opts["read"], "wb") as f:
             for m in out:
                 f.write(struct.pack("!I", len(m)) + m)
+    elif "raw" in opts:
+        with open(opts["raw"], "wb") as f:
+            f.write(b"".join(out))
     else:
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sock.bind(("127.0.0.1", int(opts["sport"])))
