@@ -225,7 +225,7 @@ enum {
 };
 
 /* Identifies a template: templates are scoped to one exporter (source
- * address and port: RFC 7011 section 10.3 scopes them to the UDP session),
+ * address and port: RFC 7011 section 8.4 scopes them to the UDP session),
  * one observation domain (v9: source id) and one protocol. */
 struct template_key {
     struct in6_addr source;     /* Exporter address, IPv4 mapped. */
