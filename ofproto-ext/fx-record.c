@@ -70,6 +70,23 @@ is_key_mpls(ovs_be16 dl_type, uint32_t fields)
     return (fields & FX_KEY_MPLS) && eth_type_mpls(dl_type);
 }
 
+/* Returns the number of label stack entries of 'flow' in its key: up to
+ * and including the bottom of the stack, or all FX_KEY_MAX_MPLS entries if
+ * none of them has the S bit.  It depends on the S bits alone, which
+ * flow_count_mpls_labels() un-wildcards.  (That function instead counts
+ * the non-zero entries of a stack without S bit, which depends on their
+ * TTLs too, which datapath flows need not match: found by fuzz-records.) */
+static int
+key_mpls_depth(const struct flow *flow)
+{
+    for (int i = 0; i < FX_KEY_MAX_MPLS; i++) {
+        if (flow->mpls_lse[i] & htonl(MPLS_BOS_MASK)) {
+            return i + 1;
+        }
+    }
+    return FX_KEY_MAX_MPLS;
+}
+
 /* Fills 'key' with the export key of 'flow', with the optional 'fields'
  * (FX_KEY_*).  Returns false, leaving 'key' zeroed, if 'flow' is not traffic
  * that flow export accounts: IP, or MPLS with FX_KEY_MPLS. */
@@ -98,7 +115,7 @@ fx_key_from_flow(const struct flow *flow, uint32_t fields,
         }
     } else if (is_key_mpls(flow->dl_type, fields)) {
         /* OVS does not parse past the label stack: no L3 fields. */
-        int n = MIN(flow_count_mpls_labels(flow, NULL), FX_KEY_MAX_MPLS);
+        int n = key_mpls_depth(flow);
 
         for (int i = 0; i < n; i++) {
             key->mpls_lse[i] = flow->mpls_lse[i] & htonl(FX_MPLS_KEY_MASK);
@@ -171,8 +188,9 @@ fx_key_mask_wc(const struct flow *flow, uint32_t fields,
             }
         }
     } else if (is_key_mpls(flow->dl_type, fields)) {
-        int n = MIN(flow_count_mpls_labels(flow, wc), FX_KEY_MAX_MPLS);
+        int n = key_mpls_depth(flow);
 
+        flow_count_mpls_labels(flow, wc);   /* Masks the S bits it reads. */
         for (int i = 0; i < n; i++) {
             wc->masks.mpls_lse[i] |= htonl(FX_MPLS_KEY_MASK);
         }

@@ -1251,6 +1251,18 @@ test_key_pack(struct ovs_cmdl_context *ctx OVS_UNUSED)
     CHECK(fx_key_from_flow(&flow, FX_KEY_MPLS, &b) && !fx_key_equal(&a, &b),
           "MPLS TC not in the key");
 
+    /* A stack without S bit in its first entries: the key takes them all,
+     * whatever their TTLs (which a datapath flow need not match). */
+    struct fx_key c, d;
+    make_mpls_flow(&flow);
+    flow.mpls_lse[1] &= ~htonl(MPLS_BOS_MASK);
+    flow.mpls_lse[2] = htonl(0);
+    CHECK(fx_key_from_flow(&flow, FX_KEY_MPLS, &c) && c.n_mpls == 3,
+          "MPLS stack without S bit");
+    flow.mpls_lse[2] = htonl(1);        /* Only its TTL differs. */
+    CHECK(fx_key_from_flow(&flow, FX_KEY_MPLS, &d) && fx_key_equal(&c, &d),
+          "MPLS stack depth depends on a TTL");
+
     struct ds s = DS_EMPTY_INITIALIZER;
     fx_key_format(&a, &s);
     printf("%s\n", ds_cstr(&s));
