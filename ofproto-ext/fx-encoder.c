@@ -131,7 +131,9 @@ fx_encoder_settings_equal(const struct fx_encoder_settings *a,
             && a->key_fields == b->key_fields
             && a->sampling == b->sampling
             && a->sampling_mode == b->sampling_mode
-            && a->bidirectional == b->bidirectional);
+            && a->bidirectional == b->bidirectional
+            && a->interface_table == b->interface_table
+            && a->port_identity == b->port_identity);
 }
 
 static const char *const sampling_mode_names[FX_N_SAMPLING_MODES] = {

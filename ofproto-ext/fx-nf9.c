@@ -21,6 +21,7 @@
 #include <config.h>
 #include "fx-template.h"
 
+#include "fx-iftable.h"
 #include "openvswitch/ofpbuf.h"
 #include "timeval.h"
 #include "util.h"
@@ -83,6 +84,22 @@ static const struct fx_template_def nf9_sampling[FX_N_SAMPLING_MODES] = {
     [FX_SAMPLING_RANDOM] = NF9_SAMPLING_TEMPLATE,
 };
 
+/* The interface table (interface_table), one row per port in each of two
+ * options templates, as for IPFIX (see fx-ipfix.c), with what v9 has:
+ * 263 scoped to the port (scope type "Interface") with its IF_NAME; 264
+ * with scope "System", INPUT_SNMP and IF_DESC, which nfdump 1.7 reads.  v9
+ * fields have fixed lengths: strings are padded with NULs. */
+static const struct fx_ie_group *const nf9_iftable[] = {
+    &fx_group_v9_interface, &fx_group_v9_if_name,
+};
+static const struct fx_ie_group *const nf9_ifdesc[] = {
+    &fx_group_v9_system, &fx_group_if_desc,
+};
+static const struct fx_template_def nf9_iftable_templates[] = {
+    { 263, nf9_iftable, ARRAY_SIZE(nf9_iftable) },
+    { 264, nf9_ifdesc, ARRAY_SIZE(nf9_ifdesc) },
+};
+
 /* v9: template id, scope specifiers' length, option specifiers' length. */
 static void
 nf9_put_options_template_header(struct ofpbuf *msg,
@@ -118,6 +135,8 @@ static const struct fx_dialect nf9_dialect = {
     .stats_n_scope = 1,
     .options_template_set_id = 1,
     .sampling_templates = nf9_sampling,
+    .iftable_templates = nf9_iftable_templates,
+    .n_iftable_templates = ARRAY_SIZE(nf9_iftable_templates),
     .put_options_template_header = nf9_put_options_template_header,
     .put_header = nf9_put_header,
 };
@@ -136,6 +155,7 @@ const struct fx_encoder_class fx_netflow_v9_class = {
     .destroy = fx_tmpl_encoder_destroy,
     .begin = fx_tmpl_encoder_begin,
     .add = fx_tmpl_encoder_add,
+    .add_options = fx_tmpl_encoder_add_options,
     .finish = fx_tmpl_encoder_finish,
     .put_templates = fx_tmpl_encoder_put_templates,
 };

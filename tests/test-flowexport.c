@@ -1145,6 +1145,7 @@ check_gre_key(const struct fx_key *key, uint32_t gre_key)
     memset(&rec, 0, sizeof rec);
     rec.key = *key;
     fx_ie_view_init(&view, &rec, NULL, &settings, 0);
+    fx_ie_view_set_tunnel(&view, key, fx_tunnel_kind(key, NULL), NULL);
     CHECK(ntohl(view.gre_key) == gre_key && !view.l2_segment_id,
           "greKey %"PRIu32", layer2SegmentId %"PRIu64", expected greKey %"
           PRIu32, ntohl(view.gre_key), ntohll(view.l2_segment_id), gre_key);
