@@ -15,8 +15,8 @@
  */
 
 /* ovs-appctl commands: flowexport/show, flowexport/dump-flows,
- * flowexport/dump-interfaces, flowexport/flush.  Each takes an optional bridge name; without one it
- * covers every bridge with flow export. */
+ * flowexport/dump-interfaces, flowexport/flush.  Each takes an optional
+ * bridge name; without one it covers every bridge with flow export. */
 
 #include <config.h>
 #include "fx-plugin.h"
