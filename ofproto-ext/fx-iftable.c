@@ -337,6 +337,14 @@ fx_iftable_set(struct fx_iftable *t, const struct fx_port_info *infos_,
             e = &t->entries[i];
         }
         if (j < n && infos[j].port == port) {
+            if (infos[j].ids_unknown
+                && !strcmp(e->iface->name, infos[j].name ? infos[j].name
+                                                         : "")) {
+                /* The same interface, whose identity we cannot read right
+                 * now: it keeps the one it has. */
+                j++;
+                continue;
+            }
             if (!fx_iface_matches(e->iface, &infos[j])) {
                 e->until = now;
                 add_entry(t, fx_iface_create(&infos[j]), now);

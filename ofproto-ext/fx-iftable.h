@@ -56,6 +56,11 @@ struct fx_port_info {
     const char *name;           /* Interface name. */
     const char *type;           /* Interface type, as its netdev says:
                                  * "system", "internal", "vxlan", ... */
+    bool ids_unknown;           /* The external_ids below are not known
+                                 * (the interface's database row is gone
+                                 * while the port still exists): the port
+                                 * keeps its identity if its name is the
+                                 * same. */
     const char *iface_id;       /* external_ids:iface-id. */
     const char *vm_id;          /* external_ids:vm-id, else vm-uuid. */
     const char *attached_mac;   /* external_ids:attached-mac. */

@@ -44,12 +44,28 @@
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
 #include "smap.h"
+#include "sset.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(fx_ports);
 
 static struct ovsdb_idl *ports_idl;
 static unsigned int ports_idl_seqno;
+
+/* Does bridge.c's view of the database have an interface called 'name'?
+ * '*names' caches the names of its interfaces, from the first call. */
+static bool
+interface_in_bridge_idl(const char *name, struct sset *names)
+{
+    if (sset_is_empty(names)) {
+        const struct ovsrec_interface *row;
+
+        OVSREC_INTERFACE_FOR_EACH (row, fx_plugin_idl()) {
+            sset_add(names, row->name);
+        }
+    }
+    return sset_contains(names, name);
+}
 
 void
 fx_ports_init(const char *remote)
@@ -82,6 +98,7 @@ fx_ports_refresh(const char *name)
     const struct ofproto *ofproto = &ofproto_dpif->up;
     struct fx_port_info *infos = xcalloc(MAX(hmap_count(&ofproto->ports), 1),
                                          sizeof *infos);
+    struct sset bridge_names = SSET_INITIALIZER(&bridge_names);
     const struct ofport *ofport;
     size_t n = 0;
     HMAP_FOR_EACH (ofport, hmap_node, &ofproto->ports) {
@@ -102,10 +119,23 @@ fx_ports_refresh(const char *name)
                 info->vm_id = smap_get(ids, "vm-uuid");
             }
             info->attached_mac = smap_get(ids, "attached-mac");
+        } else if (interface_in_bridge_idl(iface_name, &bridge_names)) {
+            /* Our connection has not seen the row that bridge.c's has: it
+             * is behind, and will refresh the ports when it catches up.
+             * Better no table now than one with a port's identity
+             * missing. */
+            n = SIZE_MAX;
+            break;
+        } else {
+            /* The row is gone, the port will follow. */
+            info->ids_unknown = true;
         }
     }
-    fx_tap_set_ports(tap, infos, n);
+    if (n != SIZE_MAX) {
+        fx_tap_set_ports(tap, infos, n);
+    }
     free(infos);
+    sset_destroy(&bridge_names);
     shash_destroy(&ifaces);
 }
 
