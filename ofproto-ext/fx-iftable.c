@@ -54,6 +54,10 @@ struct fx_iftable {
     struct fx_iface **tombstones;
     size_t n_tombstones;
 
+    uint16_t *changed;                  /* Ports whose identity the last */
+    size_t n_changed;                   /* fx_iftable_set() ended. */
+    size_t allocated_changed;
+
     uint64_t version;                   /* Changes with the current ports. */
     struct fx_iftable_stats stats;
 };
@@ -221,6 +225,7 @@ fx_iftable_destroy(struct fx_iftable *t)
         }
         free(t->entries);
         free(t->rows);
+        free(t->changed);
         free_tombstones(t);
         free(t);
     }
@@ -245,6 +250,18 @@ compare_infos(const void *a_, const void *b_)
     const struct fx_port_info *b = b_;
 
     return a->port < b->port ? -1 : a->port > b->port;
+}
+
+/* Ends entry 'e', the current identity of its port, at 'now'. */
+static void
+end_entry(struct fx_iftable *t, struct fx_iftable_entry *e, long long int now)
+{
+    e->until = now;
+    if (t->n_changed >= t->allocated_changed) {
+        t->changed = x2nrealloc(t->changed, &t->allocated_changed,
+                                sizeof *t->changed);
+    }
+    t->changed[t->n_changed++] = e->iface->port;
 }
 
 static void
@@ -309,6 +326,7 @@ fx_iftable_set(struct fx_iftable *t, const struct fx_port_info *infos_,
     bool changed = false;
     size_t j = 0;
 
+    t->n_changed = 0;
     qsort(infos, n, sizeof *infos, compare_infos);
 
     /* A port number names one interface: ignore duplicates. */
@@ -346,13 +364,13 @@ fx_iftable_set(struct fx_iftable *t, const struct fx_port_info *infos_,
                 continue;
             }
             if (!fx_iface_matches(e->iface, &infos[j])) {
-                e->until = now;
+                end_entry(t, e, now);
                 add_entry(t, fx_iface_create(&infos[j]), now);
                 changed = true;
             }
             j++;
         } else {
-            e->until = now;             /* The port is gone. */
+            end_entry(t, e, now);       /* The port is gone. */
             changed = true;
         }
     }
@@ -369,6 +387,15 @@ fx_iftable_set(struct fx_iftable *t, const struct fx_port_info *infos_,
         rebuild_rows(t);
     }
     return changed;
+}
+
+/* Returns the ports whose identity the last fx_iftable_set() ended: ports
+ * removed, or whose interface or identity changed. */
+const uint16_t *
+fx_iftable_changed_ports(const struct fx_iftable *t, size_t *n)
+{
+    *n = t->n_changed;
+    return t->changed;
 }
 
 /* Forgets identities that ended more than 'retention' ms before 'now':

@@ -116,6 +116,8 @@ void fx_iftable_destroy(struct fx_iftable *);
 
 bool fx_iftable_set(struct fx_iftable *, const struct fx_port_info *,
                     size_t n, long long int now);
+const uint16_t *fx_iftable_changed_ports(const struct fx_iftable *,
+                                         size_t *n);
 void fx_iftable_expire(struct fx_iftable *, long long int now,
                        long long int retention);
 uint64_t fx_iftable_version(const struct fx_iftable *);

@@ -443,6 +443,24 @@ fx_tap_flush(struct netflow *nf, enum fx_end_reason reason)
     ovs_mutex_unlock(&nf->mutex);
 }
 
+/* Do records of 'nf' depend on who is behind their ports: some exporter
+ * puts the ports' identities into records, or tunnel types (which come
+ * from the ingress port's type)? */
+static bool
+fx_tap_looks_up_ports(const struct netflow *nf)
+    OVS_REQUIRES(nf->mutex)
+{
+    for (size_t i = 0; i < nf->n_exporters; i++) {
+        const struct fx_exporter_options *o
+            = fx_exporter_get_options(nf->exporters[i]);
+
+        if (o->encoder.port_identity || o->key_fields & FX_KEY_TUNNEL) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Makes the 'n' ports in 'ports' the ports of the bridge of 'nf'.
  * Returns true if they changed; the exporters then send the interface
  * table again. */
@@ -452,6 +470,22 @@ fx_tap_set_ports(struct netflow *nf, const struct fx_port_info *ports,
 {
     ovs_mutex_lock(&nf->mutex);
     bool changed = fx_iftable_set(nf->iftable, ports, n, time_msec());
+    if (changed && fx_tap_looks_up_ports(nf)) {
+        /* A record carries the identity its ports had at its last packet.
+         * End the flows of the ports that changed, so that no record
+         * mixes traffic of two identities (a port number taken by another
+         * interface that sends the same flow, say).  Traffic the datapath
+         * still reports for them starts new flows, whose records get the
+         * right identity from the time of their packets. */
+        struct ovs_list records = OVS_LIST_INITIALIZER(&records);
+        size_t n_changed;
+        const uint16_t *changed_ports
+            = fx_iftable_changed_ports(nf->iftable, &n_changed);
+
+        fx_cache_flush_ports(nf->cache, changed_ports, n_changed,
+                             FX_END_RECONFIGURE, &records);
+        fx_tap_export__(nf, &records, false);
+    }
     if (changed) {
         VLOG_DBG("%s: interface table changed (%"PRIuSIZE" ports)",
                  nf->name, n);
