@@ -41,6 +41,7 @@
 #include "fx-cache.h"
 #include "fx-encoder.h"
 #include "fx-exporter.h"
+#include "fx-iftable.h"
 #include "fx-record.h"
 #include "fx-template.h"
 #include "jsonrpc.h"
@@ -1573,6 +1574,99 @@ test_exporter_roundtrip(struct ovs_cmdl_context *ctx OVS_UNUSED)
     close(fd);
 }
 
+/* tunnel-types TARGET: sends to IPFIX collector TARGET (UDP) one record per
+ * tunnel type of VMware's tunnelType element, as OVS's own IPFIX exporter
+ * numbers them, for tshark and ipfixDump to read (tests/unit.at).  OVS's
+ * dummy datapath cannot receive STT or LISP packets (userspace tunnels
+ * have no decapsulation for them), so this is the only test of those two
+ * short of a kernel with the out-of-tree OVS module. */
+static void
+test_tunnel_types(struct ovs_cmdl_context *ctx)
+{
+    static const struct {
+        struct fx_port_info port;
+        const char *outer_src, *outer_dst;
+        uint16_t outer_dport;
+        uint64_t key;
+    } tunnels[] = {
+#define TUNNEL(PORT, NAME, TYPE, SRC, DST, DPORT, KEY)                    \
+        { { .port = PORT, .name = NAME, .type = TYPE }, SRC, DST, DPORT, KEY }
+        TUNNEL(1, "vxlan0", "vxlan", "192.0.2.1", "192.0.2.254", 4789, 5001),
+        TUNNEL(2, "gre0", "gre", "192.0.2.2", "192.0.2.254", 0, 0x12345678),
+        TUNNEL(3, "geneve0", "geneve", "192.0.2.3", "192.0.2.254", 6081,
+               0xabcdef),
+        TUNNEL(4, "stt0", "stt", "192.0.2.4", "192.0.2.254", 7471,
+               UINT64_C(0x0102030405060708)),
+        TUNNEL(5, "lisp0", "lisp", "192.0.2.5", "192.0.2.254", 4341, 77),
+        TUNNEL(6, "erspan0", "erspan", "192.0.2.6", "192.0.2.254", 0, 99),
+        TUNNEL(7, "stt6", "stt", "2001:db8::7", "2001:db8::fe", 7471, 7),
+#undef TUNNEL
+    };
+    struct fx_port_info ports[ARRAY_SIZE(tunnels)];
+    struct fx_iftable *iftable = fx_iftable_create();
+
+    for (size_t i = 0; i < ARRAY_SIZE(tunnels); i++) {
+        ports[i] = tunnels[i].port;
+    }
+    fx_iftable_set(iftable, ports, ARRAY_SIZE(ports), time_msec());
+
+    struct fx_exporter_options options;
+    fx_exporter_options_init(&options);
+    options.name = xstrdup("ipfix");
+    options.protocol = FX_PROTO_IPFIX;
+    options.encoder.obs_domain_id = 5;
+    options.key_fields = options.encoder.key_fields = FX_KEY_TUNNEL;
+    options.active_timeout = 60000;
+    options.inactive_timeout = 15000;
+    options.max_flows = 1000;
+    sset_add(&options.targets, ctx->argv[1]);
+    struct fx_exporter *exporter = fx_exporter_create(&options);
+    CHECK(exporter, "no exporter");
+    fx_exporter_options_destroy(&options);
+    fx_exporter_set_iftable(exporter, iftable);
+
+    struct ovs_list records = OVS_LIST_INITIALIZER(&records);
+    for (size_t i = 0; i < ARRAY_SIZE(tunnels); i++) {
+        struct test_flow tf = {
+            tunnels[i].port.port, "10.0.0.1", "10.0.0.2", IPPROTO_UDP, 0,
+            1000, 2000
+        };
+        struct fx_record *rec = xzalloc(sizeof *rec);
+        struct flow flow;
+
+        make_flow(&tf, &flow);
+        if (strchr(tunnels[i].outer_src, ':')) {
+            CHECK(ipv6_parse(tunnels[i].outer_src, &flow.tunnel.ipv6_src)
+                  && ipv6_parse(tunnels[i].outer_dst, &flow.tunnel.ipv6_dst),
+                  "bad IPv6 address");
+        } else {
+            CHECK(ip_parse(tunnels[i].outer_src, &flow.tunnel.ip_src)
+                  && ip_parse(tunnels[i].outer_dst, &flow.tunnel.ip_dst),
+                  "bad IPv4 address");
+        }
+        flow.tunnel.tun_id = htonll(tunnels[i].key);
+        flow.tunnel.tp_dst = htons(tunnels[i].outer_dport);
+        flow.tunnel.erspan_ver = !strcmp(tunnels[i].port.type, "erspan");
+        CHECK(fx_key_from_flow(&flow, FX_KEY_TUNNEL, &rec->key),
+              "not an IP flow");
+        rec->out_port = 100;
+        rec->packets = i + 1;
+        rec->bytes = 100 * (i + 1);
+        rec->first_used = rec->last_used = time_msec();
+        rec->reason = FX_END_FLUSH;
+        ovs_list_push_back(&records, &rec->list_node);
+    }
+    fx_exporter_export(exporter, &records, true);
+    fx_record_list_free(&records);
+
+    struct ds s = DS_EMPTY_INITIALIZER;
+    fx_exporter_format(exporter, &s);
+    printf("%s", ds_cstr(&s));
+    ds_destroy(&s);
+    fx_exporter_destroy(exporter);
+    fx_iftable_destroy(iftable);
+}
+
 static const struct ovs_cmdl_command commands[] = {
     {"cache-basic", NULL, 0, 0, test_cache_basic, OVS_RO},
     {"cache-timeouts", NULL, 0, 0, test_cache_timeouts, OVS_RO},
@@ -1591,6 +1685,7 @@ static const struct ovs_cmdl_command commands[] = {
     {"biflow-pairing", NULL, 0, 0, test_biflow_pairing, OVS_RO},
     {"ipfix-biflow-golden", NULL, 0, 0, test_ipfix_biflow_golden, OVS_RO},
     {"exporter-roundtrip", NULL, 0, 0, test_exporter_roundtrip, OVS_RO},
+    {"tunnel-types", "TARGET", 1, 1, test_tunnel_types, OVS_RO},
     {NULL, NULL, 0, 0, NULL, OVS_RO},
 };
 
