@@ -141,6 +141,7 @@ struct fx_encoder {
 struct fx_encoder_class {
     enum fx_protocol protocol;
     const char *name;           /* e.g. "NetFlow v5". */
+    size_t header_len;          /* Bytes of a message header. */
 
     /* Returns a new encoder with 'settings'.  Never fails. */
     struct fx_encoder *(*create)(const struct fx_encoder_settings *);

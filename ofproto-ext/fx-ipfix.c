@@ -191,6 +191,7 @@ ipfix_create(const struct fx_encoder_settings *settings)
 const struct fx_encoder_class fx_ipfix_class = {
     .protocol = FX_PROTO_IPFIX,
     .name = "IPFIX",
+    .header_len = sizeof(struct ipfix_header),
     .create = ipfix_create,
     .destroy = fx_tmpl_encoder_destroy,
     .begin = fx_tmpl_encoder_begin,

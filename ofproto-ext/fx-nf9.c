@@ -151,6 +151,7 @@ nf9_create(const struct fx_encoder_settings *settings)
 const struct fx_encoder_class fx_netflow_v9_class = {
     .protocol = FX_PROTO_NETFLOW_V9,
     .name = "NetFlow v9",
+    .header_len = sizeof(struct nf9_header),
     .create = nf9_create,
     .destroy = fx_tmpl_encoder_destroy,
     .begin = fx_tmpl_encoder_begin,
