@@ -27,7 +27,9 @@
  * exporters IPv4 and IPv6 biflows) has one template per
  * protocol, followed by the groups of the optional key parts configured
  * that the protocol defines (v9 lacks most L2 and all tunnel elements),
- * and with FX_KEY_TUNNEL one more per tunnel kind with a key element.
+ * with FX_KEY_TUNNEL one more per tunnel kind (enum fx_tunnel_kind), and
+ * with 'port_identity' the ports' identities.  Options templates carry
+ * exporter statistics, flow selection and the interface table.
  * Encoding a record first converts it into a 'struct fx_ie_view', whose
  * members hold every element's value already in wire format; the template
  * then says which of them to copy, in which order.  Templates and data
