@@ -548,6 +548,11 @@ fx_tmpl_encoder_create(const struct fx_dialect *dialect,
                              && fx_template_init_shape(&te->templates[i],
                                                        dialect, shape, kind,
                                                        settings));
+
+            /* Six tunnel kinds per shape make a template set larger than
+             * a message, and a bridge has few kinds of tunnels: a tunnel
+             * kind's template is sent once a record needs it. */
+            te->announced[i] = te->in_use[i] && kind == FX_TUNNEL_NONE;
         }
     }
     if (dialect->stats_template) {
@@ -798,6 +803,47 @@ put_sampling_record(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
     put_options_record(te, msg, &te->sampling_template, &view);
 }
 
+/* Appends template record 't' (not an options template). */
+static void
+put_template_record(struct fx_tmpl_encoder *te, struct ofpbuf *msg,
+                    const struct fx_template *t)
+{
+    put_u16(msg, t->id);
+    put_u16(msg, t->n_ies);
+    put_fields(msg, t);
+    te->n_templates++;
+}
+
+/* The bytes that put_template_record() appends for 't'. */
+static size_t
+template_record_len(const struct fx_template *t)
+{
+    size_t len = 4;
+
+    for (size_t i = 0; i < t->n_ies; i++) {
+        len += fx_ies[t->ies[i]].pen ? 8 : 4;
+    }
+    return len;
+}
+
+/* Appends a template set with only template 'index', which a record needs
+ * but which has not gone out yet, and counts it as announced: from now on
+ * it goes out with the others. */
+static void
+put_one_template_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg,
+                     size_t index)
+{
+    size_t set_ofs = msg->size;
+
+    ofpbuf_put_zeros(msg, sizeof(struct fx_set_header));
+    put_template_record(te, msg, &te->templates[index]);
+
+    struct fx_set_header *h = ofpbuf_at_assert(msg, set_ofs, sizeof *h);
+    h->id = htons(te->dialect->template_set_id);
+    h->length = htons(msg->size - set_ofs);
+    te->announced[index] = true;
+}
+
 static void
 put_template_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
 {
@@ -806,15 +852,9 @@ put_template_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
 
     ofpbuf_put_zeros(msg, sizeof(struct fx_set_header));
     for (size_t i = 0; i < FX_N_RECORD_TEMPLATES; i++) {
-        const struct fx_template *t = &te->templates[i];
-
-        if (!te->in_use[i]) {
-            continue;
+        if (te->announced[i]) {
+            put_template_record(te, msg, &te->templates[i]);
         }
-        put_u16(msg, t->id);
-        put_u16(msg, t->n_ies);
-        put_fields(msg, t);
-        te->n_templates++;
     }
 
     struct fx_set_header *h = ofpbuf_at_assert(msg, set_ofs, sizeof *h);
@@ -912,14 +952,22 @@ fx_tmpl_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
     fx_ie_view_set_tunnel(&view, &rec->key, kind, in_iface);
     fx_ie_view_set_ports(&view, in_iface, out_iface);
     size_t len = view_record_len(t, &view);
-    bool new_set = te->set_id != t->id;
+    bool announce = !te->announced[index];
+    bool new_set = announce || te->set_id != t->id;
 
-    /* Room for a set header if needed, the record, and padding. */
-    size_t need = (new_set ? sizeof(struct fx_set_header) : 0) + len + 3;
+    /* Room for the template if it has not gone out yet, a set header if
+     * needed, the record, and padding. */
+    size_t need = ((announce ? sizeof(struct fx_set_header)
+                    + template_record_len(t) : 0)
+                   + (new_set ? sizeof(struct fx_set_header) : 0) + len + 3);
     if (msg->size + need > s->mtu) {
         return FX_ENCODE_FULL;
     }
 
+    if (announce) {
+        close_set(te, msg);
+        put_one_template_set(te, msg, index);
+    }
     if (new_set) {
         close_set(te, msg);
         te->set_ofs = msg->size;

@@ -328,6 +328,10 @@ struct fx_tmpl_encoder {
     /* dialect->templates, by shape * FX_N_TUNNEL_KINDS + tunnel kind. */
     struct fx_template templates[FX_N_RECORD_TEMPLATES];
     bool in_use[FX_N_RECORD_TEMPLATES];  /* Which of them are in use. */
+    bool announced[FX_N_RECORD_TEMPLATES]; /* Which of them go out with the
+                                            * templates: the plain ones from
+                                            * the start, a tunnel kind's
+                                            * once a record needs it. */
     struct fx_template stats_template;   /* dialect->stats_template. */
     struct fx_template sampling_template; /* The sampling mode's, if the
                                            * exporter samples (id != 0). */
