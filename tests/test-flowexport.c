@@ -1574,6 +1574,118 @@ test_exporter_roundtrip(struct ovs_cmdl_context *ctx OVS_UNUSED)
     close(fd);
 }
 
+/* iftable: the interface table keeps the identities ports had, finds the
+ * one a record's time needs, forgets them after their retention, and an
+ * IPFIX record with a long name uses the three-byte length (RFC 7011
+ * section 7). */
+static const char *
+iface_name(const struct fx_iface *iface)
+{
+    return !iface ? "(none)" : iface->removed ? "(removed)" : iface->name;
+}
+
+static void
+print_rows(const char *title, const struct fx_iftable *t)
+{
+    size_t n;
+    const struct fx_iface *const *rows = fx_iftable_rows(t, &n);
+
+    printf("%s: version %"PRIu64":", title, fx_iftable_version(t));
+    for (size_t i = 0; i < n; i++) {
+        printf(" %"PRIu16"=%s", rows[i]->port, iface_name(rows[i]));
+    }
+    printf("\n");
+}
+
+static void
+test_iftable(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct fx_iftable *t = fx_iftable_create();
+    const struct fx_port_info v1[] = {
+        { .port = 2, .name = "b", .type = "system" },
+        { .port = 1, .name = "a", .type = "system", .iface_id = "lsp-a" },
+    };
+    const struct fx_port_info v2[] = {
+        { .port = 1, .name = "a2", .type = "system", .iface_id = "lsp-a" },
+        { .port = 3, .name = "c", .type = "vxlan" },
+    };
+    const struct fx_port_info v3[] = {
+        { .port = 1, .name = "a2", .type = "system", .ids_unknown = true },
+        { .port = 3, .name = "c", .type = "vxlan" },
+    };
+
+    CHECK(fx_iftable_set(t, v1, ARRAY_SIZE(v1), 100), "v1 changes nothing");
+    CHECK(!fx_iftable_set(t, v1, ARRAY_SIZE(v1), 150), "v1 again changes");
+    print_rows("v1", t);
+    CHECK(fx_iftable_set(t, v2, ARRAY_SIZE(v2), 200), "v2 changes nothing");
+    print_rows("v2", t);
+
+    size_t n;
+    const uint16_t *changed = fx_iftable_changed_ports(t, &n);
+    printf("changed:");
+    for (size_t i = 0; i < n; i++) {
+        printf(" %"PRIu16, changed[i]);
+    }
+    printf("\n");
+
+    /* A port whose row is gone keeps its identity under the same name. */
+    CHECK(!fx_iftable_set(t, v3, ARRAY_SIZE(v3), 250), "v3 changes");
+
+    static const struct {
+        uint16_t port;
+        long long int when;
+    } lookups[] = {
+        { 1, 50 }, { 1, 199 }, { 1, 200 }, { 2, 199 }, { 2, 5000 },
+        { 3, 100 }, { 4, 100 },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(lookups); i++) {
+        printf("port %"PRIu16" at %lld: %s\n", lookups[i].port,
+               lookups[i].when,
+               iface_name(fx_iftable_lookup(t, lookups[i].port,
+                                            lookups[i].when)));
+    }
+
+    fx_iftable_expire(t, 250, 50);
+    print_rows("expired at 250, kept 50", t);
+    fx_iftable_expire(t, 251, 50);
+    print_rows("expired at 251, kept 50", t);
+    printf("port 2 at 199: %s\n", iface_name(fx_iftable_lookup(t, 2, 199)));
+
+    /* A 300-byte name: length 255, then 300 in two bytes. */
+    char name[301];
+    memset(name, 'x', 300);
+    name[300] = '\0';
+    const struct fx_port_info v4[] = {
+        { .port = 1, .name = name, .type = "system" },
+    };
+    fx_iftable_set(t, v4, ARRAY_SIZE(v4), 300);
+
+    struct fx_encoder_settings settings;
+    fx_encoder_settings_init(&settings);
+    settings.port_identity = true;
+    settings.mtu = 1400;
+    struct fx_encoder *encoder = fx_ipfix_class.create(&settings);
+    encoder->iftable = t;
+
+    struct test_flow tf = { 1, "10.0.0.1", "10.0.0.2", IPPROTO_UDP, 0, 1, 2 };
+    struct fx_record rec;
+    struct ofpbuf msg;
+    make_record(&tf, 2, 0, 1, 100, 0, 0, &rec);
+    rec.first_used = rec.last_used = 400;
+    ofpbuf_init(&msg, 0);
+    CHECK(fx_encoder_add(encoder, &msg, &rec) == FX_ENCODE_DONE,
+          "record not encoded");
+    fx_ipfix_class.finish(encoder, &msg, 400, 400);
+
+    const uint8_t *p = memmem(msg.data, msg.size, name, 300);
+    CHECK(p && p - 3 >= (const uint8_t *) msg.data, "name not found");
+    printf("name length: %02x %02x %02x\n", p[-3], p[-2], p[-1]);
+
+    ofpbuf_uninit(&msg);
+    fx_ipfix_class.destroy(encoder);
+    fx_iftable_destroy(t);
+}
+
 /* tunnel-types TARGET: sends to IPFIX collector TARGET (UDP) one record per
  * tunnel type of VMware's tunnelType element, as OVS's own IPFIX exporter
  * numbers them, for tshark and ipfixDump to read (tests/unit.at).  OVS's
@@ -1686,6 +1798,7 @@ static const struct ovs_cmdl_command commands[] = {
     {"ipfix-biflow-golden", NULL, 0, 0, test_ipfix_biflow_golden, OVS_RO},
     {"exporter-roundtrip", NULL, 0, 0, test_exporter_roundtrip, OVS_RO},
     {"tunnel-types", "TARGET", 1, 1, test_tunnel_types, OVS_RO},
+    {"iftable", NULL, 0, 0, test_iftable, OVS_RO},
     {NULL, NULL, 0, 0, NULL, OVS_RO},
 };
 

@@ -62,6 +62,7 @@
 #include "flow.h"
 #include "fx-cache.h"
 #include "fx-encoder.h"
+#include "fx-iftable.h"
 #include "fx-record.h"
 #include "timeval.h"
 
@@ -300,6 +301,36 @@ parse_header(struct reader *r, struct fx_cache *cache,
     cfg->settings.mtu = 32 + take_u16(r) % 1500;
     cfg->settings.template_refresh_msgs = take_u8(r) % 32;
     cfg->settings.template_refresh_ms = flags & 0x20 ? 0 : 10000;
+    cfg->settings.port_identity = flags & 0x40;
+}
+
+/* An interface table for records with 'port_identity': ports 0 to 3 with
+ * names and identities of varied lengths (variable-length elements),
+ * small enough that a record with two of them fits FUZZ_MIN_MTU. */
+static struct fx_iftable *
+fuzz_iftable(void)
+{
+    static struct fx_iftable *iftable;
+
+    if (!iftable) {
+        char long_name[151];
+
+        memset(long_name, 'n', sizeof long_name - 1);
+        long_name[sizeof long_name - 1] = '\0';
+
+        const struct fx_port_info ports[] = {
+            { .port = 0, .name = "" },
+            { .port = 1, .name = "p1", .iface_id = "lsp1",
+              .vm_id = "4f1c9a52-7d4e-4b43-9f5e-0a1b2c3d4e01" },
+            { .port = 2, .name = "a-forty-character-interface-name-xxxxxxx",
+              .iface_id = "a3f2c1d0-1111-4222-8333-444455556666" },
+            { .port = 3, .name = long_name },
+        };
+
+        iftable = fx_iftable_create();
+        fx_iftable_set(iftable, ports, ARRAY_SIZE(ports), 0);
+    }
+    return iftable;
 }
 
 /* Decodes 'msg', which finish() said holds 'n' data records, and adds its
@@ -356,6 +387,7 @@ encode_records(const struct fx_encoder_class *class,
 
     settings.mtu = mtu;
     encoder = class->create(&settings);
+    encoder->iftable = fuzz_iftable();
     decoder_state_init(&st);
     in6_addr_set_mapped_ipv4(&st.source, htonl(0xc0000201));
     ofpbuf_init(&msg, 0);
