@@ -64,11 +64,12 @@ fx_encoder_class_find(enum fx_protocol protocol)
  * that does not fit even an empty message is FX_ENCODE_UNSUPPORTED (and
  * 'msg' is left empty) rather than FULL forever.  A record that does not
  * fit a message that holds nothing but what 'begin' put in (templates) is
- * FULL if that message is within the MTU: it goes out alone, and the next
- * one, without templates, tells whether the record fits at all.  (Template
- * sets larger than the MTU are not split: no message exceeds the MTU, so
- * such records are refused.)  On FX_ENCODE_FULL, the caller finishes and
- * sends 'msg', clears it, and calls again. */
+ * FULL once, if that message is within the MTU: it goes out alone, and the
+ * next one tells whether the record fits at all (it may carry templates
+ * again, with template_refresh_msgs of 1: then the record is refused).
+ * (Template sets larger than the MTU are not split: no message exceeds the
+ * MTU, so such records are refused.)  On FX_ENCODE_FULL, the caller
+ * finishes and sends 'msg', clears it, and calls again. */
 static enum fx_encode_result
 fx_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
                  struct fx_record *rec, const struct fx_record *reverse)
@@ -86,11 +87,18 @@ fx_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
     enum fx_encode_result result
         = (reverse ? encoder->class->add_biflow(encoder, msg, rec, reverse)
            : encoder->class->add(encoder, msg, rec));
-    if (result == FX_ENCODE_FULL && fresh && msg->size == before
-        && (before <= encoder->class->header_len
-            || before > encoder->settings.mtu)) {
-        ofpbuf_clear(msg);
-        result = FX_ENCODE_UNSUPPORTED;
+    if (result == FX_ENCODE_FULL && fresh && msg->size == before) {
+        if (before > encoder->class->header_len
+            && before <= encoder->settings.mtu
+            && !encoder->retrying_without_templates) {
+            encoder->retrying_without_templates = true;
+        } else {
+            ofpbuf_clear(msg);
+            result = FX_ENCODE_UNSUPPORTED;
+        }
+    }
+    if (result != FX_ENCODE_FULL) {
+        encoder->retrying_without_templates = false;
     }
     return result;
 }

@@ -136,6 +136,10 @@ struct fx_encoder {
     struct fx_iftable *iftable;
     uint64_t options_too_big;   /* Options records that did not fit even
                                  * an empty message, and were not sent. */
+
+    /* fx_encoder_add() sent a message of templates alone because the
+     * record did not fit next to them, and tries the record once more. */
+    bool retrying_without_templates;
 };
 
 struct fx_encoder_class {

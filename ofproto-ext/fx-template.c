@@ -1058,7 +1058,13 @@ fx_tmpl_encoder_add_options(struct fx_encoder *encoder, struct ofpbuf *msg,
         bool new_set = te->set_id != t->id;
         size_t need = (new_set ? sizeof(struct fx_set_header) : 0) + len + 3;
         if (msg->size + need > s->mtu) {
-            if (*n_added || te->n_data || te->n_options) {
+            if (*n_added || te->n_data) {
+                return FX_ENCODE_FULL;
+            } else if (te->n_options + te->n_templates
+                       && !te->iftable_retrying) {
+                /* What begin() put in leaves no room: send it, and try
+                 * once more in a message that may have less of it. */
+                te->iftable_retrying = true;
                 return FX_ENCODE_FULL;
             }
 
@@ -1069,6 +1075,7 @@ fx_tmpl_encoder_add_options(struct fx_encoder *encoder, struct ofpbuf *msg,
                          "of %"PRIuSIZE" bytes", iface->port, len, s->mtu);
             encoder->options_too_big++;
             te->iftable_pos++;
+            te->iftable_retrying = false;
             continue;
         }
         if (new_set) {
@@ -1082,6 +1089,7 @@ fx_tmpl_encoder_add_options(struct fx_encoder *encoder, struct ofpbuf *msg,
         put_view(msg, t, &view);
         te->n_options++;
         te->iftable_pos++;
+        te->iftable_retrying = false;
         (*n_added)++;
     }
     return FX_ENCODE_DONE;
