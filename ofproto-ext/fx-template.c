@@ -595,6 +595,20 @@ close_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
     }
 }
 
+/* Closes the data set open in 'msg', if any, and opens one for records of
+ * template 't'. */
+static void
+open_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg,
+         const struct fx_template *t)
+{
+    close_set(te, msg);
+    te->set_ofs = msg->size;
+    te->set_id = t->id;
+
+    struct fx_set_header *h = ofpbuf_put_zeros(msg, sizeof *h);
+    h->id = htons(t->id);
+}
+
 /* Returns the bytes that a record of template 't' with the values in
  * 'view' takes: more than t->record_len if it has variable-length
  * elements (RFC 7011 section 7: one length byte, or 255 and two more). */
@@ -969,12 +983,7 @@ fx_tmpl_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
         put_one_template_set(te, msg, index);
     }
     if (new_set) {
-        close_set(te, msg);
-        te->set_ofs = msg->size;
-        te->set_id = t->id;
-
-        struct fx_set_header *h = ofpbuf_put_zeros(msg, sizeof *h);
-        h->id = htons(t->id);
+        open_set(te, msg, t);
     }
 
     put_view(msg, t, &view);
@@ -1079,12 +1088,7 @@ fx_tmpl_encoder_add_options(struct fx_encoder *encoder, struct ofpbuf *msg,
             continue;
         }
         if (new_set) {
-            close_set(te, msg);
-            te->set_ofs = msg->size;
-            te->set_id = t->id;
-
-            struct fx_set_header *h = ofpbuf_put_zeros(msg, sizeof *h);
-            h->id = htons(t->id);
+            open_set(te, msg, t);
         }
         put_view(msg, t, &view);
         te->n_options++;
