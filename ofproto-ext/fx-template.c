@@ -963,8 +963,12 @@ fx_tmpl_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
     const struct fx_template *t = &te->templates[index];
     struct fx_ie_view view;
     fx_ie_view_init(&view, rec, reverse, s, te->wall_offset);
-    fx_ie_view_set_tunnel(&view, &rec->key, kind, in_iface);
-    fx_ie_view_set_ports(&view, in_iface, out_iface);
+    if (kind != FX_TUNNEL_NONE) {
+        fx_ie_view_set_tunnel(&view, &rec->key, kind, in_iface);
+    }
+    if (s->port_identity) {
+        fx_ie_view_set_ports(&view, in_iface, out_iface);
+    }
     size_t len = view_record_len(t, &view);
     bool announce = !te->announced[index];
     bool new_set = announce || te->set_id != t->id;
