@@ -15,6 +15,8 @@ ofproto_ext_libflowexport_la_SOURCES = \
 	ofproto-ext/fx-exporter.c \
 	ofproto-ext/fx-exporter.h \
 	ofproto-ext/fx-ie.def \
+	ofproto-ext/fx-iftable.c \
+	ofproto-ext/fx-iftable.h \
 	ofproto-ext/fx-ipfix.c \
 	ofproto-ext/fx-nf5.c \
 	ofproto-ext/fx-nf9.c \

@@ -1126,6 +1126,43 @@ fx_cache_flush(struct fx_cache *cache, enum fx_end_reason reason,
     }
 }
 
+/* Ends every flow of 'cache' that came in through one of the 'n' OpenFlow
+ * ports in 'ports' or went out to one, appending a record for each one
+ * that had traffic to 'records', with end 'reason'.  Looks at every flow:
+ * for rare events (a port that goes or changes identity). */
+void
+fx_cache_flush_ports(struct fx_cache *cache, const uint16_t *ports,
+                     size_t n, enum fx_end_reason reason,
+                     struct ovs_list *records)
+{
+    long long int now = time_msec();
+
+    if (!n) {
+        return;
+    }
+    for (size_t i = 0; i < FX_N_SHARDS; i++) {
+        struct fx_shard *shard = &cache->shards[i];
+        struct fx_flow *flow;
+
+        ovs_mutex_lock(&shard->mutex);
+        ovs_list_push_back_all(records, &shard->expired);
+        SHARD_FOR_EACH_FLOW (flow, ref, shard) {
+            uint16_t in_port;
+
+            /* The packed key starts with the ingress port. */
+            memcpy(&in_port, flow->key, sizeof in_port);
+            for (size_t j = 0; j < n; j++) {
+                if (in_port == ports[j] || flow->out_port == ports[j]) {
+                    flow_remove(cache, shard, flow, ref, reason, now,
+                                records);
+                    break;
+                }
+            }
+        }
+        ovs_mutex_unlock(&shard->mutex);
+    }
+}
+
 /* Arranges for poll_block() to wake up when fx_cache_expire() has work. */
 void
 fx_cache_wait(struct fx_cache *cache)

@@ -114,6 +114,8 @@ void fx_cache_expire(struct fx_cache *, long long int now,
                      struct ovs_list *records);
 void fx_cache_flush(struct fx_cache *, enum fx_end_reason,
                     struct ovs_list *records);
+void fx_cache_flush_ports(struct fx_cache *, const uint16_t *ports, size_t n,
+                          enum fx_end_reason, struct ovs_list *records);
 void fx_cache_wait(struct fx_cache *);
 
 void fx_cache_get_stats(struct fx_cache *, struct fx_cache_stats *);

@@ -62,8 +62,14 @@ fx_encoder_class_find(enum fx_protocol protocol)
 /* Adds 'rec' to the message being built in 'msg' (an empty 'msg' is first
  * begun), with the encoder class's 'add' contract, except that a record
  * that does not fit even an empty message is FX_ENCODE_UNSUPPORTED (and
- * 'msg' is left empty) rather than FULL forever.  On FX_ENCODE_FULL, the
- * caller finishes and sends 'msg', clears it, and calls again. */
+ * 'msg' is left empty) rather than FULL forever.  A record that does not
+ * fit a message that holds nothing but what 'begin' put in (templates) is
+ * FULL once, if that message is within the MTU: it goes out alone, and the
+ * next one tells whether the record fits at all (it may carry templates
+ * again, with template_refresh_msgs of 1: then the record is refused).
+ * (Template sets larger than the MTU are not split: no message exceeds the
+ * MTU, so such records are refused.)  On FX_ENCODE_FULL, the caller
+ * finishes and sends 'msg', clears it, and calls again. */
 static enum fx_encode_result
 fx_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
                  struct fx_record *rec, const struct fx_record *reverse)
@@ -82,8 +88,17 @@ fx_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
         = (reverse ? encoder->class->add_biflow(encoder, msg, rec, reverse)
            : encoder->class->add(encoder, msg, rec));
     if (result == FX_ENCODE_FULL && fresh && msg->size == before) {
-        ofpbuf_clear(msg);
-        result = FX_ENCODE_UNSUPPORTED;
+        if (before > encoder->class->header_len
+            && before <= encoder->settings.mtu
+            && !encoder->retrying_without_templates) {
+            encoder->retrying_without_templates = true;
+        } else {
+            ofpbuf_clear(msg);
+            result = FX_ENCODE_UNSUPPORTED;
+        }
+    }
+    if (result != FX_ENCODE_FULL) {
+        encoder->retrying_without_templates = false;
     }
     return result;
 }
@@ -131,7 +146,9 @@ fx_encoder_settings_equal(const struct fx_encoder_settings *a,
             && a->key_fields == b->key_fields
             && a->sampling == b->sampling
             && a->sampling_mode == b->sampling_mode
-            && a->bidirectional == b->bidirectional);
+            && a->bidirectional == b->bidirectional
+            && a->interface_table == b->interface_table
+            && a->port_identity == b->port_identity);
 }
 
 static const char *const sampling_mode_names[FX_N_SAMPLING_MODES] = {

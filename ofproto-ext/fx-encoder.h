@@ -35,6 +35,7 @@
 
 struct ofpbuf;
 struct fx_encoder_options;
+struct fx_iftable;
 
 enum fx_protocol {
     FX_PROTO_NETFLOW_V5 = 5,
@@ -88,6 +89,10 @@ struct fx_encoder_settings {
                                  * signalled in an options record. */
     enum fx_sampling_mode sampling_mode;  /* How flows are selected. */
     bool bidirectional;         /* Biflow records (RFC 5103): IPFIX only. */
+    bool interface_table;       /* Send the interface table (options
+                                 * records): v9 and IPFIX. */
+    bool port_identity;         /* Records carry their ports' names and
+                                 * VM identities: IPFIX only. */
 };
 
 bool fx_sampling_selects(const struct fx_encoder_settings *,
@@ -124,11 +129,23 @@ struct fx_encoder {
      * and selectorIDTotalFlowsSelected). */
     uint64_t flows_observed;
     uint64_t flows_selected;
+
+    /* The bridge's interface table, for the interface table options
+     * records, the ports' identities in records and the types of tunnels
+     * (NULL if there is none).  Set by the encoder's owner. */
+    struct fx_iftable *iftable;
+    uint64_t options_too_big;   /* Options records that did not fit even
+                                 * an empty message, and were not sent. */
+
+    /* fx_encoder_add() sent a message of templates alone because the
+     * record did not fit next to them, and tries the record once more. */
+    bool retrying_without_templates;
 };
 
 struct fx_encoder_class {
     enum fx_protocol protocol;
     const char *name;           /* e.g. "NetFlow v5". */
+    size_t header_len;          /* Bytes of a message header. */
 
     /* Returns a new encoder with 'settings'.  Never fails. */
     struct fx_encoder *(*create)(const struct fx_encoder_settings *);
@@ -152,6 +169,17 @@ struct fx_encoder_class {
                                         struct ofpbuf *msg,
                                         const struct fx_record *rec,
                                         const struct fx_record *reverse);
+
+    /* Appends to 'msg' options records that are due without a flow record
+     * to carry them (the interface table, after a change or after the
+     * templates), beginning 'msg' first if it is empty and something is
+     * due.  Stores in '*n_added' how many it added.  Returns
+     * FX_ENCODE_DONE when none is due any more, FX_ENCODE_FULL when the
+     * caller must finish and send 'msg' and call again.  NULL if the
+     * protocol has none. */
+    enum fx_encode_result (*add_options)(struct fx_encoder *encoder,
+                                         struct ofpbuf *msg,
+                                         size_t *n_added);
 
     /* Completes the message in 'msg', which holds at least one record,
      * advancing the encoder's sequence state.  'now' and 'wall_now' are

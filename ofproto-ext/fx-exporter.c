@@ -147,6 +147,17 @@ fx_exporter_options_validate(const struct fx_exporter_options *o)
                        "selects unidirectional flows, it cannot be used "
                        "with biflows");
     }
+    if (o->encoder.interface_table && o->protocol == FX_PROTO_NETFLOW_V5) {
+        return xstrdup("interface_table: NetFlow v5 has no options records "
+                       "to carry it, it needs NetFlow v9 or IPFIX (column "
+                       "protocol)");
+    }
+    if (o->encoder.port_identity && o->protocol != FX_PROTO_IPFIX) {
+        return xasprintf("port_identity: %s has no elements for the "
+                         "virtual machine behind a port, it needs IPFIX "
+                         "(column protocol); interface_table works with "
+                         "NetFlow v9", fx_protocol_to_string(o->protocol));
+    }
     if (o->sampling_mode_set && o->encoder.sampling <= 1) {
         return xasprintf("sampling_mode: \"%s\" needs a sampling rate "
                          "above 1 (column sampling)",
@@ -273,12 +284,14 @@ fx_exporter_get_options(const struct fx_exporter *e)
     return &e->options;
 }
 
-/* Completes the message under construction in 'stream', if it has records,
- * and sends it to the stream's targets. */
+/* Completes the message under construction in 'stream', if it has records
+ * (or if 'force': it is full of templates and options records), and sends
+ * it to the stream's targets. */
 static void
-fx_exporter_send(struct fx_exporter *e, struct fx_export_stream *stream)
+fx_exporter_send__(struct fx_exporter *e, struct fx_export_stream *stream,
+                   bool force)
 {
-    if (!stream->msg_records) {
+    if (!stream->msg_records && !(force && stream->msg.size)) {
         return;
     }
 
@@ -292,6 +305,50 @@ fx_exporter_send(struct fx_exporter *e, struct fx_export_stream *stream)
     e->stats.messages++;
     ofpbuf_clear(&stream->msg);
     stream->msg_records = 0;
+}
+
+static void
+fx_exporter_send(struct fx_exporter *e, struct fx_export_stream *stream)
+{
+    fx_exporter_send__(e, stream, false);
+}
+
+/* Makes the encoders of 'e' use 'iftable' (owned by the caller, which
+ * keeps it as long as 'e' exists) for the interface table and the ports'
+ * identities. */
+void
+fx_exporter_set_iftable(struct fx_exporter *e, struct fx_iftable *iftable)
+{
+    for (size_t i = 0; i < e->n_streams; i++) {
+        e->streams[i].encoder->iftable = iftable;
+    }
+}
+
+/* Adds to each stream's message the options records that are due without
+ * flow records (the interface table), sending messages that fill up. */
+static void
+fx_exporter_add_options(struct fx_exporter *e)
+{
+    for (size_t i = 0; i < e->n_streams; i++) {
+        struct fx_export_stream *stream = &e->streams[i];
+        struct fx_encoder *encoder = stream->encoder;
+
+        if (!encoder->class->add_options) {
+            continue;
+        }
+        for (;;) {
+            size_t n;
+            enum fx_encode_result result
+                = encoder->class->add_options(encoder, &stream->msg, &n);
+
+            stream->msg_records += n;
+            e->stats.options += n;
+            if (result != FX_ENCODE_FULL) {
+                break;
+            }
+            fx_exporter_send__(e, stream, true);
+        }
+    }
 }
 
 /* Encodes 'rec', with 'reverse' for a biflow (or NULL), into the current
@@ -401,6 +458,7 @@ fx_exporter_export(struct fx_exporter *e, const struct ovs_list *records,
         fx_biflow_run(e->biflow, now, drain, &biflows);
         fx_exporter_add_biflows(e, &biflows);
     }
+    fx_exporter_add_options(e);
     fx_exporter_send_all(e);
 }
 
@@ -426,6 +484,8 @@ fx_exporter_run(struct fx_exporter *e)
             fx_exporter_send_all(e);
         }
     }
+    fx_exporter_add_options(e);
+    fx_exporter_send_all(e);
     for (size_t i = 0; i < e->n_transports; i++) {
         fx_transport_run(e->transports[i]);
     }
@@ -531,6 +591,19 @@ fx_exporter_format(const struct fx_exporter *e, struct ds *s)
                   st->records, st->exported, st->unsupported, st->messages);
     ds_put_format(s, "    exported packets %"PRIu64", bytes %"PRIu64"\n",
                   st->packets, st->bytes);
+    if (o->encoder.interface_table || o->encoder.port_identity) {
+        uint64_t too_big = 0;
+
+        for (size_t i = 0; i < e->n_streams; i++) {
+            too_big += e->streams[i].encoder->options_too_big;
+        }
+        ds_put_format(s, "    interface table %s, records %"PRIu64
+                      " (too big for a message: %"PRIu64"); port identity "
+                      "in records %s\n",
+                      o->encoder.interface_table ? "on" : "off",
+                      st->options, too_big,
+                      o->encoder.port_identity ? "on" : "off");
+    }
     for (size_t i = 0; i < e->n_transports; i++) {
         ds_put_cstr(s, "    target ");
         fx_transport_format(e->transports[i], s);

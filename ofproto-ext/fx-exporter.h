@@ -35,6 +35,7 @@
 #include "sset.h"
 
 struct ds;
+struct fx_iftable;
 
 /* Configuration of one exporter.  Compare with fx_exporter_options_equal():
  * unchanged options mean no change at all. */
@@ -82,6 +83,8 @@ struct fx_exporter_stats {
     uint64_t messages;          /* Messages built. */
     uint64_t packets;           /* Packets in exported records. */
     uint64_t bytes;             /* Bytes in exported records. */
+    uint64_t options;           /* Interface table records put into
+                                 * messages. */
 };
 
 struct fx_exporter *fx_exporter_create(const struct fx_exporter_options *);
@@ -92,6 +95,7 @@ const struct fx_exporter_options *fx_exporter_get_options(
 
 void fx_exporter_export(struct fx_exporter *, const struct ovs_list *records,
                         bool drain);
+void fx_exporter_set_iftable(struct fx_exporter *, struct fx_iftable *);
 void fx_exporter_run(struct fx_exporter *);
 void fx_exporter_wait(struct fx_exporter *);
 

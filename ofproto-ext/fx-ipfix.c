@@ -21,6 +21,7 @@
 #include <config.h>
 #include "fx-template.h"
 
+#include "fx-iftable.h"
 #include "openvswitch/ofpbuf.h"
 #include "util.h"
 
@@ -113,6 +114,32 @@ static const struct fx_template_def ipfix_sampling[FX_N_SAMPLING_MODES] = {
     },
 };
 
+/* The interface table (interface_table), one row per port in each of two
+ * options templates:
+ *
+ *   263: scoped to the port (ingressInterface, the number records use for
+ *        both of their ports), with its interfaceName, the virtual station
+ *        behind it (virtualStationInterfaceId and -Name from the iface-id,
+ *        virtualStationUUID from the vm-id or vm-uuid) and, as
+ *        sourceMacAddress, the attached-mac: the address the port's
+ *        traffic comes from.
+ *
+ *   264: the ports' interfaceDescription, in the layout that nfdump 1.7
+ *        reads (scope: the exporting process; then ingressInterface and a
+ *        fixed-length interfaceDescription), so that it can name the ports
+ *        of every flow it shows.  A description of variable length in 263
+ *        would make nfdump misread 263 instead. */
+static const struct fx_ie_group *const ipfix_iftable[] = {
+    &fx_group_iftable_scope, &fx_group_iftable,
+};
+static const struct fx_ie_group *const ipfix_ifdesc[] = {
+    &fx_group_process, &fx_group_if_desc,
+};
+static const struct fx_template_def ipfix_iftable_templates[] = {
+    { 263, ipfix_iftable, ARRAY_SIZE(ipfix_iftable) },
+    { 264, ipfix_ifdesc, ARRAY_SIZE(ipfix_ifdesc) },
+};
+
 /* IPFIX: template id, field count, scope field count. */
 static void
 ipfix_put_options_template_header(struct ofpbuf *msg,
@@ -149,6 +176,8 @@ static const struct fx_dialect ipfix_dialect = {
     .stats_n_scope = 1,
     .options_template_set_id = 3,
     .sampling_templates = ipfix_sampling,
+    .iftable_templates = ipfix_iftable_templates,
+    .n_iftable_templates = ARRAY_SIZE(ipfix_iftable_templates),
     .put_options_template_header = ipfix_put_options_template_header,
     .put_header = ipfix_put_header,
 };
@@ -162,11 +191,13 @@ ipfix_create(const struct fx_encoder_settings *settings)
 const struct fx_encoder_class fx_ipfix_class = {
     .protocol = FX_PROTO_IPFIX,
     .name = "IPFIX",
+    .header_len = sizeof(struct ipfix_header),
     .create = ipfix_create,
     .destroy = fx_tmpl_encoder_destroy,
     .begin = fx_tmpl_encoder_begin,
     .add = fx_tmpl_encoder_add,
     .add_biflow = fx_tmpl_encoder_add_biflow,
+    .add_options = fx_tmpl_encoder_add_options,
     .finish = fx_tmpl_encoder_finish,
     .put_templates = fx_tmpl_encoder_put_templates,
 };

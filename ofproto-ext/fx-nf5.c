@@ -162,6 +162,7 @@ nf5_finish(struct fx_encoder *encoder, struct ofpbuf *msg,
 const struct fx_encoder_class fx_netflow_v5_class = {
     .protocol = FX_PROTO_NETFLOW_V5,
     .name = "NetFlow v5",
+    .header_len = sizeof(struct netflow_v5_header),
     .create = nf5_create,
     .destroy = nf5_destroy,
     .begin = nf5_begin,

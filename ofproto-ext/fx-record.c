@@ -285,6 +285,7 @@ fx_key_pack(const struct fx_key *key, uint32_t fields, uint8_t *buf)
 {
     uint8_t *p = buf;
 
+    /* The ingress port first: fx_cache_flush_ports() reads it there. */
     p = put_bytes(p, &key->in_port, sizeof key->in_port);
     p = put_bytes(p, &key->dl_type, sizeof key->dl_type);
     if (is_key_mpls(key->dl_type, fields)) {

@@ -28,6 +28,7 @@
 #include "flow.h"
 #include "fx-cache.h"
 #include "fx-exporter.h"
+#include "fx-iftable.h"
 #include "ofproto/netflow.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
@@ -60,7 +61,18 @@ struct netflow {
     struct ovs_mutex mutex;
     struct fx_exporter **exporters OVS_GUARDED;
     size_t n_exporters OVS_GUARDED;
+    struct fx_iftable *iftable OVS_GUARDED;     /* The bridge's ports. */
+    long long int iftable_retention OVS_GUARDED; /* How long replaced port
+                                                  * identities are kept. */
 };
+
+/* Port identities replaced at time T are kept until T plus the cache's
+ * inactive timeout plus this: until no flow cached before T can make a
+ * record any more (its last update was before T, so the inactive timeout
+ * ends it; the cache's expiry runs at least every second, a record may
+ * wait for its reverse direction up to 2 s in a biflow exporter, and the
+ * datapath pushes statistics up to about a second late). */
+#define FX_IFTABLE_GRACE 10000
 
 /* Number of taps in existence, for netflow_exists(). */
 static atomic_count n_taps = ATOMIC_COUNT_INIT(0);
@@ -136,6 +148,8 @@ netflow_create(void)
     fx_cache_set_limits(nf->cache, &limits);
     nf->name = xstrdup("(unnamed)");
     ovs_mutex_init(&nf->mutex);
+    nf->iftable = fx_iftable_create();
+    nf->iftable_retention = FX_DEFAULT_INACTIVE_TIMEOUT + FX_IFTABLE_GRACE;
     atomic_count_inc(&n_taps);
 
     ovs_mutex_lock(&taps_mutex);
@@ -170,6 +184,7 @@ netflow_unref(struct netflow *nf)
             fx_exporter_destroy(nf->exporters[i]);
         }
         free(nf->exporters);
+        fx_iftable_destroy(nf->iftable);
         ovs_mutex_unlock(&nf->mutex);
 
         ovs_mutex_lock(&taps_mutex);
@@ -210,6 +225,7 @@ netflow_run(struct netflow *nf)
     for (size_t i = 0; i < nf->n_exporters; i++) {
         fx_exporter_run(nf->exporters[i]);
     }
+    fx_iftable_expire(nf->iftable, time_msec(), nf->iftable_retention);
     ovs_mutex_unlock(&nf->mutex);
 }
 
@@ -369,6 +385,7 @@ fx_tap_configure(struct netflow *nf,
         for (size_t i = 0; i < n; i++) {
             struct fx_exporter *e = fx_exporter_create(&options[i]);
             if (e) {
+                fx_exporter_set_iftable(e, nf->iftable);
                 nf->exporters[nf->n_exporters++] = e;
             } else {
                 VLOG_ERR("%s: %s: protocol %s is not supported",
@@ -378,6 +395,7 @@ fx_tap_configure(struct netflow *nf,
         }
         fx_tap_combine_limits(options, n, &limits);
         fx_cache_set_limits(nf->cache, &limits);
+        nf->iftable_retention = limits.inactive_timeout + FX_IFTABLE_GRACE;
 
         ovs_mutex_lock(&taps_mutex);
         nf->key_fields = limits.key_fields;
@@ -423,6 +441,57 @@ fx_tap_flush(struct netflow *nf, enum fx_end_reason reason)
     ovs_mutex_lock(&nf->mutex);
     fx_tap_flush__(nf, reason);
     ovs_mutex_unlock(&nf->mutex);
+}
+
+/* Do records of 'nf' depend on who is behind their ports: some exporter
+ * puts the ports' identities into records, or tunnel types (which come
+ * from the ingress port's type)? */
+static bool
+fx_tap_looks_up_ports(const struct netflow *nf)
+    OVS_REQUIRES(nf->mutex)
+{
+    for (size_t i = 0; i < nf->n_exporters; i++) {
+        const struct fx_exporter_options *o
+            = fx_exporter_get_options(nf->exporters[i]);
+
+        if (o->encoder.port_identity || o->key_fields & FX_KEY_TUNNEL) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Makes the 'n' ports in 'ports' the ports of the bridge of 'nf'.
+ * Returns true if they changed; the exporters then send the interface
+ * table again. */
+bool
+fx_tap_set_ports(struct netflow *nf, const struct fx_port_info *ports,
+                 size_t n)
+{
+    ovs_mutex_lock(&nf->mutex);
+    bool changed = fx_iftable_set(nf->iftable, ports, n, time_msec());
+    if (changed && fx_tap_looks_up_ports(nf)) {
+        /* A record carries the identity its ports had at its last packet.
+         * End the flows of the ports that changed, so that no record
+         * mixes traffic of two identities (a port number taken by another
+         * interface that sends the same flow, say).  Traffic the datapath
+         * still reports for them starts new flows, whose records get the
+         * right identity from the time of their packets. */
+        struct ovs_list records = OVS_LIST_INITIALIZER(&records);
+        size_t n_changed;
+        const uint16_t *changed_ports
+            = fx_iftable_changed_ports(nf->iftable, &n_changed);
+
+        fx_cache_flush_ports(nf->cache, changed_ports, n_changed,
+                             FX_END_RECONFIGURE, &records);
+        fx_tap_export__(nf, &records, false);
+    }
+    if (changed) {
+        VLOG_DBG("%s: interface table changed (%"PRIuSIZE" ports)",
+                 nf->name, n);
+    }
+    ovs_mutex_unlock(&nf->mutex);
+    return changed;
 }
 
 size_t
@@ -491,9 +560,38 @@ fx_tap_format_show(struct netflow *nf, struct ds *s)
     ds_put_char(s, '\n');
 
     ovs_mutex_lock(&nf->mutex);
+    bool uses_iftable = false;
+    for (size_t i = 0; i < nf->n_exporters; i++) {
+        const struct fx_exporter_options *o
+            = fx_exporter_get_options(nf->exporters[i]);
+
+        uses_iftable |= (o->encoder.interface_table
+                         || o->encoder.port_identity
+                         || o->key_fields & FX_KEY_TUNNEL);
+    }
+    if (uses_iftable) {
+        struct fx_iftable_stats ifst;
+
+        fx_iftable_get_stats(nf->iftable, &ifst);
+        ds_put_format(s, "  interface table: %"PRIuSIZE" ports, %"PRIuSIZE
+                      " identities kept, %"PRIu64" changes; looked up %"
+                      PRIu64" times, unknown %"PRIu64"\n", ifst.n_ports,
+                      ifst.n_history, ifst.n_changes, ifst.n_lookups,
+                      ifst.n_misses);
+    }
     for (size_t i = 0; i < nf->n_exporters; i++) {
         fx_exporter_format(nf->exporters[i], s);
     }
+    ovs_mutex_unlock(&nf->mutex);
+}
+
+/* Appends the interface table of 'nf' to 's', one line per row. */
+void
+fx_tap_dump_interfaces(struct netflow *nf, struct ds *s)
+{
+    ovs_mutex_lock(&nf->mutex);
+    ds_put_format(s, "bridge %s:\n", nf->name);
+    fx_iftable_format(nf->iftable, s);
     ovs_mutex_unlock(&nf->mutex);
 }
 

@@ -34,6 +34,10 @@
  *   - netflow_run()/netflow_wait(): from the bridge's ofproto run/wait, in
  *     the main thread: expiry and export.
  *
+ * The plugin also tells each tap its bridge's ports (fx_tap_set_ports()),
+ * for the interface table, the ports' identities in records and the types
+ * of tunnels (see fx-iftable.h).
+ *
  * Each tap owns a flow cache and the exporters configured for its bridge by
  * the vswitchd plugin through the functions below (main thread only).
  * netflow_set_options() is accepted and ignored: OVS's netflow_options do
@@ -44,6 +48,7 @@
 
 struct ds;
 struct fx_exporter_options;
+struct fx_port_info;
 struct netflow;
 
 void fx_tap_set_name(struct netflow *, const char *bridge_name);
@@ -52,11 +57,14 @@ void fx_tap_configure(struct netflow *,
 bool fx_tap_refine_key(struct netflow *,
                        const struct fx_exporter_options *, size_t n);
 void fx_tap_flush(struct netflow *, enum fx_end_reason);
+bool fx_tap_set_ports(struct netflow *, const struct fx_port_info *,
+                      size_t n);
 size_t fx_tap_n_exporters(const struct netflow *);
 bool fx_tap_get_exporter_options(struct netflow *, const char *name,
                                  struct fx_exporter_options *);
 
 void fx_tap_format_show(struct netflow *, struct ds *);
 void fx_tap_dump_flows(struct netflow *, struct ds *);
+void fx_tap_dump_interfaces(struct netflow *, struct ds *);
 
 #endif /* fx-tap.h */

@@ -23,14 +23,22 @@
 
 #include <string.h>
 #include "byte-order.h"
+#include "fx-iftable.h"
+#include "ofproto/netflow.h"
 #include "openvswitch/ofpbuf.h"
+#include "openvswitch/vlog.h"
 #include "packets.h"
 #include "timeval.h"
 #include "util.h"
 
-/* Every element's value is a member of fx_ie_view of exactly its length. */
+VLOG_DEFINE_THIS_MODULE(fx_template);
+
+/* Every element's value is a member of fx_ie_view of exactly its length,
+ * or a struct fx_ie_bytes if its length is variable. */
 #define FX_IE(ENUM, PEN, ID, IPFIX_NAME, V9_NAME, LENGTH, FIELD)        \
-    BUILD_ASSERT_DECL(sizeof(((struct fx_ie_view *) 0)->FIELD) == LENGTH);
+    BUILD_ASSERT_DECL(sizeof(((struct fx_ie_view *) 0)->FIELD)          \
+                      == (LENGTH == FX_IE_VARLEN                        \
+                          ? sizeof(struct fx_ie_bytes) : LENGTH));
 #include "fx-ie.def"
 #undef FX_IE
 
@@ -45,9 +53,13 @@ const struct fx_ie_info fx_ies[FX_N_IES] = {
 
 /* Field groups. */
 #define FX_DEFINE_GROUP(NAME, ...)                                      \
+    FX_DEFINE_GROUP_FIXED(NAME, 0, __VA_ARGS__)
+#define FX_DEFINE_GROUP_FIXED(NAME, STRING_LEN, ...)                    \
     static const enum fx_ie NAME##_ies[] = { __VA_ARGS__ };             \
     const struct fx_ie_group fx_group_##NAME = {                        \
-        NAME##_ies, ARRAY_SIZE(NAME##_ies)                              \
+        .ies = NAME##_ies,                                              \
+        .n_ies = ARRAY_SIZE(NAME##_ies),                                \
+        .string_len = STRING_LEN,                                       \
     };
 FX_DEFINE_GROUP(ipv4_addresses,
                 FX_IE_SOURCE_IPV4_ADDRESS, FX_IE_DESTINATION_IPV4_ADDRESS)
@@ -82,6 +94,31 @@ FX_DEFINE_GROUP(mpls, FX_IE_MPLS_TOP_LABEL_STACK_SECTION,
                 FX_IE_MPLS_LABEL_STACK_SECTION3)
 FX_DEFINE_GROUP(vxlan, FX_IE_LAYER2_SEGMENT_ID)
 FX_DEFINE_GROUP(gre, FX_IE_GRE_KEY)
+FX_DEFINE_GROUP(vmware_tunnel,
+                FX_IE_TUNNEL_SOURCE_IPV4_ADDRESS,
+                FX_IE_TUNNEL_DESTINATION_IPV4_ADDRESS,
+                FX_IE_TUNNEL_PROTOCOL_IDENTIFIER,
+                FX_IE_TUNNEL_DESTINATION_TRANSPORT_PORT,
+                FX_IE_TUNNEL_TYPE, FX_IE_TUNNEL_KEY)
+FX_DEFINE_GROUP(in_identity,
+                FX_IE_INTERFACE_NAME, FX_IE_VIRTUAL_STATION_INTERFACE_NAME,
+                FX_IE_VIRTUAL_STATION_UUID)
+FX_DEFINE_GROUP(out_identity,
+                FX_IE_EGRESS_INTERFACE_NAME,
+                FX_IE_EGRESS_VIRTUAL_STATION_INTERFACE_NAME,
+                FX_IE_EGRESS_VIRTUAL_STATION_UUID)
+FX_DEFINE_GROUP(iftable_scope, FX_IE_INGRESS_INTERFACE)
+FX_DEFINE_GROUP(iftable,
+                FX_IE_INTERFACE_NAME, FX_IE_VIRTUAL_STATION_INTERFACE_ID,
+                FX_IE_VIRTUAL_STATION_INTERFACE_NAME,
+                FX_IE_VIRTUAL_STATION_UUID, FX_IE_SOURCE_MAC_ADDRESS)
+FX_DEFINE_GROUP(v9_interface, FX_IE_V9_SCOPE_INTERFACE)
+/* NetFlow v9 has no variable-length fields: a name padded to 64 bytes. */
+FX_DEFINE_GROUP_FIXED(v9_if_name, 64, FX_IE_INTERFACE_NAME)
+/* The layout of interface descriptions that nfdump 1.7 reads: the port and
+ * its description, NUL-padded to a fixed length (see fx-ipfix.c). */
+FX_DEFINE_GROUP_FIXED(if_desc, FX_IFACE_DESC_MAX,
+                      FX_IE_INGRESS_INTERFACE, FX_IE_INTERFACE_DESCRIPTION)
 FX_DEFINE_GROUP(reverse,
                 FX_IE_BIFLOW_DIRECTION, FX_IE_REVERSE_IP_CLASS_OF_SERVICE,
                 FX_IE_REVERSE_TCP_CONTROL_BITS,
@@ -112,11 +149,16 @@ static const struct {
     { FX_KEY_MPLS, { [FX_SHAPE_L2] = &fx_group_mpls } },
 };
 
-/* The field group of each tunnel kind's key, in every shape. */
-static const struct fx_ie_group *const tunnel_kind_groups[] = {
-    [FX_TUNNEL_NONE] = NULL,
-    [FX_TUNNEL_VXLAN] = &fx_group_vxlan,
-    [FX_TUNNEL_GRE] = &fx_group_gre,
+/* The field groups of each tunnel kind, in every shape: IANA's element
+ * for the tunnel key, if there is one, then VMware's elements, if the
+ * kind has them. */
+static const struct fx_ie_group *const tunnel_kind_groups[][2] = {
+    [FX_TUNNEL_NONE] = { NULL, NULL },
+    [FX_TUNNEL_VXLAN] = { &fx_group_vxlan, NULL },
+    [FX_TUNNEL_GRE] = { &fx_group_gre, NULL },
+    [FX_TUNNEL_VXLAN_V4] = { &fx_group_vxlan, &fx_group_vmware_tunnel },
+    [FX_TUNNEL_GRE_V4] = { &fx_group_gre, &fx_group_vmware_tunnel },
+    [FX_TUNNEL_OTHER_V4] = { &fx_group_vmware_tunnel, NULL },
 };
 BUILD_ASSERT_DECL(ARRAY_SIZE(tunnel_kind_groups) == FX_N_TUNNEL_KINDS);
 
@@ -139,13 +181,25 @@ FX_DEFINE_GROUP(selector_totals,
                 FX_IE_SELECTOR_ID_TOTAL_FLOWS_SELECTED)
 FX_DEFINE_GROUP(v9_sampling, FX_IE_SAMPLING_INTERVAL, FX_IE_SAMPLING_ALGORITHM)
 
+/* Appends the elements of 'group' to 't'. */
 static void
 fx_template_add_group(struct fx_template *t, const struct fx_ie_group *group)
 {
     for (size_t i = 0; i < group->n_ies; i++) {
+        uint16_t length = fx_ies[group->ies[i]].length;
+
+        if (length == FX_IE_VARLEN && group->string_len) {
+            length = group->string_len;
+        }
         ovs_assert(t->n_ies < FX_TEMPLATE_MAX_IES);
+        t->lengths[t->n_ies] = length;
         t->ies[t->n_ies++] = group->ies[i];
-        t->record_len += fx_ies[group->ies[i]].length;
+        if (length == FX_IE_VARLEN) {
+            t->record_len += 1;     /* The length byte, at least. */
+            t->varlen = true;
+        } else {
+            t->record_len += length;
+        }
     }
 }
 
@@ -170,26 +224,33 @@ fx_template_init(struct fx_template *t, const struct fx_template_def *def)
     t->id = def->id;
     t->n_ies = 0;
     t->record_len = 0;
+    t->varlen = false;
     for (size_t g = 0; g < def->n_groups; g++) {
         fx_template_add_group(t, def->groups[g]);
     }
 }
 
 /* Flattens the template of 'shape' in 'dialect' into 't', followed by the
- * groups of the optional key parts in 'key_fields' (FX_KEY_*) that the
- * shape has and the dialect defines, and by the key of 'tunnel'.  Returns
- * false if there is no such template: the dialect lacks the tunnel kind's
- * elements, or 'key_fields' has no FX_KEY_TUNNEL. */
+ * groups of the optional key parts in the settings' 'key_fields'
+ * (FX_KEY_*) that the shape has and the dialect defines, by the elements
+ * of 'tunnel', and with 'port_identity' by the ports' identities.
+ * Returns false if there is no such template: the dialect lacks the
+ * tunnel kind's elements, or 'key_fields' has no FX_KEY_TUNNEL. */
 static bool
 fx_template_init_shape(struct fx_template *t,
                        const struct fx_dialect *dialect, enum fx_shape shape,
-                       enum fx_tunnel_kind tunnel, uint32_t key_fields)
+                       enum fx_tunnel_kind tunnel,
+                       const struct fx_encoder_settings *s)
 {
-    const struct fx_ie_group *tunnel_group = tunnel_kind_groups[tunnel];
+    const struct fx_ie_group *const *tunnel_groups
+        = tunnel_kind_groups[tunnel];
 
-    if (tunnel_group && (!(key_fields & FX_KEY_TUNNEL)
-                         || !dialect_has_group(dialect, tunnel_group))) {
-        return false;
+    for (size_t i = 0; i < ARRAY_SIZE(tunnel_kind_groups[tunnel]); i++) {
+        if (tunnel_groups[i] && (!(s->key_fields & FX_KEY_TUNNEL)
+                                 || !dialect_has_group(dialect,
+                                                       tunnel_groups[i]))) {
+            return false;
+        }
     }
 
     fx_template_init(t, &dialect->templates[shape]);
@@ -197,13 +258,20 @@ fx_template_init_shape(struct fx_template *t,
     for (size_t i = 0; i < ARRAY_SIZE(key_field_groups); i++) {
         const struct fx_ie_group *group = key_field_groups[i].groups[shape];
 
-        if (key_fields & key_field_groups[i].field && group
+        if (s->key_fields & key_field_groups[i].field && group
             && dialect_has_group(dialect, group)) {
             fx_template_add_group(t, group);
         }
     }
-    if (tunnel_group) {
-        fx_template_add_group(t, tunnel_group);
+    for (size_t i = 0; i < ARRAY_SIZE(tunnel_kind_groups[tunnel]); i++) {
+        if (tunnel_groups[i]) {
+            fx_template_add_group(t, tunnel_groups[i]);
+        }
+    }
+    if (s->port_identity && dialect_has_group(dialect, &fx_group_in_identity)
+        && dialect_has_group(dialect, &fx_group_out_identity)) {
+        fx_template_add_group(t, &fx_group_in_identity);
+        fx_template_add_group(t, &fx_group_out_identity);
     }
     return true;
 }
@@ -282,18 +350,6 @@ fx_ie_view_init(struct fx_ie_view *v, const struct fx_record *rec,
     v->vlan_id = htons(vlan_tci_to_vid(key->vlan_tci[0]));
     v->cvlan_id = htons(vlan_tci_to_vid(key->vlan_tci[1]));
     v->end_reason = fx_end_reason_to_ipfix(rec->reason);
-    switch (fx_tunnel_kind(key)) {
-    case FX_TUNNEL_VXLAN:
-        v->l2_segment_id = htonll(FX_L2_SEGMENT_VXLAN
-                                  | (ntohll(key->tun_id) & 0xffffff));
-        break;
-    case FX_TUNNEL_GRE:
-        v->gre_key = htonl(ntohll(key->tun_id));
-        break;
-    case FX_TUNNEL_NONE:
-    case FX_N_TUNNEL_KINDS:
-        break;
-    }
     if (reverse) {
         long long int rev_last = MAX(reverse->first_used,
                                      reverse->last_used);
@@ -310,15 +366,132 @@ fx_ie_view_init(struct fx_ie_view *v, const struct fx_record *rec,
     }
 }
 
-/* The kind of tunnel 'key' came through, as far as its key has a standard
- * element: FX_TUNNEL_GRE for GRE (IANA greKey, IE 296) with no outer UDP,
- * but not ERSPAN, whose GRE header has no key (OVS keeps its session id in
- * the tunnel key). */
+/* Fills in the identities of the ports of a record, 'in' and 'out' (NULL
+ * if unknown), for the in_identity and out_identity groups, and the
+ * interface table's elements from 'in'.  The view points into them: they
+ * must outlive it. */
+void
+fx_ie_view_set_ports(struct fx_ie_view *v, const struct fx_iface *in,
+                     const struct fx_iface *out)
+{
+    static const struct fx_iface none = {
+        .name = "", .type = "", .iface_id = "", .vm_id = "", .desc = "",
+    };
+
+    in = in ? in : &none;
+    out = out ? out : &none;
+    v->in_name = (struct fx_ie_bytes) { in->name, strlen(in->name) };
+    v->in_desc = (struct fx_ie_bytes) { in->desc, strlen(in->desc) };
+    v->in_vsi_id = (struct fx_ie_bytes) {
+        in->iface_uuid, in->has_iface_uuid ? sizeof in->iface_uuid : 0
+    };
+    v->in_vsi_name = (struct fx_ie_bytes) {
+        in->iface_id, strlen(in->iface_id)
+    };
+    v->in_vs_uuid = (struct fx_ie_bytes) {
+        in->vm_uuid, in->has_vm_uuid ? sizeof in->vm_uuid : 0
+    };
+    v->out_name = (struct fx_ie_bytes) { out->name, strlen(out->name) };
+    v->out_vsi_name = (struct fx_ie_bytes) {
+        out->iface_id, strlen(out->iface_id)
+    };
+    v->out_vs_uuid = (struct fx_ie_bytes) {
+        out->vm_uuid, out->has_vm_uuid ? sizeof out->vm_uuid : 0
+    };
+}
+
+/* The outer IP protocol of each tunnel type, and the bytes of its key, as
+ * OVS's own IPFIX exporter has them. */
+static void
+tunnel_type_info(enum fx_if_tunnel type, uint8_t *proto, size_t *key_len)
+{
+    switch (type) {
+    case FX_IF_TUNNEL_GRE:
+        *proto = IPPROTO_GRE;
+        *key_len = 4;
+        return;
+    case FX_IF_TUNNEL_STT:
+        *proto = IPPROTO_TCP;
+        *key_len = 8;
+        return;
+    case FX_IF_TUNNEL_VXLAN:
+    case FX_IF_TUNNEL_LISP:
+    case FX_IF_TUNNEL_GENEVE:
+        *proto = IPPROTO_UDP;
+        *key_len = 3;
+        return;
+    case FX_IF_TUNNEL_NONE:
+    default:
+        *proto = 0;
+        *key_len = 0;
+        return;
+    }
+}
+
+/* Fills in the tunnel elements of a record of 'key', which came in through
+ * 'in_iface' (NULL if unknown) and uses the template of 'kind'. */
+void
+fx_ie_view_set_tunnel(struct fx_ie_view *v, const struct fx_key *key,
+                      enum fx_tunnel_kind kind,
+                      const struct fx_iface *in_iface)
+{
+    uint64_t tun_id = ntohll(key->tun_id);
+
+    switch (kind) {
+    case FX_TUNNEL_VXLAN:
+    case FX_TUNNEL_VXLAN_V4:
+        v->l2_segment_id = htonll(FX_L2_SEGMENT_VXLAN | (tun_id & 0xffffff));
+        break;
+    case FX_TUNNEL_GRE:
+    case FX_TUNNEL_GRE_V4:
+        v->gre_key = htonl(tun_id);
+        break;
+    case FX_TUNNEL_NONE:
+    case FX_TUNNEL_OTHER_V4:
+    case FX_N_TUNNEL_KINDS:
+    default:
+        break;
+    }
+
+    if (kind >= FX_TUNNEL_VXLAN_V4 && kind < FX_N_TUNNEL_KINDS && in_iface) {
+        size_t key_len;
+
+        v->tun_src4 = in6_addr_get_mapped_ipv4(&key->tun_src);
+        v->tun_dst4 = in6_addr_get_mapped_ipv4(&key->tun_dst);
+        v->tun_dst_port = key->tun_tp_dst;
+        v->tun_type = in_iface->tunnel;
+        tunnel_type_info(in_iface->tunnel, &v->tun_proto, &key_len);
+
+        /* The key in its low bytes, as OVS's exporter sends it. */
+        ovs_be64 id = key->tun_id;
+        memcpy(v->tun_key_buf, (const uint8_t *) &id + 8 - key_len, key_len);
+        v->tun_key = (struct fx_ie_bytes) { v->tun_key_buf, key_len };
+    }
+}
+
+/* The kind of tunnel 'key' came through (see enum fx_tunnel_kind), from
+ * the type of its ingress port, 'in_iface', as OVS's own IPFIX exporter
+ * takes it.  If the port's type is unknown (no interface table), from the
+ * key alone: VXLAN if the outer UDP destination port is IANA's 4789, GRE
+ * if there is no outer UDP and it is not ERSPAN (OVS keeps an ERSPAN
+ * session id in the tunnel key, but ERSPAN's GRE header has no key); and
+ * then without VMware's elements, which need the type. */
 enum fx_tunnel_kind
-fx_tunnel_kind(const struct fx_key *key)
+fx_tunnel_kind(const struct fx_key *key, const struct fx_iface *in_iface)
 {
     if (!key->tun_family) {
         return FX_TUNNEL_NONE;
+    } else if (in_iface && !in_iface->removed && in_iface->type[0]) {
+        bool vmware = (key->tun_family == 4
+                       && in_iface->tunnel != FX_IF_TUNNEL_NONE);
+
+        if (in_iface->tunnel == FX_IF_TUNNEL_VXLAN) {
+            return vmware ? FX_TUNNEL_VXLAN_V4 : FX_TUNNEL_VXLAN;
+        } else if (in_iface->gre_like && !key->tun_erspan_ver) {
+            return vmware ? FX_TUNNEL_GRE_V4 : FX_TUNNEL_GRE;
+        } else {
+            return vmware ? FX_TUNNEL_OTHER_V4 : FX_TUNNEL_NONE;
+        }
     } else if (key->tun_tp_dst == htons(FX_VXLAN_PORT)) {
         return FX_TUNNEL_VXLAN;
     } else if (!key->tun_tp_dst && !key->tun_erspan_ver) {
@@ -361,7 +534,6 @@ fx_tmpl_encoder_create(const struct fx_dialect *dialect,
     te->up.class = class;
     te->up.settings = *settings;
     te->dialect = dialect;
-    te->set_template = -1;
     for (size_t shape = 0; shape < FX_N_SHAPES; shape++) {
         bool shape_in_use = (dialect->templates[shape].id
                              && (shape != FX_SHAPE_L2
@@ -375,7 +547,12 @@ fx_tmpl_encoder_create(const struct fx_dialect *dialect,
             te->in_use[i] = (shape_in_use
                              && fx_template_init_shape(&te->templates[i],
                                                        dialect, shape, kind,
-                                                       settings->key_fields));
+                                                       settings));
+
+            /* Six tunnel kinds per shape make a template set larger than
+             * a message, and a bridge has few kinds of tunnels: a tunnel
+             * kind's template is sent once a record needs it. */
+            te->announced[i] = te->in_use[i] && kind == FX_TUNNEL_NONE;
         }
     }
     if (dialect->stats_template) {
@@ -384,6 +561,14 @@ fx_tmpl_encoder_create(const struct fx_dialect *dialect,
     if (dialect->sampling_templates && settings->sampling > 1) {
         fx_template_init(&te->sampling_template,
                          &dialect->sampling_templates[settings->sampling_mode]);
+    }
+    if (settings->interface_table) {
+        ovs_assert(dialect->n_iftable_templates <= FX_MAX_IFTABLE_TEMPLATES);
+        for (size_t i = 0; i < dialect->n_iftable_templates; i++) {
+            fx_template_init(&te->iftable_templates[i],
+                             &dialect->iftable_templates[i]);
+        }
+        te->n_iftable_templates = dialect->n_iftable_templates;
     }
     return &te->up;
 }
@@ -406,8 +591,65 @@ close_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
                                                    sizeof *h);
         h->length = htons(msg->size - te->set_ofs);
         te->set_ofs = 0;
-        te->set_template = -1;
+        te->set_id = 0;
     }
+}
+
+/* Closes the data set open in 'msg', if any, and opens one for records of
+ * template 't'. */
+static void
+open_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg,
+         const struct fx_template *t)
+{
+    close_set(te, msg);
+    te->set_ofs = msg->size;
+    te->set_id = t->id;
+
+    struct fx_set_header *h = ofpbuf_put_zeros(msg, sizeof *h);
+    h->id = htons(t->id);
+}
+
+/* Returns the bytes that a record of template 't' with the values in
+ * 'view' takes: more than t->record_len if it has variable-length
+ * elements (RFC 7011 section 7: one length byte, or 255 and two more). */
+static size_t
+view_record_len(const struct fx_template *t, const struct fx_ie_view *view)
+{
+    size_t len = t->record_len;
+
+    if (t->varlen) {
+        for (size_t i = 0; i < t->n_ies; i++) {
+            if (t->lengths[i] == FX_IE_VARLEN) {
+                const struct fx_ie_bytes *b = (const void *)
+                    ((const uint8_t *) view + fx_ies[t->ies[i]].offset);
+                size_t n = MIN(b->len, UINT16_MAX);
+
+                len += n + (n >= 255 ? 2 : 0);
+            }
+        }
+    }
+    return len;
+}
+
+/* Puts the string of 'n' bytes at 'data' at 'p' as a field of 'length'
+ * bytes (a fixed length given to a variable-length element): shorter
+ * strings are padded with NULs, longer ones cut between two UTF-8
+ * characters, always leaving a NUL at the end (for collectors that read
+ * the field as a C string). */
+static uint8_t *
+put_fixed_bytes(uint8_t *p, const uint8_t *data, size_t n, uint16_t length)
+{
+    if (n >= length) {
+        n = length - 1;
+        while (n > 0 && (data[n] & 0xc0) == 0x80) {
+            n--;
+        }
+    }
+    if (n) {
+        memcpy(p, data, n);
+    }
+    memset(p + n, 0, length - n);
+    return p + length;
 }
 
 /* Appends one data record of template 't' with the values in 'view'.
@@ -417,11 +659,33 @@ static void
 put_view(struct ofpbuf *msg, const struct fx_template *t,
          const struct fx_ie_view *view)
 {
-    uint8_t *p = ofpbuf_put_uninit(msg, t->record_len);
+    uint8_t *p = ofpbuf_put_uninit(msg, view_record_len(t, view));
 
     for (size_t i = 0; i < t->n_ies; i++) {
         const struct fx_ie_info *ie = &fx_ies[t->ies[i]];
         const uint8_t *value = (const uint8_t *) view + ie->offset;
+
+        if (ie->length == FX_IE_VARLEN) {
+            const struct fx_ie_bytes *b = (const void *) value;
+            size_t n = MIN(b->len, UINT16_MAX);
+
+            if (t->lengths[i] != FX_IE_VARLEN) {
+                p = put_fixed_bytes(p, b->data, n, t->lengths[i]);
+                continue;
+            }
+            if (n < 255) {
+                *p++ = n;
+            } else {
+                *p++ = 255;
+                *p++ = n >> 8;
+                *p++ = n;
+            }
+            if (n) {
+                memcpy(p, b->data, n);
+            }
+            p += n;
+            continue;
+        }
 
         switch (ie->length) {
         case 1: memcpy(p, value, 1); break;
@@ -455,7 +719,7 @@ put_fields(struct ofpbuf *msg, const struct fx_template *t)
         const struct fx_ie_info *ie = &fx_ies[t->ies[i]];
 
         put_u16(msg, ie->id | (ie->pen ? FX_IPFIX_ENTERPRISE_BIT : 0));
-        put_u16(msg, ie->length);
+        put_u16(msg, t->lengths[i]);
         if (ie->pen) {
             ovs_be32 pen = htonl(ie->pen);
 
@@ -553,6 +817,47 @@ put_sampling_record(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
     put_options_record(te, msg, &te->sampling_template, &view);
 }
 
+/* Appends template record 't' (not an options template). */
+static void
+put_template_record(struct fx_tmpl_encoder *te, struct ofpbuf *msg,
+                    const struct fx_template *t)
+{
+    put_u16(msg, t->id);
+    put_u16(msg, t->n_ies);
+    put_fields(msg, t);
+    te->n_templates++;
+}
+
+/* The bytes that put_template_record() appends for 't'. */
+static size_t
+template_record_len(const struct fx_template *t)
+{
+    size_t len = 4;
+
+    for (size_t i = 0; i < t->n_ies; i++) {
+        len += fx_ies[t->ies[i]].pen ? 8 : 4;
+    }
+    return len;
+}
+
+/* Appends a template set with only template 'index', which a record needs
+ * but which has not gone out yet, and counts it as announced: from now on
+ * it goes out with the others. */
+static void
+put_one_template_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg,
+                     size_t index)
+{
+    size_t set_ofs = msg->size;
+
+    ofpbuf_put_zeros(msg, sizeof(struct fx_set_header));
+    put_template_record(te, msg, &te->templates[index]);
+
+    struct fx_set_header *h = ofpbuf_at_assert(msg, set_ofs, sizeof *h);
+    h->id = htons(te->dialect->template_set_id);
+    h->length = htons(msg->size - set_ofs);
+    te->announced[index] = true;
+}
+
 static void
 put_template_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
 {
@@ -561,15 +866,9 @@ put_template_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
 
     ofpbuf_put_zeros(msg, sizeof(struct fx_set_header));
     for (size_t i = 0; i < FX_N_RECORD_TEMPLATES; i++) {
-        const struct fx_template *t = &te->templates[i];
-
-        if (!te->in_use[i]) {
-            continue;
+        if (te->announced[i]) {
+            put_template_record(te, msg, &te->templates[i]);
         }
-        put_u16(msg, t->id);
-        put_u16(msg, t->n_ies);
-        put_fields(msg, t);
-        te->n_templates++;
     }
 
     struct fx_set_header *h = ofpbuf_at_assert(msg, set_ofs, sizeof *h);
@@ -582,6 +881,16 @@ put_template_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
     }
     if (te->sampling_template.id) {
         put_options_template_set(te, msg, &te->sampling_template, 1);
+    }
+    for (size_t i = 0; i < te->n_iftable_templates; i++) {
+        put_options_template_set(te, msg, &te->iftable_templates[i], 1);
+    }
+
+    /* The interface table follows the templates, unless it is being sent
+     * already (then the rest of it follows). */
+    if (te->n_iftable_templates && !te->iftable_due) {
+        te->iftable_due = true;
+        te->iftable_pos = 0;
     }
 }
 
@@ -596,7 +905,7 @@ fx_tmpl_encoder_begin(struct fx_encoder *encoder, struct ofpbuf *msg)
     long long int now = time_msec();
 
     te->set_ofs = 0;
-    te->set_template = -1;
+    te->set_id = 0;
     te->n_data = 0;
     te->n_options = 0;
     te->n_templates = 0;
@@ -622,38 +931,65 @@ fx_tmpl_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
                       const struct fx_record *reverse)
 {
     struct fx_tmpl_encoder *te = fx_tmpl_encoder_cast(encoder);
+    const struct fx_encoder_settings *s = &encoder->settings;
     enum fx_shape shape = record_shape(rec, reverse != NULL);
-    int index = template_index(shape, fx_tunnel_kind(&rec->key));
+    long long int when = MAX(rec->first_used, rec->last_used);
+
+    /* Who is behind the ports, as of the record's last packet, if the
+     * record says it or its tunnel's type depends on it.  The egress
+     * "ports" NF_OUT_FLOOD, _MULTI (which is also OFPP_LOCAL's number) and
+     * _DROP have no identity. */
+    const struct fx_iface *in_iface = NULL, *out_iface = NULL;
+    if (encoder->iftable && (s->port_identity || rec->key.tun_family)) {
+        in_iface = fx_iftable_lookup(encoder->iftable, rec->key.in_port,
+                                     when);
+    }
+    if (encoder->iftable && s->port_identity
+        && rec->out_port < ofp_to_u16(NF_OUT_DROP)) {
+        out_iface = fx_iftable_lookup(encoder->iftable, rec->out_port, when);
+    }
+
+    enum fx_tunnel_kind kind = fx_tunnel_kind(&rec->key, in_iface);
+    int index = template_index(shape, kind);
     if (!te->in_use[index]) {
         /* The shape's plain template, if the tunnel kind has none. */
-        index = template_index(shape, FX_TUNNEL_NONE);
+        kind = FX_TUNNEL_NONE;
+        index = template_index(shape, kind);
         if (!te->in_use[index]) {
             return FX_ENCODE_UNSUPPORTED;
         }
     }
 
     const struct fx_template *t = &te->templates[index];
-    size_t len = t->record_len;
-    bool new_set = te->set_template != index;
+    struct fx_ie_view view;
+    fx_ie_view_init(&view, rec, reverse, s, te->wall_offset);
+    if (kind != FX_TUNNEL_NONE) {
+        fx_ie_view_set_tunnel(&view, &rec->key, kind, in_iface);
+    }
+    if (s->port_identity) {
+        fx_ie_view_set_ports(&view, in_iface, out_iface);
+    }
+    size_t len = view_record_len(t, &view);
+    bool announce = !te->announced[index];
+    bool new_set = announce || te->set_id != t->id;
 
-    /* Room for a set header if needed, the record, and padding. */
-    size_t need = (new_set ? sizeof(struct fx_set_header) : 0) + len + 3;
-    if (msg->size + need > encoder->settings.mtu) {
+    /* Room for the template if it has not gone out yet, a set header if
+     * needed, the record, and padding. */
+    size_t need = ((announce ? sizeof(struct fx_set_header)
+                    + template_record_len(t) : 0)
+                   + (new_set ? sizeof(struct fx_set_header) : 0) + len + 3);
+    if (msg->size + need > s->mtu) {
         return FX_ENCODE_FULL;
     }
 
-    if (new_set) {
+    if (announce) {
         close_set(te, msg);
-        te->set_ofs = msg->size;
-        te->set_template = index;
-
-        struct fx_set_header *h = ofpbuf_put_zeros(msg, sizeof *h);
-        h->id = htons(t->id);
+        put_one_template_set(te, msg, index);
+    }
+    if (new_set) {
+        open_set(te, msg, t);
     }
 
-    struct fx_ie_view view;
-    fx_ie_view_init(&view, rec, reverse, &encoder->settings,
-                    te->wall_offset);
     put_view(msg, t, &view);
     te->n_data++;
     return FX_ENCODE_DONE;
@@ -674,6 +1010,97 @@ fx_tmpl_encoder_add_biflow(struct fx_encoder *encoder, struct ofpbuf *msg,
                            const struct fx_record *reverse)
 {
     return fx_tmpl_encoder_add__(encoder, msg, rec, reverse);
+}
+
+/* Fills in 'view' for row 'iface' of the interface table. */
+static void
+iftable_row_view(struct fx_ie_view *view, const struct fx_iface *iface,
+                 const struct fx_encoder_settings *s)
+{
+    memset(view, 0, sizeof *view);
+    view->in_if = htonl(fx_encoder_iface(s, iface->port));
+    view->process_id = htonl(s->obs_domain_id);
+    view->src_mac = iface->mac;
+    fx_ie_view_set_ports(view, iface, NULL);
+}
+
+/* Appends the interface table's rows that are due, as options records of
+ * each interface table template in turn, in as few sets as the messages
+ * allow.  See fx_encoder_class's 'add_options'. */
+enum fx_encode_result
+fx_tmpl_encoder_add_options(struct fx_encoder *encoder, struct ofpbuf *msg,
+                            size_t *n_added)
+{
+    struct fx_tmpl_encoder *te = fx_tmpl_encoder_cast(encoder);
+    const struct fx_encoder_settings *s = &encoder->settings;
+
+    *n_added = 0;
+    if (!te->n_iftable_templates || !encoder->iftable) {
+        return FX_ENCODE_DONE;
+    }
+
+    /* A changed table goes out whole again. */
+    uint64_t version = fx_iftable_version(encoder->iftable);
+    if (version != te->iftable_version) {
+        te->iftable_version = version;
+        te->iftable_due = true;
+        te->iftable_pos = 0;
+    }
+
+    while (te->iftable_due) {
+        size_t n_rows;
+        const struct fx_iface *const *rows = fx_iftable_rows(encoder->iftable,
+                                                             &n_rows);
+        if (te->iftable_pos >= te->n_iftable_templates * n_rows) {
+            te->iftable_due = false;
+            break;
+        }
+        if (!msg->size) {
+            /* Starting a message may put the templates in, which makes the
+             * table due from the start if it was not due: it was. */
+            fx_tmpl_encoder_begin(encoder, msg);
+        }
+
+        const struct fx_template *t
+            = &te->iftable_templates[te->iftable_pos / n_rows];
+        const struct fx_iface *iface = rows[te->iftable_pos % n_rows];
+        struct fx_ie_view view;
+        iftable_row_view(&view, iface, s);
+
+        size_t len = view_record_len(t, &view);
+        bool new_set = te->set_id != t->id;
+        size_t need = (new_set ? sizeof(struct fx_set_header) : 0) + len + 3;
+        if (msg->size + need > s->mtu) {
+            if (*n_added || te->n_data) {
+                return FX_ENCODE_FULL;
+            } else if (te->n_options + te->n_templates
+                       && !te->iftable_retrying) {
+                /* What begin() put in leaves no room: send it, and try
+                 * once more in a message that may have less of it. */
+                te->iftable_retrying = true;
+                return FX_ENCODE_FULL;
+            }
+
+            /* Too big for any message: leave it out, and say so. */
+            static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+            VLOG_WARN_RL(&rl, "interface table row of port %"PRIu16" "
+                         "(%"PRIuSIZE" bytes) does not fit into a message "
+                         "of %"PRIuSIZE" bytes", iface->port, len, s->mtu);
+            encoder->options_too_big++;
+            te->iftable_pos++;
+            te->iftable_retrying = false;
+            continue;
+        }
+        if (new_set) {
+            open_set(te, msg, t);
+        }
+        put_view(msg, t, &view);
+        te->n_options++;
+        te->iftable_pos++;
+        te->iftable_retrying = false;
+        (*n_added)++;
+    }
+    return FX_ENCODE_DONE;
 }
 
 /* Appends a message with only the templates to 'msg' (which may already

@@ -27,7 +27,9 @@
  * exporters IPv4 and IPv6 biflows) has one template per
  * protocol, followed by the groups of the optional key parts configured
  * that the protocol defines (v9 lacks most L2 and all tunnel elements),
- * and with FX_KEY_TUNNEL one more per tunnel kind with a key element.
+ * with FX_KEY_TUNNEL one more per tunnel kind (enum fx_tunnel_kind), and
+ * with 'port_identity' the ports' identities.  Options templates carry
+ * exporter statistics, flow selection and the interface table.
  * Encoding a record first converts it into a 'struct fx_ie_view', whose
  * members hold every element's value already in wire format; the template
  * then says which of them to copy, in which order.  Templates and data
@@ -49,6 +51,14 @@ struct ofpbuf;
 /* Private enterprise number of RFC 5103's reverse information elements. */
 #define FX_PEN_REVERSE 29305
 
+/* Element length of a variable-length element (RFC 7011 section 7), and
+ * the value of one in a 'struct fx_ie_view'. */
+#define FX_IE_VARLEN 0xffff
+struct fx_ie_bytes {
+    const void *data;           /* 'len' bytes, or NULL if 'len' is 0. */
+    size_t len;
+};
+
 enum fx_ie {
 #define FX_IE(ENUM, PEN, ID, IPFIX_NAME, V9_NAME, LENGTH, FIELD) FX_IE_##ENUM,
 #include "fx-ie.def"
@@ -59,7 +69,7 @@ enum fx_ie {
 struct fx_ie_info {
     uint32_t pen;               /* Enterprise number, 0 for IANA elements. */
     uint16_t id;                /* Element id / v9 field type. */
-    uint16_t length;            /* Encoded length. */
+    uint16_t length;            /* Encoded length, or FX_IE_VARLEN. */
     uint16_t offset;            /* Offset of the value in fx_ie_view. */
     const char *ipfix_name;     /* IANA name. */
     const char *v9_name;        /* RFC 3954 name, or NULL. */
@@ -111,6 +121,25 @@ struct fx_ie_view {
     ovs_be64 rev_start_ms;
     ovs_be64 rev_end_ms;
 
+    /* Ports and who is behind them (interface table, port_identity). */
+    struct fx_ie_bytes in_name;       /* Interface name. */
+    struct fx_ie_bytes in_desc;       /* Its description. */
+    struct fx_ie_bytes in_vsi_id;     /* iface-id as a UUID, or empty. */
+    struct fx_ie_bytes in_vsi_name;   /* iface-id. */
+    struct fx_ie_bytes in_vs_uuid;    /* vm-id/vm-uuid as a UUID, or empty. */
+    struct fx_ie_bytes out_name;      /* The same for the egress port. */
+    struct fx_ie_bytes out_vsi_name;
+    struct fx_ie_bytes out_vs_uuid;
+
+    /* Tunnels: VMware's elements (key_fields=tunnel, IPv4 underlay). */
+    ovs_be32 tun_src4;          /* Outer source address. */
+    ovs_be32 tun_dst4;          /* Outer destination address. */
+    uint8_t tun_proto;          /* Outer IP protocol. */
+    ovs_be16 tun_dst_port;      /* Outer destination port, or 0. */
+    uint8_t tun_type;           /* enum fx_if_tunnel. */
+    struct fx_ie_bytes tun_key; /* The key, in 'tun_key_buf'. */
+    uint8_t tun_key_buf[8];
+
     /* Exporter statistics, for the options record. */
     ovs_be64 octets_total;      /* Bytes sent in the stream so far. */
     ovs_be64 messages_total;    /* Messages sent in the stream so far. */
@@ -145,21 +174,28 @@ enum fx_shape {
     FX_N_SHAPES
 };
 
-/* With FX_KEY_TUNNEL, each shape has one template per kind of tunnel
- * whose key has a standard element, so that a record carries only the
- * element that means something for it: VXLAN's VNI as layer2SegmentId,
- * a GRE key as greKey.  Untunneled flows and tunnels without such an
- * element (Geneve, ERSPAN, ...) use the shape's plain template.  A kind's
- * template id is the shape's plus FX_TUNNEL_TEMPLATE_ID_STEP times the
- * kind. */
+/* With FX_KEY_TUNNEL, each shape has one template per kind of tunnel, so
+ * that a record carries only the elements that mean something for it:
+ * VXLAN's VNI as IANA's layer2SegmentId, a GRE key as greKey, and for
+ * tunnels over IPv4 whose type VMware's elements know (VXLAN, GRE, Geneve,
+ * STT, LISP) those elements too.  Untunneled flows and tunnels with none
+ * of these (ERSPAN, Geneve over IPv6, ...) use the shape's plain template.
+ * A kind's template id is the shape's plus FX_TUNNEL_TEMPLATE_ID_STEP
+ * times the kind. */
 enum fx_tunnel_kind {
     FX_TUNNEL_NONE,
-    FX_TUNNEL_VXLAN,            /* Outer UDP port 4789 (RFC 7348). */
-    FX_TUNNEL_GRE,              /* No outer UDP port, not ERSPAN. */
+    FX_TUNNEL_VXLAN,            /* layer2SegmentId only (IPv6 underlay). */
+    FX_TUNNEL_GRE,              /* greKey only (IPv6 underlay). */
+    FX_TUNNEL_VXLAN_V4,         /* layer2SegmentId and VMware's elements. */
+    FX_TUNNEL_GRE_V4,           /* greKey and VMware's elements. */
+    FX_TUNNEL_OTHER_V4,         /* VMware's elements only: Geneve, STT,
+                                 * LISP. */
     FX_N_TUNNEL_KINDS
 };
 #define FX_TUNNEL_TEMPLATE_ID_STEP 16
-enum fx_tunnel_kind fx_tunnel_kind(const struct fx_key *);
+struct fx_iface;
+enum fx_tunnel_kind fx_tunnel_kind(const struct fx_key *,
+                                   const struct fx_iface *in_iface);
 
 /* A template of an encoder: a shape and a tunnel kind. */
 #define FX_N_RECORD_TEMPLATES (FX_N_SHAPES * FX_N_TUNNEL_KINDS)
@@ -168,6 +204,10 @@ enum fx_tunnel_kind fx_tunnel_kind(const struct fx_key *);
 struct fx_ie_group {
     const enum fx_ie *ies;
     size_t n_ies;
+    uint16_t string_len;        /* Fixed length of the group's variable-
+                                 * length elements (strings padded with
+                                 * NULs, always NUL-terminated), or 0 to
+                                 * send them with their own lengths. */
 };
 
 #define FX_IE_GROUPS                                                      \
@@ -188,6 +228,14 @@ struct fx_ie_group {
     FX_IE_GROUP(mpls)               /* Label stack (FX_KEY_MPLS). */     \
     FX_IE_GROUP(vxlan)              /* VXLAN VNI (FX_KEY_TUNNEL). */     \
     FX_IE_GROUP(gre)                /* GRE key (FX_KEY_TUNNEL). */       \
+    FX_IE_GROUP(vmware_tunnel)      /* VMware's tunnel elements. */      \
+    FX_IE_GROUP(in_identity)        /* Ingress port: name, VM (IPFIX). */ \
+    FX_IE_GROUP(out_identity)       /* Egress port likewise. */          \
+    FX_IE_GROUP(iftable_scope)      /* Interface table scope: port. */   \
+    FX_IE_GROUP(iftable)            /* Name, virtual station, MAC. */    \
+    FX_IE_GROUP(v9_interface)       /* v9 scope "Interface". */          \
+    FX_IE_GROUP(v9_if_name)         /* Interface name, fixed length. */  \
+    FX_IE_GROUP(if_desc)            /* Port, description (nfdump). */    \
     FX_IE_GROUP(vlans)              /* 802.1Q VIDs (FX_KEY_VLAN). */     \
     FX_IE_GROUP(reverse)            /* Biflow direction, reverse values. */\
     FX_IE_GROUP(process)            /* Exporting process (scope). */     \
@@ -214,12 +262,17 @@ struct fx_template_def {
 };
 
 /* The flattened form of a fx_template_def, for encoding. */
-#define FX_TEMPLATE_MAX_IES 40
+#define FX_TEMPLATE_MAX_IES 56
 struct fx_template {
     uint16_t id;                /* Template id, >= 256. */
     enum fx_ie ies[FX_TEMPLATE_MAX_IES]; /* Elements, in record order. */
+    uint16_t lengths[FX_TEMPLATE_MAX_IES]; /* Their lengths on the wire,
+                                            * FX_IE_VARLEN if variable. */
     size_t n_ies;
-    size_t record_len;          /* Bytes of one data record. */
+    size_t record_len;          /* Bytes of one data record, at least: a
+                                 * variable-length element counts its
+                                 * length byte only. */
+    bool varlen;                /* Has variable-length elements? */
 };
 
 struct fx_tmpl_encoder;
@@ -242,6 +295,11 @@ struct fx_dialect {
      * fx_sampling_mode, sent with the templates when the exporter samples
      * (its first element is scope), or NULL. */
     const struct fx_template_def *sampling_templates;
+
+    /* Options templates of the interface table (its first element is
+     * scope), sent with the templates with 'interface_table'. */
+    const struct fx_template_def *iftable_templates;
+    size_t n_iftable_templates;
 
     /* Appends the header of options template 't' (after its set header):
      * the two protocols describe the scope differently. */
@@ -270,9 +328,25 @@ struct fx_tmpl_encoder {
     /* dialect->templates, by shape * FX_N_TUNNEL_KINDS + tunnel kind. */
     struct fx_template templates[FX_N_RECORD_TEMPLATES];
     bool in_use[FX_N_RECORD_TEMPLATES];  /* Which of them are in use. */
+    bool announced[FX_N_RECORD_TEMPLATES]; /* Which of them go out with the
+                                            * templates: the plain ones from
+                                            * the start, a tunnel kind's
+                                            * once a record needs it. */
     struct fx_template stats_template;   /* dialect->stats_template. */
     struct fx_template sampling_template; /* The sampling mode's, if the
                                            * exporter samples (id != 0). */
+
+    /* The interface table, with 'interface_table': its options templates,
+     * and which of its rows are still to be sent.  The whole table goes
+     * out after the templates and whenever it changes. */
+#define FX_MAX_IFTABLE_TEMPLATES 2
+    struct fx_template iftable_templates[FX_MAX_IFTABLE_TEMPLATES];
+    size_t n_iftable_templates;
+    uint64_t iftable_version;   /* Version of the table last begun. */
+    bool iftable_due;           /* Rows remain to be sent. */
+    size_t iftable_pos;         /* Next: template * rows + row. */
+    bool iftable_retrying;      /* The last row did not fit next to what
+                                 * begin() put in: its message went out. */
 
     /* Totals of the stream, for the statistics options record. */
     uint64_t octets_total;
@@ -281,8 +355,8 @@ struct fx_tmpl_encoder {
 
     /* The message under construction. */
     size_t set_ofs;             /* Offset of the open data set, or 0. */
-    int set_template;           /* Index in 'templates' of the open data
-                                 * set, or -1. */
+    uint16_t set_id;            /* Template id of the open data set, or
+                                 * 0. */
     size_t n_data;              /* Flow data records in the message. */
     size_t n_options;           /* Options data records in the message. */
     size_t n_templates;         /* Template records in the message. */
@@ -301,6 +375,9 @@ enum fx_encode_result fx_tmpl_encoder_add_biflow(struct fx_encoder *,
                                                  struct ofpbuf *msg,
                                                  const struct fx_record *,
                                                  const struct fx_record *);
+enum fx_encode_result fx_tmpl_encoder_add_options(struct fx_encoder *,
+                                                  struct ofpbuf *msg,
+                                                  size_t *n_added);
 size_t fx_tmpl_encoder_finish(struct fx_encoder *, struct ofpbuf *msg,
                               long long int now, long long int wall_now);
 void fx_tmpl_encoder_put_templates(struct fx_encoder *, struct ofpbuf *msg,
@@ -315,5 +392,10 @@ void fx_ie_view_init(struct fx_ie_view *, const struct fx_record *,
                      const struct fx_record *reverse,
                      const struct fx_encoder_settings *,
                      long long int wall_offset);
+void fx_ie_view_set_ports(struct fx_ie_view *, const struct fx_iface *in,
+                          const struct fx_iface *out);
+void fx_ie_view_set_tunnel(struct fx_ie_view *, const struct fx_key *,
+                           enum fx_tunnel_kind,
+                           const struct fx_iface *in_iface);
 
 #endif /* fx-template.h */

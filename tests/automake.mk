@@ -22,6 +22,7 @@ TESTSUITE_AT = \
 	tests/ipfix.at \
 	tests/keys.at \
 	tests/tunnel.at \
+	tests/identity.at \
 	tests/config.at \
 	tests/knobs.at \
 	tests/biflow.at \

@@ -6,8 +6,8 @@ to OVS's native tunnels on the dummy datapath (tests/tunnel.at):
 
   fx-encap.py TYPE OUTER_SRC OUTER_DST KEY [UDP_SRC] < FRAME
 
-TYPE is vxlan (UDP 4789, RFC 7348), geneve (UDP 6081, RFC 8926, no
-options), gre (RFC 2890, with the key, Transparent Ethernet Bridging),
+TYPE is vxlan (UDP 4789, RFC 7348; vxlan:PORT for another UDP destination
+port), geneve (UDP 6081, RFC 8926, no options), gre (RFC 2890, with the key, Transparent Ethernet Bridging),
 erspan (ERSPAN type II, i.e. version 1) or erspan2 (type III, version 2);
 ERSPAN goes over GRE with a sequence number and no key, KEY is its 10-bit
 session id.
@@ -69,10 +69,11 @@ def main():
         proto = 47
         l4 = struct.pack("!HHIHHIHH", 0x1000, 0x22eb, 1, 0x2000,
                          key & 0x3ff, 0, 0, 0x0070) + inner    # Hwid 7.
-    elif kind in ("vxlan", "geneve"):
+    elif kind.split(":")[0] in ("vxlan", "geneve"):
         proto = 17
-        if kind == "vxlan":
-            port, tunnel = 4789, struct.pack("!II", 0x08000000, key << 8)
+        if kind.startswith("vxlan"):
+            port = int(kind.split(":")[1]) if ":" in kind else 4789
+            tunnel = struct.pack("!II", 0x08000000, key << 8)
         else:
             port, tunnel = 6081, struct.pack("!HHI", 0, 0x6558, key << 8)
         payload = tunnel + inner

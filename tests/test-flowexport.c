@@ -41,6 +41,7 @@
 #include "fx-cache.h"
 #include "fx-encoder.h"
 #include "fx-exporter.h"
+#include "fx-iftable.h"
 #include "fx-record.h"
 #include "fx-template.h"
 #include "jsonrpc.h"
@@ -1156,6 +1157,7 @@ check_gre_key(const struct fx_key *key, uint32_t gre_key)
     memset(&rec, 0, sizeof rec);
     rec.key = *key;
     fx_ie_view_init(&view, &rec, NULL, &settings, 0);
+    fx_ie_view_set_tunnel(&view, key, fx_tunnel_kind(key, NULL), NULL);
     CHECK(ntohl(view.gre_key) == gre_key && !view.l2_segment_id,
           "greKey %"PRIu32", layer2SegmentId %"PRIu64", expected greKey %"
           PRIu32, ntohl(view.gre_key), ntohll(view.l2_segment_id), gre_key);
@@ -1595,6 +1597,211 @@ test_exporter_roundtrip(struct ovs_cmdl_context *ctx OVS_UNUSED)
     close(fd);
 }
 
+/* iftable: the interface table keeps the identities ports had, finds the
+ * one a record's time needs, forgets them after their retention, and an
+ * IPFIX record with a long name uses the three-byte length (RFC 7011
+ * section 7). */
+static const char *
+iface_name(const struct fx_iface *iface)
+{
+    return !iface ? "(none)" : iface->removed ? "(removed)" : iface->name;
+}
+
+static void
+print_rows(const char *title, const struct fx_iftable *t)
+{
+    size_t n;
+    const struct fx_iface *const *rows = fx_iftable_rows(t, &n);
+
+    printf("%s: version %"PRIu64":", title, fx_iftable_version(t));
+    for (size_t i = 0; i < n; i++) {
+        printf(" %"PRIu16"=%s", rows[i]->port, iface_name(rows[i]));
+    }
+    printf("\n");
+}
+
+static void
+test_iftable(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct fx_iftable *t = fx_iftable_create();
+    const struct fx_port_info v1[] = {
+        { .port = 2, .name = "b", .type = "system" },
+        { .port = 1, .name = "a", .type = "system", .iface_id = "lsp-a" },
+    };
+    const struct fx_port_info v2[] = {
+        { .port = 1, .name = "a2", .type = "system", .iface_id = "lsp-a" },
+        { .port = 3, .name = "c", .type = "vxlan" },
+    };
+    const struct fx_port_info v3[] = {
+        { .port = 1, .name = "a2", .type = "system", .ids_unknown = true },
+        { .port = 3, .name = "c", .type = "vxlan" },
+    };
+
+    CHECK(fx_iftable_set(t, v1, ARRAY_SIZE(v1), 100), "v1 changes nothing");
+    CHECK(!fx_iftable_set(t, v1, ARRAY_SIZE(v1), 150), "v1 again changes");
+    print_rows("v1", t);
+    CHECK(fx_iftable_set(t, v2, ARRAY_SIZE(v2), 200), "v2 changes nothing");
+    print_rows("v2", t);
+
+    size_t n;
+    const uint16_t *changed = fx_iftable_changed_ports(t, &n);
+    printf("changed:");
+    for (size_t i = 0; i < n; i++) {
+        printf(" %"PRIu16, changed[i]);
+    }
+    printf("\n");
+
+    /* A port whose row is gone keeps its identity under the same name. */
+    CHECK(!fx_iftable_set(t, v3, ARRAY_SIZE(v3), 250), "v3 changes");
+
+    static const struct {
+        uint16_t port;
+        long long int when;
+    } lookups[] = {
+        { 1, 50 }, { 1, 199 }, { 1, 200 }, { 2, 199 }, { 2, 5000 },
+        { 3, 100 }, { 4, 100 },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(lookups); i++) {
+        printf("port %"PRIu16" at %lld: %s\n", lookups[i].port,
+               lookups[i].when,
+               iface_name(fx_iftable_lookup(t, lookups[i].port,
+                                            lookups[i].when)));
+    }
+
+    fx_iftable_expire(t, 250, 50);
+    print_rows("expired at 250, kept 50", t);
+    fx_iftable_expire(t, 251, 50);
+    print_rows("expired at 251, kept 50", t);
+    printf("port 2 at 199: %s\n", iface_name(fx_iftable_lookup(t, 2, 199)));
+
+    /* A 300-byte name: length 255, then 300 in two bytes. */
+    char name[301];
+    memset(name, 'x', 300);
+    name[300] = '\0';
+    const struct fx_port_info v4[] = {
+        { .port = 1, .name = name, .type = "system" },
+    };
+    fx_iftable_set(t, v4, ARRAY_SIZE(v4), 300);
+
+    struct fx_encoder_settings settings;
+    fx_encoder_settings_init(&settings);
+    settings.port_identity = true;
+    settings.mtu = 1400;
+    struct fx_encoder *encoder = fx_ipfix_class.create(&settings);
+    encoder->iftable = t;
+
+    struct test_flow tf = { 1, "10.0.0.1", "10.0.0.2", IPPROTO_UDP, 0, 1, 2 };
+    struct fx_record rec;
+    struct ofpbuf msg;
+    make_record(&tf, 2, 0, 1, 100, 0, 0, &rec);
+    rec.first_used = rec.last_used = 400;
+    ofpbuf_init(&msg, 0);
+    CHECK(fx_encoder_add(encoder, &msg, &rec) == FX_ENCODE_DONE,
+          "record not encoded");
+    fx_ipfix_class.finish(encoder, &msg, 400, 400);
+
+    const uint8_t *p = memmem(msg.data, msg.size, name, 300);
+    CHECK(p && p - 3 >= (const uint8_t *) msg.data, "name not found");
+    printf("name length: %02x %02x %02x\n", p[-3], p[-2], p[-1]);
+
+    ofpbuf_uninit(&msg);
+    fx_ipfix_class.destroy(encoder);
+    fx_iftable_destroy(t);
+}
+
+/* tunnel-types TARGET: sends to IPFIX collector TARGET (UDP) one record per
+ * tunnel type of VMware's tunnelType element, as OVS's own IPFIX exporter
+ * numbers them, for tshark and ipfixDump to read (tests/unit.at).  OVS's
+ * dummy datapath cannot receive STT or LISP packets (userspace tunnels
+ * have no decapsulation for them), so this is the only test of those two
+ * short of a kernel with the out-of-tree OVS module. */
+static void
+test_tunnel_types(struct ovs_cmdl_context *ctx)
+{
+    static const struct {
+        struct fx_port_info port;
+        const char *outer_src, *outer_dst;
+        uint16_t outer_dport;
+        uint64_t key;
+    } tunnels[] = {
+#define TUNNEL(PORT, NAME, TYPE, SRC, DST, DPORT, KEY)                    \
+        { { .port = PORT, .name = NAME, .type = TYPE }, SRC, DST, DPORT, KEY }
+        TUNNEL(1, "vxlan0", "vxlan", "192.0.2.1", "192.0.2.254", 4789, 5001),
+        TUNNEL(2, "gre0", "gre", "192.0.2.2", "192.0.2.254", 0, 0x12345678),
+        TUNNEL(3, "geneve0", "geneve", "192.0.2.3", "192.0.2.254", 6081,
+               0xabcdef),
+        TUNNEL(4, "stt0", "stt", "192.0.2.4", "192.0.2.254", 7471,
+               UINT64_C(0x0102030405060708)),
+        TUNNEL(5, "lisp0", "lisp", "192.0.2.5", "192.0.2.254", 4341, 77),
+        TUNNEL(6, "erspan0", "erspan", "192.0.2.6", "192.0.2.254", 0, 99),
+        TUNNEL(7, "stt6", "stt", "2001:db8::7", "2001:db8::fe", 7471, 7),
+#undef TUNNEL
+    };
+    struct fx_port_info ports[ARRAY_SIZE(tunnels)];
+    struct fx_iftable *iftable = fx_iftable_create();
+
+    for (size_t i = 0; i < ARRAY_SIZE(tunnels); i++) {
+        ports[i] = tunnels[i].port;
+    }
+    fx_iftable_set(iftable, ports, ARRAY_SIZE(ports), time_msec());
+
+    struct fx_exporter_options options;
+    fx_exporter_options_init(&options);
+    options.name = xstrdup("ipfix");
+    options.protocol = FX_PROTO_IPFIX;
+    options.encoder.obs_domain_id = 5;
+    options.key_fields = options.encoder.key_fields = FX_KEY_TUNNEL;
+    options.active_timeout = 60000;
+    options.inactive_timeout = 15000;
+    options.max_flows = 1000;
+    sset_add(&options.targets, ctx->argv[1]);
+    struct fx_exporter *exporter = fx_exporter_create(&options);
+    CHECK(exporter, "no exporter");
+    fx_exporter_options_destroy(&options);
+    fx_exporter_set_iftable(exporter, iftable);
+
+    struct ovs_list records = OVS_LIST_INITIALIZER(&records);
+    for (size_t i = 0; i < ARRAY_SIZE(tunnels); i++) {
+        struct test_flow tf = {
+            tunnels[i].port.port, "10.0.0.1", "10.0.0.2", IPPROTO_UDP, 0,
+            1000, 2000
+        };
+        struct fx_record *rec = xzalloc(sizeof *rec);
+        struct flow flow;
+
+        make_flow(&tf, &flow);
+        if (strchr(tunnels[i].outer_src, ':')) {
+            CHECK(ipv6_parse(tunnels[i].outer_src, &flow.tunnel.ipv6_src)
+                  && ipv6_parse(tunnels[i].outer_dst, &flow.tunnel.ipv6_dst),
+                  "bad IPv6 address");
+        } else {
+            CHECK(ip_parse(tunnels[i].outer_src, &flow.tunnel.ip_src)
+                  && ip_parse(tunnels[i].outer_dst, &flow.tunnel.ip_dst),
+                  "bad IPv4 address");
+        }
+        flow.tunnel.tun_id = htonll(tunnels[i].key);
+        flow.tunnel.tp_dst = htons(tunnels[i].outer_dport);
+        flow.tunnel.erspan_ver = !strcmp(tunnels[i].port.type, "erspan");
+        CHECK(fx_key_from_flow(&flow, FX_KEY_TUNNEL, &rec->key),
+              "not an IP flow");
+        rec->out_port = 100;
+        rec->packets = i + 1;
+        rec->bytes = 100 * (i + 1);
+        rec->first_used = rec->last_used = time_msec();
+        rec->reason = FX_END_FLUSH;
+        ovs_list_push_back(&records, &rec->list_node);
+    }
+    fx_exporter_export(exporter, &records, true);
+    fx_record_list_free(&records);
+
+    struct ds s = DS_EMPTY_INITIALIZER;
+    fx_exporter_format(exporter, &s);
+    printf("%s", ds_cstr(&s));
+    ds_destroy(&s);
+    fx_exporter_destroy(exporter);
+    fx_iftable_destroy(iftable);
+}
+
 static const struct ovs_cmdl_command commands[] = {
     {"cache-basic", NULL, 0, 0, test_cache_basic, OVS_RO},
     {"cache-timeouts", NULL, 0, 0, test_cache_timeouts, OVS_RO},
@@ -1613,6 +1820,8 @@ static const struct ovs_cmdl_command commands[] = {
     {"biflow-pairing", NULL, 0, 0, test_biflow_pairing, OVS_RO},
     {"ipfix-biflow-golden", NULL, 0, 0, test_ipfix_biflow_golden, OVS_RO},
     {"exporter-roundtrip", NULL, 0, 0, test_exporter_roundtrip, OVS_RO},
+    {"tunnel-types", "TARGET", 1, 1, test_tunnel_types, OVS_RO},
+    {"iftable", NULL, 0, 0, test_iftable, OVS_RO},
     {NULL, NULL, 0, 0, NULL, OVS_RO},
 };
 

@@ -77,6 +77,8 @@ enum {
     IPFIX_VARLEN = 65535,       /* Field length meaning "variable length". */
     IPFIX_ENTERPRISE_BIT = 0x8000,
     PEN_REVERSE = 29305,        /* RFC 5103 reverse information elements. */
+    PEN_VMWARE = 6876,          /* VMware's elements (Open vSwitch's IPFIX
+                                 * tunnel elements). */
 
     SET_HEADER_LEN = 4,
     MIN_DATA_SET = 256,         /* Lowest data set (flowset) id. */
@@ -100,6 +102,9 @@ enum ie_type {
     IE_OCTETS,                  /* Hexadecimal. */
     IE_MILLISECONDS,            /* Raw integer, like IE_UNSIGNED. */
     IE_FLOAT64,                 /* IEEE 754 double, "%g". */
+    IE_STRING,                  /* UTF-8 up to the first NUL, in double
+                                 * quotes, '"', '\\' and bytes outside
+                                 * printable ASCII escaped as \xNN. */
 };
 
 /* One information element (IANA "IPFIX Information Elements" registry; the
@@ -164,6 +169,8 @@ static const struct ie_info ie_table[] = {
     { 72, "mplsLabelStackSection3", IE_OCTETS },
     { 80, "destinationMacAddress", IE_MAC },
     { 81, "postSourceMacAddress", IE_MAC },
+    { 82, "interfaceName", IE_STRING },
+    { 83, "interfaceDescription", IE_STRING },
     { 85, "octetTotalCount", IE_UNSIGNED },
     { 86, "packetTotalCount", IE_UNSIGNED },
     { 89, "forwardingStatus", IE_UNSIGNED },
@@ -210,12 +217,30 @@ static const struct ie_info ie_table[] = {
     { 331, "hashSelectedRangeMin", IE_UNSIGNED },
     { 332, "hashSelectedRangeMax", IE_UNSIGNED },
     { 334, "hashInitialiserValue", IE_UNSIGNED },
+    { 347, "virtualStationInterfaceId", IE_OCTETS },
+    { 348, "virtualStationInterfaceName", IE_STRING },
+    { 349, "virtualStationUUID", IE_OCTETS },
+    { 350, "virtualStationName", IE_STRING },
     { 351, "layer2SegmentId", IE_UNSIGNED },
     { 390, "flowSelectorAlgorithm", IE_UNSIGNED },
     { 394, "selectorIDTotalFlowsObserved", IE_UNSIGNED },
     { 395, "selectorIDTotalFlowsSelected", IE_UNSIGNED },
     { 396, "samplingFlowInterval", IE_UNSIGNED },
     { 397, "samplingFlowSpacing", IE_UNSIGNED },
+};
+
+/* VMware's elements (enterprise 6876) that Open vSwitch's IPFIX exporter
+ * sends (ofproto/ipfix-enterprise-entities.def), sorted by id.  The tunnel
+ * key is printed as a number. */
+static const struct ie_info vmware_ie_table[] = {
+    { 891, "tunnelType", IE_UNSIGNED },
+    { 892, "tunnelKey", IE_UNSIGNED },
+    { 893, "tunnelSourceIPv4Address", IE_IPV4 },
+    { 894, "tunnelDestinationIPv4Address", IE_IPV4 },
+    { 895, "tunnelProtocolIdentifier", IE_UNSIGNED },
+    { 896, "tunnelSourceTransportPort", IE_UNSIGNED },
+    { 897, "tunnelDestinationTransportPort", IE_UNSIGNED },
+    { 898, "virtualObsID", IE_STRING },
 };
 
 /* Information elements whose values are added to the summary totals. */
@@ -415,13 +440,22 @@ ie_lookup(uint16_t id)
                    compare_ie);
 }
 
+static const struct ie_info *
+vmware_ie_lookup(uint16_t id)
+{
+    return bsearch(&id, vmware_ie_table, ARRAY_SIZE(vmware_ie_table),
+                   sizeof vmware_ie_table[0], compare_ie);
+}
+
 /* Returns the element that 'f' is, or that it is the reverse of (RFC 5103:
  * enterprise 29305, the forward element's id), or NULL if unknown. */
 static const struct ie_info *
 field_ie(uint8_t version, const struct template_field *f)
 {
     if (f->enterprise) {
-        return f->enterprise == PEN_REVERSE ? ie_lookup(f->id) : NULL;
+        return (f->enterprise == PEN_REVERSE ? ie_lookup(f->id)
+                : f->enterprise == PEN_VMWARE ? vmware_ie_lookup(f->id)
+                : NULL);
     }
     return version == NFV9_VERSION && f->scope ? NULL : ie_lookup(f->id);
 }
@@ -438,7 +472,9 @@ put_field_name(struct ds *s, uint8_t version, const struct template_field *f)
     };
     const struct ie_info *ie = field_ie(version, f);
 
-    if (f->enterprise) {
+    if (f->enterprise == PEN_VMWARE && ie) {
+        ds_put_cstr(s, ie->name);
+    } else if (f->enterprise) {
         if (ie) {
             ds_put_format(s, "reverse%c%s",
                           toupper((unsigned char) ie->name[0]), ie->name + 1);
@@ -517,6 +553,18 @@ put_field_value(struct ds *s, uint8_t version, const struct template_field *f,
             return;
         }
         break;
+
+    case IE_STRING:
+        ds_put_char(s, '"');
+        for (size_t i = 0; i < n && p[i]; i++) {
+            if (p[i] == '"' || p[i] == '\\' || p[i] < 0x20 || p[i] > 0x7e) {
+                ds_put_format(s, "\\x%02"PRIx8, p[i]);
+            } else {
+                ds_put_char(s, p[i]);
+            }
+        }
+        ds_put_char(s, '"');
+        return;
 
     case IE_OCTETS:
         break;

@@ -7,6 +7,8 @@ vswitchd_plugin_ovs_vswitchd_SOURCES = \
 	vswitchd-plugin/fx-plugin.c \
 	vswitchd-plugin/fx-idl-check.h \
 	vswitchd-plugin/fx-plugin.h \
+	vswitchd-plugin/fx-ports.c \
+	vswitchd-plugin/fx-ports.h \
 	vswitchd-plugin/fx-status.c \
 	vswitchd-plugin/fx-status.h \
 	vswitchd-plugin/fx-unixctl.c \

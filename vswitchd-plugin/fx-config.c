@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <string.h>
 #include "fx-exporter.h"
+#include "fx-ports.h"
 #include "fx-status.h"
 #include "fx-tap.h"
 #include "lib/vswitch-idl.h"
@@ -141,6 +142,8 @@ track_level_from_string(const char *level)
         }                                                                 \
         s_->sampling = (ROW)->n_sampling ? *(ROW)->sampling : 1;          \
         s_->bidirectional = (ROW)->bidirectional;                         \
+        s_->interface_table = (ROW)->interface_table;                     \
+        s_->port_identity = (ROW)->port_identity;                         \
     } while (0)
 
 /* Converts the NetFlow 'row' of the bridge of 'ofproto' into 'o'.
@@ -301,6 +304,7 @@ fx_config_bridge(struct ofproto *ofproto)
                 fx_plugin_export_bridge(ofproto->name);
             }
             fx_tap_configure(tap, options, n);
+            fx_ports_refresh(ofproto->name);
         } else {
             error = error ? error : EOPNOTSUPP;
             VLOG_ERR("bridge %s: cannot enable the flow export datapath "

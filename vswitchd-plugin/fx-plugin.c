@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fatal-signal.h"
+#include "fx-ports.h"
 #include "fx-status.h"
 #include "fx-tap.h"
 #include "hash.h"
@@ -170,6 +171,7 @@ fx_plugin_bridge_init(const char *remote)
 {
     bridge_init(remote);
     fx_status_init(remote);
+    fx_ports_init(remote);
     fx_unixctl_register();
 
     latch_init(&term_latch);
@@ -254,6 +256,9 @@ fx_plugin_bridge_run(void)
         return;
     }
 
+    /* A change of ports' identities reaches the taps before bridge_run()
+     * runs their exporters, which send the table again. */
+    fx_ports_run();
     bridge_run();
     fx_plugin_prune_taps();
     fx_status_run();
@@ -264,6 +269,7 @@ fx_plugin_bridge_wait(void)
 {
     bridge_wait();
     fx_status_wait();
+    fx_ports_wait();
     latch_wait(&term_latch);
 }
 
@@ -276,6 +282,7 @@ fx_plugin_bridge_exit(bool delete_datapath)
     fx_plugin_export_all();
 
     fx_status_destroy();
+    fx_ports_destroy();
     bridge_exit(delete_datapath);
     idl = NULL;
 

@@ -43,7 +43,13 @@
  *                       database connection.
  *
  * Each fx_plugin_* function has the signature of the function it stands in
- * for and calls it. */
+ * for and calls it.
+ *
+ * Beyond these, the plugin only reads OVS's state through its headers (a
+ * bridge's ofproto, its ports and their netdevs: fx-config.c, fx-ports.c)
+ * and opens two database connections of its own: one that writes the
+ * status columns (fx-status.c), one that reads Interface.external_ids,
+ * which bridge.c's IDL leaves out (fx-ports.c). */
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -15,8 +15,8 @@
  */
 
 /* ovs-appctl commands: flowexport/show, flowexport/dump-flows,
- * flowexport/flush.  Each takes an optional bridge name; without one it
- * covers every bridge with flow export. */
+ * flowexport/dump-interfaces, flowexport/flush.  Each takes an optional
+ * bridge name; without one it covers every bridge with flow export. */
 
 #include <config.h>
 #include "fx-plugin.h"
@@ -89,6 +89,20 @@ fx_unixctl_dump_flows(struct unixctl_conn *conn, int argc, const char *argv[],
 }
 
 static void
+dump_interfaces_cb(const char *bridge OVS_UNUSED, struct netflow *tap,
+                   struct ds *s)
+{
+    fx_tap_dump_interfaces(tap, s);
+}
+
+static void
+fx_unixctl_dump_interfaces(struct unixctl_conn *conn, int argc,
+                           const char *argv[], void *aux OVS_UNUSED)
+{
+    fx_unixctl_for_taps(conn, argc, argv, dump_interfaces_cb);
+}
+
+static void
 flush_cb(const char *bridge OVS_UNUSED, struct netflow *tap,
          struct ds *s OVS_UNUSED)
 {
@@ -109,6 +123,8 @@ fx_unixctl_register(void)
                              fx_unixctl_show, NULL);
     unixctl_command_register("flowexport/dump-flows", "[BRIDGE]", 0, 1,
                              fx_unixctl_dump_flows, NULL);
+    unixctl_command_register("flowexport/dump-interfaces", "[BRIDGE]", 0, 1,
+                             fx_unixctl_dump_interfaces, NULL);
     unixctl_command_register("flowexport/flush", "[BRIDGE]", 0, 1,
                              fx_unixctl_flush, NULL);
 }

@@ -151,6 +151,8 @@ parse_options(struct reader *r, struct fx_exporter_options *o)
     o->sampling_mode_set = flags & 4;
     s->add_id_to_iface = flags & 8;
     s->bidirectional = flags & 16;
+    s->interface_table = flags & 32;
+    s->port_identity = flags & 64;
     o->key_fields = (read_u32(r) & (FX_KEY_MAC | FX_KEY_VLAN | FX_KEY_MPLS
                                     | FX_KEY_TUNNEL))
                      | track_levels[read_range(r, 0, 2)];

@@ -72,6 +72,7 @@
 #include "fx-cache.h"
 #include "fx-encoder.h"
 #include "fx-exporter.h"
+#include "fx-iftable.h"
 #include "fx-record.h"
 #include "timeval.h"
 
@@ -379,6 +380,7 @@ parse_header(struct reader *r, struct fx_cache *cache,
                                 ? (parts & ~FX_KEY_MAC) | FX_TRACK_IP
                                 : cfg->limits.key_fields);
     cfg->settings.bidirectional = keys & 0x40;
+    cfg->settings.port_identity = flags & 0x40;
 }
 
 /* Returns true if the configuration in 'settings' for 'protocol' passes
@@ -405,6 +407,35 @@ config_is_valid(enum fx_protocol protocol,
     bool valid = !error;
     free(error);
     return valid;
+}
+
+/* An interface table for records with 'port_identity': ports 0 to 3 with
+ * names and identities of varied lengths (variable-length elements),
+ * small enough that a record with two of them fits FUZZ_MIN_MTU. */
+static struct fx_iftable *
+fuzz_iftable(void)
+{
+    static struct fx_iftable *iftable;
+
+    if (!iftable) {
+        char long_name[151];
+
+        memset(long_name, 'n', sizeof long_name - 1);
+        long_name[sizeof long_name - 1] = '\0';
+
+        const struct fx_port_info ports[] = {
+            { .port = 0, .name = "" },
+            { .port = 1, .name = "p1", .iface_id = "lsp1",
+              .vm_id = "4f1c9a52-7d4e-4b43-9f5e-0a1b2c3d4e01" },
+            { .port = 2, .name = "a-forty-character-interface-name-xxxxxxx",
+              .iface_id = "a3f2c1d0-1111-4222-8333-444455556666" },
+            { .port = 3, .name = long_name },
+        };
+
+        iftable = fx_iftable_create();
+        fx_iftable_set(iftable, ports, ARRAY_SIZE(ports), 0);
+    }
+    return iftable;
 }
 
 /* Decodes 'msg', which finish() said holds 'n' data records, and adds its
@@ -536,6 +567,7 @@ encode_records(const struct fx_encoder_class *class,
 
     make_items(cfg, class->protocol, records, &items);
     encoder = class->create(&settings);
+    encoder->iftable = fuzz_iftable();
     decoder_state_init(&st);
     in6_addr_set_mapped_ipv4(&st.source, htonl(0xc0000201));
     st.udp = true;
