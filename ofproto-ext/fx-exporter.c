@@ -164,6 +164,21 @@ fx_exporter_options_validate(const struct fx_exporter_options *o)
                          fx_sampling_mode_to_string(
                              o->encoder.sampling_mode));
     }
+
+    /* Templates go out over as many messages as they need, but each
+     * record must fit one with its template. */
+    const struct fx_encoder_class *class = fx_encoder_class_find(o->protocol);
+    if (class && class->min_mtu) {
+        size_t min_mtu = class->min_mtu(&o->encoder);
+
+        if (o->encoder.mtu < min_mtu) {
+            return xasprintf("mtu: %"PRIuSIZE" bytes cannot hold the "
+                             "largest %s record of this exporter with its "
+                             "template (key_fields, bidirectional, "
+                             "port_identity): it needs at least %"PRIuSIZE,
+                             o->encoder.mtu, class->name, min_mtu);
+        }
+    }
     if (o->source) {
         struct in6_addr a6;
         struct in_addr a4;
