@@ -179,6 +179,17 @@ fx_exporter_options_validate(const struct fx_exporter_options *o)
                              o->encoder.mtu, class->name, min_mtu);
         }
     }
+    if (o->active_timeout > FX_MAX_ACTIVE_TIMEOUT) {
+        return xasprintf("active_timeout: more than %lld seconds (a year) "
+                         "cannot be honoured; -1 disables the active "
+                         "timeout", FX_MAX_ACTIVE_TIMEOUT / 1000);
+    }
+    if (o->max_flows > FX_MAX_CACHE_FLOWS) {
+        return xasprintf("%s: %"PRIuSIZE" is more flows than a flow cache "
+                         "can hold (at most %d)",
+                         !strcmp(o->name, "ipfix") ? "cache_max_flows"
+                         : "max_flows", o->max_flows, FX_MAX_CACHE_FLOWS);
+    }
     if (o->source) {
         struct in6_addr a6;
         struct in_addr a4;

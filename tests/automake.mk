@@ -28,6 +28,7 @@ TESTSUITE_AT = \
 	tests/biflow.at \
 	tests/transport.at \
 	tests/faults.at \
+	tests/hardening.at \
 	tests/dns.at \
 	tests/system-userspace.at \
 	tests/fx-traffic.py \
