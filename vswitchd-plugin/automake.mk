@@ -31,3 +31,6 @@ vswitchd_plugin_ovs_vswitchd_LDADD = \
 	ofproto-ext/libflowexport.la \
 	$(OVS_LIBOFPROTO) \
 	$(OVS_LIBOPENVSWITCH)
+
+# flowexport/* runtime commands, in the style of ovs-vswitchd(8).
+dist_man_MANS += vswitchd-plugin/ovs-flowexport.8
