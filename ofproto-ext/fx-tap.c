@@ -558,6 +558,10 @@ fx_tap_format_show(struct netflow *nf, struct ds *s)
                       st.n_records[r]);
     }
     ds_put_char(s, '\n');
+    ds_put_format(s, "    lost waiting for the main loop (evictions, output "
+                  "changes): records %"PRIu64", packets %"PRIu64", bytes %"
+                  PRIu64"\n", st.n_dropped, st.dropped_packets,
+                  st.dropped_bytes);
 
     ovs_mutex_lock(&nf->mutex);
     bool uses_iftable = false;
