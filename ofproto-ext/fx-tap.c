@@ -466,6 +466,19 @@ fx_tap_flush(struct netflow *nf, enum fx_end_reason reason)
     ovs_mutex_unlock(&nf->mutex);
 }
 
+/* Destroys the exporters of 'nf' (at exit, after the cache was exported):
+ * their transports then send what they still have queued without them. */
+void
+fx_tap_remove_exporters(struct netflow *nf)
+{
+    ovs_mutex_lock(&nf->mutex);
+    for (size_t i = 0; i < nf->n_exporters; i++) {
+        fx_exporter_destroy(nf->exporters[i]);
+    }
+    nf->n_exporters = 0;
+    ovs_mutex_unlock(&nf->mutex);
+}
+
 /* Do records of 'nf' depend on who is behind their ports: some exporter
  * puts the ports' identities into records, or tunnel types (which come
  * from the ingress port's type)? */
