@@ -113,5 +113,6 @@ void fx_exporter_wait(struct fx_exporter *);
 void fx_exporter_get_stats(const struct fx_exporter *,
                            struct fx_exporter_stats *);
 void fx_exporter_format(const struct fx_exporter *, struct ds *);
+void fx_exporter_format_counters(const struct fx_exporter *, struct ds *);
 
 #endif /* fx-exporter.h */
