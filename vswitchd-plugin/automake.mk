@@ -12,12 +12,16 @@ vswitchd_plugin_ovs_vswitchd_SOURCES = \
 	vswitchd-plugin/fx-status.c \
 	vswitchd-plugin/fx-status.h \
 	vswitchd-plugin/fx-unixctl.c \
+	vswitchd-plugin/fx-xlate.c \
 	vswitchd-plugin/ovs-bridge.c \
 	vswitchd-plugin/ovs-system-stats.c \
 	vswitchd-plugin/ovs-vswitchd-main.c
 nodist_vswitchd_plugin_ovs_vswitchd_SOURCES = \
 	ovsdb-schema/lib/vswitch-idl.c \
 	ovsdb-schema/lib/vswitch-idl.h
+# Calls of xlate_actions() from outside ofproto-dpif-xlate.c go to
+# fx-xlate.c first (see fx-plugin.h).
+vswitchd_plugin_ovs_vswitchd_LDFLAGS = -Wl,--wrap=xlate_actions
 vswitchd_plugin_ovs_vswitchd_LDADD = \
 	ofproto-ext/libflowexport.la \
 	$(OVS_LIBOFPROTO) \

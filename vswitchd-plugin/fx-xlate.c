@@ -1,0 +1,282 @@
+/*
+ * Copyright (c) 2026 The flowexport authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/* Journeys through recirculation: the linker's --wrap=xlate_actions sends
+ * every call of OVS's xlate_actions() from outside ofproto-dpif-xlate.c
+ * (the upcall handlers and revalidators of ofproto-dpif-upcall.c, packet
+ * execution in ofproto-dpif.c, ofproto/trace) here first.  See fx-tap.h
+ * ("Journeys") for what happens around each translation, and
+ * fx-plugin.h for what this relies on in OVS. */
+
+#include <config.h>
+
+#include "coverage.h"
+#include "fx-tap.h"
+#include "odp-netlink.h"
+#include "ofproto/netflow.h"
+#include "ofproto/ofproto-dpif.h"
+#include "ofproto/ofproto-dpif-rid.h"
+#include "ofproto/ofproto-dpif-xlate.h"
+#include "ofproto/ofproto-dpif-xlate-cache.h"
+#include "openvswitch/ofpbuf.h"
+#include "openvswitch/vlog.h"
+#include "packets.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(fx_xlate);
+
+/* fx_xlate_pass counts every translation that went through the wrapper:
+ * tests read it to make sure that the wrapping still takes effect. */
+COVERAGE_DEFINE(fx_xlate_pass);
+COVERAGE_DEFINE(fx_xlate_recirculated);
+COVERAGE_DEFINE(fx_xlate_deciding_pass);
+COVERAGE_DEFINE(fx_xlate_nat_unknown);
+
+enum xlate_error __real_xlate_actions(struct xlate_in *, struct xlate_out *);
+enum xlate_error __wrap_xlate_actions(struct xlate_in *, struct xlate_out *);
+
+/* What the datapath actions of a pass do with the packet. */
+struct fx_verdict {
+    bool recirculates;          /* Comes back for another pass. */
+    size_t n_outputs;           /* Output actions. */
+    odp_port_t port;            /* The output's port, if just one. */
+};
+
+static void
+scan_actions(const struct nlattr *actions, size_t len, struct fx_verdict *v)
+{
+    const struct nlattr *a;
+    size_t left;
+
+    NL_ATTR_FOR_EACH (a, left, actions, len) {
+        switch (nl_attr_type(a)) {
+        case OVS_ACTION_ATTR_OUTPUT:
+            v->port = nl_attr_get_odp_port(a);
+            v->n_outputs++;
+            break;
+        case OVS_ACTION_ATTR_TUNNEL_PUSH: {
+            const struct ovs_action_push_tnl *tnl = nl_attr_get(a);
+
+            /* The tunnel port, as OVS's NetFlow reports it. */
+            v->port = tnl->tnl_port;
+            v->n_outputs++;
+            break;
+        }
+        case OVS_ACTION_ATTR_LB_OUTPUT:
+            /* A balance-tcp bond: one of its members. */
+            v->port = ODPP_NONE;
+            v->n_outputs++;
+            break;
+        case OVS_ACTION_ATTR_RECIRC:
+            v->recirculates = true;
+            break;
+        case OVS_ACTION_ATTR_CLONE:
+            scan_actions(nl_attr_get(a), nl_attr_get_size(a), v);
+            break;
+        case OVS_ACTION_ATTR_CHECK_PKT_LEN: {
+            /* Either branch may run: both count. */
+            const struct nlattr *b;
+            size_t bleft;
+
+            NL_NESTED_FOR_EACH (b, bleft, a) {
+                uint16_t type = nl_attr_type(b);
+
+                if (type == OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_GREATER
+                    || type == OVS_CHECK_PKT_LEN_ATTR_ACTIONS_IF_LESS_EQUAL) {
+                    scan_actions(nl_attr_get(b), nl_attr_get_size(b), v);
+                }
+            }
+            break;
+        }
+        default:
+            /* Sampling (sFlow, IPFIX), userspace, set, push, pop, ct...:
+             * no output of the packet itself. */
+            break;
+        }
+    }
+}
+
+/* The OpenFlow output of a pass of bridge 'ofproto' whose actions do 'v',
+ * as OVS's NetFlow numbers it. */
+static ofp_port_t
+verdict_to_iface(const struct ofproto_dpif *ofproto,
+                 const struct fx_verdict *v)
+{
+    if (!v->n_outputs) {
+        return NF_OUT_DROP;
+    } else if (v->n_outputs > 1 || v->port == ODPP_NONE) {
+        return NF_OUT_MULTI;
+    } else {
+        /* The port's bridge and OpenFlow number, as xlate finds them for
+         * an input port. */
+        struct flow f;
+        ofp_port_t ofp_port;
+
+        memset(&f, 0, sizeof f);
+        f.in_port.odp_port = v->port;
+        const struct ofproto_dpif *owner
+            = xlate_lookup_ofproto(ofproto->backer, &f, &ofp_port, NULL);
+        return owner ? ofp_port : NF_OUT_MULTI;
+    }
+}
+
+/* Fills in 'j' for the deciding pass of a journey whose flow was 'flow'
+ * when the pass began (the packet as the datapath recirculated it: after
+ * NAT, with conntrack's fields), in 'state''s bridge. */
+static void
+make_journey(const struct flow *flow, const struct frozen_state *state,
+             struct fx_journey *j)
+{
+    memset(j, 0, sizeof *j);
+    j->flow = *flow;
+    j->flow.in_port.ofp_port = state->metadata.in_port;
+    if (!j->flow.recirc_id) {
+        j->flow.recirc_id = 1;      /* Marks a journey. */
+    }
+    j->journey = FX_JOURNEY_RECIRC;
+
+    if (!(flow->ct_state & CS_TRACKED)) {
+        return;
+    }
+    j->journey |= FX_JOURNEY_TRACKED;
+    j->ct.ct_state = flow->ct_state;
+    j->ct.ct_zone = flow->ct_zone;
+    j->ct.ct_mark = flow->ct_mark;
+    j->ct.ct_label = flow->ct_label;
+
+    if (flow->ct_state & (CS_SRC_NAT | CS_DST_NAT) && flow->ct_nw_proto) {
+        /* The datapath translated the packet before recirculating it: its
+         * addresses now are the translated ones. */
+        bool ipv4 = flow->dl_type == htons(ETH_TYPE_IP);
+
+        j->ct.flags |= FX_CT_NAT;
+        if (ipv4) {
+            in6_addr_set_mapped_ipv4(&j->ct.nat_src, flow->nw_src);
+            in6_addr_set_mapped_ipv4(&j->ct.nat_dst, flow->nw_dst);
+        } else {
+            j->ct.nat_src = flow->ipv6_src;
+            j->ct.nat_dst = flow->ipv6_dst;
+        }
+        j->ct.nat_tp_src = flow->tp_src;
+        j->ct.nat_tp_dst = flow->tp_dst;
+
+        if (!(flow->ct_state & CS_REPLY_DIR)) {
+            /* In the original direction, the connection's original tuple
+             * is the packet as the sender sent it. */
+            if (ipv4) {
+                j->flow.nw_src = flow->ct_nw_src;
+                j->flow.nw_dst = flow->ct_nw_dst;
+            } else {
+                j->flow.ipv6_src = flow->ct_ipv6_src;
+                j->flow.ipv6_dst = flow->ct_ipv6_dst;
+            }
+            j->flow.tp_src = flow->ct_tp_src;
+            j->flow.tp_dst = flow->ct_tp_dst;
+        } else {
+            /* A reply: what the sender sent is the original direction's
+             * translated tuple, reversed, which the datapath does not tell
+             * here. */
+            COVERAGE_INC(fx_xlate_nat_unknown);
+        }
+    }
+}
+
+enum xlate_error
+__wrap_xlate_actions(struct xlate_in *xin, struct xlate_out *xout)
+{
+    const struct frozen_state *state = xin->frozen_state;
+    struct xlate_cache *xcache = xin->xcache;
+    size_t xc_ofs = xcache ? xcache->entries.size : 0;
+    struct ofpbuf *odp_actions = xin->odp_actions;
+    uint64_t stub[1024 / 8];
+    struct ofpbuf actions;
+    struct flow flow;
+
+    COVERAGE_INC(fx_xlate_pass);
+    if (!netflow_exists()) {
+        return __real_xlate_actions(xin, xout);
+    }
+
+    /* The actions tell what the pass does with the packet: have them made
+     * also where the caller does not want them. */
+    if (!odp_actions) {
+        ofpbuf_use_stub(&actions, stub, sizeof stub);
+        xin->odp_actions = &actions;
+    }
+    if (state) {
+        flow = xin->flow;
+    }
+
+    struct fx_tap_deferred deferred;
+    fx_tap_defer_begin(&deferred);
+    enum xlate_error error = __real_xlate_actions(xin, xout);
+
+    /* xlate_actions() starts from empty actions (it reserves headroom in
+     * them, which needs an empty buffer). */
+    struct fx_verdict v = { .port = ODPP_NONE };
+    scan_actions(xin->odp_actions->data, xin->odp_actions->size, &v);
+    fx_tap_defer_end(&deferred, !v.recirculates);
+
+    if (v.recirculates) {
+        /* A later pass decides, and counts the packet: the xlate cache
+         * entries that OVS made for this pass (a first pass) count
+         * nothing. */
+        COVERAGE_INC(fx_xlate_recirculated);
+        if (xcache) {
+            for (size_t ofs = xc_ofs; ofs < xcache->entries.size;
+                 ofs += sizeof(struct xc_entry)) {
+                struct xc_entry *e = ofpbuf_at_assert(&xcache->entries, ofs,
+                                                      sizeof *e);
+                if (e->type == XC_NETFLOW && e->nf.netflow) {
+                    netflow_unref(e->nf.netflow);
+                    e->nf.netflow = NULL;
+                }
+            }
+        }
+    } else if (state && error == XLATE_OK) {
+        struct netflow *nf = fx_tap_find_by_uuid(&state->ofproto_uuid);
+        struct ofproto_dpif *ofproto = (nf
+                                        ? ofproto_dpif_lookup_by_uuid(
+                                            &state->ofproto_uuid)
+                                        : NULL);
+
+        if (nf && ofproto) {
+            struct fx_journey j;
+
+            COVERAGE_INC(fx_xlate_deciding_pass);
+            make_journey(&flow, state, &j);
+            ofp_port_t out = verdict_to_iface(ofproto, &v);
+            if (xin->resubmit_stats) {
+                fx_tap_journey_update(nf, &j, out, xin->resubmit_stats);
+            }
+            if (xcache) {
+                struct xc_entry *e = xlate_cache_add_entry(xcache,
+                                                           XC_NETFLOW);
+
+                e->nf.netflow = netflow_ref(nf);
+                e->nf.flow = xmemdup(&j, sizeof j);
+                e->nf.iface = out;
+            }
+        }
+        netflow_unref(nf);
+    }
+
+    if (!odp_actions) {
+        xin->odp_actions = NULL;
+        ofpbuf_uninit(&actions);
+    }
+    return error;
+}
