@@ -928,7 +928,7 @@ fx_cache_update_journey(struct fx_cache *cache, const struct flow *flow_,
 
         flow_get_ct(flow, &old_ct);
         if (flow->out_port != out_port
-            || (journey && !fx_ct_info_equal_nat(&old_ct, ct))) {
+            || (journey && fx_ct_info_nat_differs(&old_ct, ct))) {
             /* The flow now goes elsewhere, or is translated to other
              * addresses: what went to the old output port, or was
              * translated the old way, is a record of its own. */
@@ -945,6 +945,15 @@ fx_cache_update_journey(struct fx_cache *cache, const struct flow *flow_,
             struct fx_ct_info new_ct = *ct;
 
             new_ct.ct_state |= old_ct.ct_state;
+            if (!(ct->flags & FX_CT_NAT) && old_ct.flags & FX_CT_NAT) {
+                /* Keep the translation that the flow's other packets
+                 * showed. */
+                new_ct.flags |= FX_CT_NAT;
+                new_ct.nat_src = old_ct.nat_src;
+                new_ct.nat_dst = old_ct.nat_dst;
+                new_ct.nat_tp_src = old_ct.nat_tp_src;
+                new_ct.nat_tp_dst = old_ct.nat_tp_dst;
+            }
             flow_set_ct(flow, &new_ct);
         }
     }

@@ -574,16 +574,20 @@ fx_ct_info_format(const struct fx_key *key, const struct fx_ct_info *ct,
     }
 }
 
-/* Do 'a' and 'b' say the same about NAT? */
+/* Do 'a' and 'b' contradict each other about NAT: both translated, to
+ * different addresses or ports?  One that knows no translation does not
+ * contradict the other: a connection's first packet, which the deciding
+ * pass committed with nat(...), reaches it untranslated, its next ones
+ * translated, the same way. */
 bool
-fx_ct_info_equal_nat(const struct fx_ct_info *a, const struct fx_ct_info *b)
+fx_ct_info_nat_differs(const struct fx_ct_info *a,
+                       const struct fx_ct_info *b)
 {
-    return ((a->flags & FX_CT_NAT) == (b->flags & FX_CT_NAT)
-            && (!(a->flags & FX_CT_NAT)
-                || (ipv6_addr_equals(&a->nat_src, &b->nat_src)
-                    && ipv6_addr_equals(&a->nat_dst, &b->nat_dst)
-                    && a->nat_tp_src == b->nat_tp_src
-                    && a->nat_tp_dst == b->nat_tp_dst)));
+    return (a->flags & b->flags & FX_CT_NAT
+            && (!ipv6_addr_equals(&a->nat_src, &b->nat_src)
+                || !ipv6_addr_equals(&a->nat_dst, &b->nat_dst)
+                || a->nat_tp_src != b->nat_tp_src
+                || a->nat_tp_dst != b->nat_tp_dst));
 }
 
 /* Returns the RFC 7270 forwardingStatus of 'rec': forwarded if it went

@@ -133,8 +133,8 @@ struct fx_ct_info {
 };
 #define FX_CT_NAT 0x01          /* Conntrack translated the packet. */
 
-bool fx_ct_info_equal_nat(const struct fx_ct_info *,
-                          const struct fx_ct_info *);
+bool fx_ct_info_nat_differs(const struct fx_ct_info *,
+                            const struct fx_ct_info *);
 void fx_ct_info_format(const struct fx_key *, const struct fx_ct_info *,
                        struct ds *);
 
