@@ -335,6 +335,104 @@ fx_tap_journey_update(struct netflow *nf, const struct fx_journey *j,
                             ofp_to_u16(out), stats);
 }
 
+/* Patch links between bridges, both ways (see fx-tap.h). */
+static struct ovs_mutex patch_mutex = OVS_MUTEX_INITIALIZER;
+static struct fx_patch_link *patch_links OVS_GUARDED_BY(patch_mutex);
+static size_t n_patch_links OVS_GUARDED_BY(patch_mutex);
+
+/* Replaces the patch links by the 'n' in 'links' (each once: the reverse
+ * is added here).  Returns true if they changed. */
+bool
+fx_tap_set_patch_links(const struct fx_patch_link *links, size_t n)
+{
+    struct fx_patch_link *both = xcalloc(MAX(2 * n, 1), sizeof *both);
+
+    for (size_t i = 0; i < n; i++) {
+        both[2 * i] = links[i];
+        both[2 * i + 1] = (struct fx_patch_link) {
+            .from = links[i].to, .from_port = links[i].to_port,
+            .to = links[i].from, .to_port = links[i].from_port,
+        };
+    }
+
+    ovs_mutex_lock(&patch_mutex);
+    bool changed = (2 * n != n_patch_links
+                    || (n && memcmp(both, patch_links,
+                                    2 * n * sizeof *both)));
+    free(patch_links);
+    patch_links = both;
+    n_patch_links = 2 * n;
+    ovs_mutex_unlock(&patch_mutex);
+    return changed;
+}
+
+/* Finds the shortest way through patch links from bridge 'from' to bridge
+ * 'to', stores its hops in 'path' and returns their number, 0 if there is
+ * none (or 'from' is 'to').  Any thread. */
+size_t
+fx_tap_patch_path(const struct uuid *from, const struct uuid *to,
+                  struct fx_patch_link path[FX_PATCH_MAX_HOPS])
+{
+    size_t n_hops = 0;
+
+    if (uuid_equals(from, to)) {
+        return 0;
+    }
+
+    ovs_mutex_lock(&patch_mutex);
+    /* Breadth-first over the links: few bridges, few patch ports. */
+    size_t n = n_patch_links;
+    int *prev = xmalloc(MAX(n, 1) * sizeof *prev);
+    int *queue = xmalloc(MAX(n, 1) * sizeof *queue);
+    bool *seen = xcalloc(MAX(n, 1), sizeof *seen);
+    size_t head = 0, tail = 0;
+    int found = -1;
+
+    for (size_t i = 0; i < n; i++) {
+        if (uuid_equals(&patch_links[i].from, from)) {
+            seen[i] = true;
+            prev[i] = -1;
+            queue[tail++] = i;
+        }
+    }
+    while (head < tail && found < 0) {
+        int cur = queue[head++];
+
+        if (uuid_equals(&patch_links[cur].to, to)) {
+            found = cur;
+            break;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (!seen[i]
+                && uuid_equals(&patch_links[i].from, &patch_links[cur].to)
+                && !uuid_equals(&patch_links[i].to, from)) {
+                seen[i] = true;
+                prev[i] = cur;
+                queue[tail++] = i;
+            }
+        }
+    }
+    if (found >= 0) {
+        for (int i = found; i >= 0; i = prev[i]) {
+            n_hops++;
+        }
+        if (n_hops > FX_PATCH_MAX_HOPS) {
+            n_hops = 0;
+        } else {
+            size_t k = n_hops;
+
+            for (int i = found; i >= 0; i = prev[i]) {
+                path[--k] = patch_links[i];
+            }
+        }
+    }
+    free(prev);
+    free(queue);
+    free(seen);
+    ovs_mutex_unlock(&patch_mutex);
+    return n_hops;
+}
+
 /* Configuration and inspection, for the vswitchd plugin. */
 
 /* Tells 'nf' the uuid of its bridge's ofproto, by which a recirculated

@@ -47,9 +47,9 @@
 #include "dpif.h"
 #include "flow.h"
 #include "fx-record.h"
+#include "uuid.h"
 
 struct ds;
-struct uuid;
 struct fx_exporter_options;
 struct fx_port_info;
 struct netflow;
@@ -115,5 +115,22 @@ struct fx_journey {
 };
 void fx_tap_journey_update(struct netflow *, const struct fx_journey *,
                            ofp_port_t out, const struct dpif_flow_stats *);
+
+/* Patch ports.  A packet that crosses bridges through patch ports is one
+ * datapath flow, translated once across them; each bridge with a tap gets
+ * the part of the journey through it, in its own port numbers, with the
+ * full counts.  The plugin tells the taps the links between bridges
+ * (main thread); fx-xlate.c finds the path of each translation over
+ * them. */
+struct fx_patch_link {
+    struct uuid from;           /* A bridge's ofproto. */
+    uint16_t from_port;         /* Its patch port. */
+    struct uuid to;             /* The peer's bridge's ofproto. */
+    uint16_t to_port;           /* The peer patch port. */
+};
+#define FX_PATCH_MAX_HOPS 8
+bool fx_tap_set_patch_links(const struct fx_patch_link *, size_t n);
+size_t fx_tap_patch_path(const struct uuid *from, const struct uuid *to,
+                         struct fx_patch_link path[FX_PATCH_MAX_HOPS]);
 
 #endif /* fx-tap.h */

@@ -306,6 +306,7 @@ fx_config_bridge(struct ofproto *ofproto)
             }
             fx_tap_configure(tap, options, n);
             fx_ports_refresh(ofproto->name);
+            fx_ports_refresh_patches();
         } else {
             error = error ? error : EOPNOTSUPP;
             VLOG_ERR("bridge %s: cannot enable the flow export datapath "

@@ -317,6 +317,99 @@ make_journey(const struct flow *flow, const struct frozen_state *state,
     }
 }
 
+/* Credits the traffic of this translation, 'flow' (a 'struct flow', or a
+ * 'struct fx_journey' if 'journey'), to the tap of 'bridge' if it has one,
+ * with ingress port 'in' and output 'out': now if the translation carries
+ * statistics, and later through an xlate cache entry of its own. */
+static void
+credit_bridge(struct xlate_in *xin, const struct uuid *bridge,
+              const void *flow, bool journey, ofp_port_t in, ofp_port_t out)
+{
+    struct netflow *nf = fx_tap_find_by_uuid(bridge);
+
+    if (nf) {
+        size_t size = journey ? sizeof(struct fx_journey)
+                              : sizeof(struct flow);
+        struct flow *copy = xmemdup(flow, size);
+
+        copy->in_port.ofp_port = in;
+        if (xin->resubmit_stats) {
+            netflow_flow_update(nf, copy, out, xin->resubmit_stats);
+        }
+        if (xin->xcache) {
+            struct xc_entry *e = xlate_cache_add_entry(xin->xcache,
+                                                       XC_NETFLOW);
+
+            e->nf.netflow = netflow_ref(nf);
+            e->nf.flow = copy;
+            e->nf.iface = out;
+        } else {
+            free(copy);
+        }
+        netflow_unref(nf);
+    }
+}
+
+/* Credits the bridges after the first on a way over 'n' patch links
+ * 'path', whose last bridge outputs to 'last_out' (or, with 'last_out'
+ * OFPP_NONE, is not credited here: its own recirculated pass will be). */
+static void
+credit_path(struct xlate_in *xin, const struct fx_patch_link *path,
+            size_t n, const void *flow, bool journey, ofp_port_t last_out)
+{
+    for (size_t k = 1; k <= n; k++) {
+        ofp_port_t in = u16_to_ofp(path[k - 1].to_port);
+
+        if (k < n) {
+            credit_bridge(xin, &path[k - 1].to, flow, journey, in,
+                          u16_to_ofp(path[k].from_port));
+        } else if (last_out != OFPP_NONE) {
+            credit_bridge(xin, &path[k - 1].to, flow, journey, in, last_out);
+        }
+    }
+}
+
+/* The xlate cache entries of OVS's own NetFlow update for this
+ * translation, those after 'ofs': with a NULL 'nf', they lose their tap
+ * (and count nothing), else their output becomes 'iface'. */
+static void
+fix_netflow_entries(struct xlate_cache *xcache, size_t ofs, bool drop,
+                    ofp_port_t iface)
+{
+    for (; xcache && ofs < xcache->entries.size;
+         ofs += sizeof(struct xc_entry)) {
+        struct xc_entry *e = ofpbuf_at_assert(&xcache->entries, ofs,
+                                              sizeof *e);
+        if (e->type == XC_NETFLOW && e->nf.netflow
+            && !e->nf.flow->recirc_id) {
+            if (drop) {
+                netflow_unref(e->nf.netflow);
+                e->nf.netflow = NULL;
+            } else {
+                e->nf.iface = iface;
+            }
+        }
+    }
+}
+
+/* The bridge in which the packet of a translation that recirculates it
+ * continues. */
+static const struct uuid *
+frozen_bridge(const struct xlate_out *xout)
+{
+    const struct recirc_refs *r = &xout->recircs;
+    uint32_t id;
+
+    if (!r->n_recircs) {
+        return NULL;
+    }
+    id = (r->n_recircs <= 2 ? r->recirc[r->n_recircs - 1]
+          : r->recircs[r->n_recircs - 1]);
+
+    const struct recirc_id_node *node = recirc_id_node_find(id);
+    return node ? &node->state.ofproto_uuid : NULL;
+}
+
 enum xlate_error
 __wrap_xlate_actions(struct xlate_in *xin, struct xlate_out *xout)
 {
@@ -351,50 +444,70 @@ __wrap_xlate_actions(struct xlate_in *xin, struct xlate_out *xout)
      * them, which needs an empty buffer). */
     struct fx_verdict v = { .port = ODPP_NONE };
     scan_actions(xin->odp_actions->data, xin->odp_actions->size, &v);
-    fx_tap_defer_end(&deferred, !v.recirculates);
 
+    /* The bridge where the pass began, and where it ended: the bridge of
+     * its one output port, or where it froze the packet.  Between them,
+     * the packet crossed patch ports. */
+    const struct uuid *start = (state ? &state->ofproto_uuid
+                                : &xin->ofproto->uuid);
+    const struct uuid *end = NULL;
+    ofp_port_t out_port = OFPP_NONE;
     if (v.recirculates) {
-        /* A later pass decides, and counts the packet: the xlate cache
-         * entries that OVS made for this pass (a first pass) count
-         * nothing. */
-        COVERAGE_INC(fx_xlate_recirculated);
-        if (xcache) {
-            for (size_t ofs = xc_ofs; ofs < xcache->entries.size;
-                 ofs += sizeof(struct xc_entry)) {
-                struct xc_entry *e = ofpbuf_at_assert(&xcache->entries, ofs,
-                                                      sizeof *e);
-                if (e->type == XC_NETFLOW && e->nf.netflow) {
-                    netflow_unref(e->nf.netflow);
-                    e->nf.netflow = NULL;
-                }
+        end = frozen_bridge(xout);
+    } else if (v.n_outputs == 1 && v.port != ODPP_NONE) {
+        struct flow f;
+
+        memset(&f, 0, sizeof f);
+        f.in_port.odp_port = v.port;
+        const struct ofproto_dpif *owner
+            = xlate_lookup_ofproto(xin->ofproto->backer, &f, &out_port,
+                                   NULL);
+        end = owner ? &owner->uuid : NULL;
+    }
+    struct fx_patch_link path[FX_PATCH_MAX_HOPS];
+    size_t n_hops = (end && error == XLATE_OK
+                     ? fx_tap_patch_path(start, end, path) : 0);
+
+    if (!state) {
+        /* A first pass: OVS made its update (held back) and its xlate
+         * cache entry for the first bridge. */
+        if (n_hops) {
+            /* The first bridge's part ends at its patch port; the
+             * bridges after it get theirs, except one where the packet
+             * is recirculated: its pass will count it. */
+            ofp_port_t egress = u16_to_ofp(path[0].from_port);
+
+            deferred.iface = egress;
+            fx_tap_defer_end(&deferred, true);
+            fix_netflow_entries(xcache, xc_ofs, false, egress);
+            credit_path(xin, path, n_hops, &xin->flow, false,
+                        v.recirculates ? OFPP_NONE : out_port);
+        } else {
+            fx_tap_defer_end(&deferred, !v.recirculates);
+            if (v.recirculates) {
+                /* A later pass decides, and counts the packet. */
+                COVERAGE_INC(fx_xlate_recirculated);
+                fix_netflow_entries(xcache, xc_ofs, true, OFPP_NONE);
             }
         }
-    } else if (state && error == XLATE_OK) {
-        struct netflow *nf = fx_tap_find_by_uuid(&state->ofproto_uuid);
-        struct ofproto_dpif *ofproto = (nf
-                                        ? ofproto_dpif_lookup_by_uuid(
-                                            &state->ofproto_uuid)
-                                        : NULL);
+    } else {
+        fx_tap_defer_end(&deferred, !v.recirculates);
+        if (!v.recirculates && error == XLATE_OK) {
+            struct ofproto_dpif *ofproto
+                = ofproto_dpif_lookup_by_uuid(&state->ofproto_uuid);
 
-        if (nf && ofproto) {
-            struct fx_journey j;
+            if (ofproto) {
+                struct fx_journey j;
 
-            COVERAGE_INC(fx_xlate_deciding_pass);
-            make_journey(&flow, state, &j);
-            ofp_port_t out = verdict_to_iface(ofproto, &v);
-            if (xin->resubmit_stats) {
-                fx_tap_journey_update(nf, &j, out, xin->resubmit_stats);
-            }
-            if (xcache) {
-                struct xc_entry *e = xlate_cache_add_entry(xcache,
-                                                           XC_NETFLOW);
-
-                e->nf.netflow = netflow_ref(nf);
-                e->nf.flow = xmemdup(&j, sizeof j);
-                e->nf.iface = out;
+                COVERAGE_INC(fx_xlate_deciding_pass);
+                make_journey(&flow, state, &j);
+                ofp_port_t out = (n_hops ? u16_to_ofp(path[0].from_port)
+                                  : verdict_to_iface(ofproto, &v));
+                credit_bridge(xin, &state->ofproto_uuid, &j, true,
+                              j.flow.in_port.ofp_port, out);
+                credit_path(xin, path, n_hops, &j, true, out_port);
             }
         }
-        netflow_unref(nf);
     }
 
     if (!odp_actions) {
