@@ -361,13 +361,15 @@ measure () {
                    100 * ($8 - $2) / tck / s, 100 * ($9 - $3) / tck / s,
                    100 * ($10 - $4) / ($11 - $5), ($12 - $6) / s }')"
 }
-# fx_show_field REGEX: a number from "ovs-appctl flowexport/show br0",
-# the first group of sed REGEX.
-fx_show () {
-    ovs-appctl flowexport/show br0 2>/dev/null | sed -n "s/$1/\\1/p" | head -1
+# fx_counter REGEX: the value of the first counter whose name matches the
+# awk REGEX in "ovs-appctl flowexport/counters br0" (the stable "NAME
+# VALUE" form of flowexport/show, see ovs-flowexport(8)).
+fx_counter () {
+    ovs-appctl flowexport/counters br0 2>/dev/null \
+        | awk -v re="$1" '$1 ~ re {print $2; exit}'
 }
-cache_flows () { fx_show '.*flow cache: \([0-9]*\) flows.*'; }
-fx_records () { fx_show '.*records \([0-9]*\), exported.*'; }
+cache_flows () { fx_counter '^cache[.]flows$'; }
+fx_records () { fx_counter '^exporter[.][^.]*[.]records$'; }
 dp_flows () {
     ovs-appctl upcall/show 2>/dev/null | sed -n 's/.*flows *: (current \([0-9]*\)).*/\1/p' | head -1
 }
@@ -535,7 +537,7 @@ stop_switch () {
     case $config in
         fx-*)
             ovs-appctl flowexport/show br0 > show.txt
-            acc_pkts=$(sed -n 's/^ *accounted packets \([0-9]*\), .*/\1/p' show.txt) ;;
+            acc_pkts=$(fx_counter '^cache[.]packets$') ;;
         ovs-nf)
             # OVS's NetFlow exports a flow when the datapath flow's cache
             # entry is cleared, but only if it was built, which a purge does

@@ -67,7 +67,25 @@ AC_DEFUN([FX_CHECK_OVS], [
     *) AC_MSG_WARN([flowexport is developed against Open vSwitch 3.1; $OVS_VERSION is untested]) ;;
   esac
 
+  dnl OVS's own sources that we compile (bridge.c, ovs-vswitchd.c,
+  dnl system-stats.c, ovs-vsctl.c and the generated IDL) must get the flags
+  dnl OVS compiles them with: OVS relies on -fno-strict-aliasing, which only
+  dnl its configure adds (to its WARNING_FLAGS).  Ask OVS's Makefile, so
+  dnl that whatever its configure chose for this compiler is used.
+  AC_MSG_CHECKING([for the compiler flags of the Open vSwitch build])
+  printf 'fx-print-ovs-cflags:\n\t@echo $(AM@&t@_CFLAGS)\n' > conftest.mk
+  OVS_AM_CFLAGS=`${MAKE-make} -s --no-print-directory -C "$OVS_BUILDDIR" \
+                   -f Makefile -f "$PWD/conftest.mk" fx-print-ovs-cflags` ||
+    AC_MSG_ERROR([cannot read the compiler flags from $OVS_BUILDDIR/Makefile])
+  rm -f conftest.mk
+  AC_MSG_RESULT([$OVS_AM_CFLAGS])
+  case " $OVS_AM_CFLAGS " in
+    *" -fno-strict-aliasing "*) ;;
+    *) AC_MSG_WARN([the Open vSwitch build does not use -fno-strict-aliasing]) ;;
+  esac
+
   AC_SUBST([OVS_SRCDIR])
   AC_SUBST([OVS_BUILDDIR])
   AC_SUBST([OVS_VERSION])
+  AC_SUBST([OVS_AM_CFLAGS])
 ])

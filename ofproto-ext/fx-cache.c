@@ -255,7 +255,7 @@ flow_get_key(const struct fx_flow *flow, struct fx_key *key)
 static uint32_t
 packed_hash(const uint8_t *bytes, size_t len, uint32_t fields)
 {
-    return hash_bytes(bytes, len, fields);
+    return hash_bytes(bytes, len, fields ^ fx_hash_basis());
 }
 
 static uint32_t

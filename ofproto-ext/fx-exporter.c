@@ -164,6 +164,32 @@ fx_exporter_options_validate(const struct fx_exporter_options *o)
                          fx_sampling_mode_to_string(
                              o->encoder.sampling_mode));
     }
+
+    /* Templates go out over as many messages as they need, but each
+     * record must fit one with its template. */
+    const struct fx_encoder_class *class = fx_encoder_class_find(o->protocol);
+    if (class && class->min_mtu) {
+        size_t min_mtu = class->min_mtu(&o->encoder);
+
+        if (o->encoder.mtu < min_mtu) {
+            return xasprintf("mtu: %"PRIuSIZE" bytes cannot hold the "
+                             "largest %s record of this exporter with its "
+                             "template (key_fields, bidirectional, "
+                             "port_identity): it needs at least %"PRIuSIZE,
+                             o->encoder.mtu, class->name, min_mtu);
+        }
+    }
+    if (o->active_timeout > FX_MAX_ACTIVE_TIMEOUT) {
+        return xasprintf("active_timeout: more than %lld seconds (a year) "
+                         "cannot be honoured; -1 disables the active "
+                         "timeout", FX_MAX_ACTIVE_TIMEOUT / 1000);
+    }
+    if (o->max_flows > FX_MAX_CACHE_FLOWS) {
+        return xasprintf("%s: %"PRIuSIZE" is more flows than a flow cache "
+                         "can hold (at most %d)",
+                         !strcmp(o->name, "ipfix") ? "cache_max_flows"
+                         : "max_flows", o->max_flows, FX_MAX_CACHE_FLOWS);
+    }
     if (o->source) {
         struct in6_addr a6;
         struct in_addr a4;
@@ -608,5 +634,86 @@ fx_exporter_format(const struct fx_exporter *e, struct ds *s)
         ds_put_cstr(s, "    target ");
         fx_transport_format(e->transports[i], s);
         ds_put_char(s, '\n');
+    }
+}
+
+/* Appends the counters of 'e' to 's' for flowexport/counters, one "NAME
+ * VALUE" line each, NAME prefixed with "exporter.NAME." (see
+ * fx_tap_format_counters()).  Per-target names carry the target as
+ * flowexport/show prints it: "exporter.NAME.target.TARGET.COUNTER". */
+void
+fx_exporter_format_counters(const struct fx_exporter *e, struct ds *s)
+{
+    const struct fx_exporter_stats *st = &e->stats;
+    const char *name = e->options.name;
+    uint64_t too_big = 0;
+
+    for (size_t i = 0; i < e->n_streams; i++) {
+        too_big += e->streams[i].encoder->options_too_big;
+    }
+
+    struct {
+        const char *name;
+        uint64_t value;
+    } counters[] = {
+        { "records", st->records },
+        { "exported", st->exported },
+        { "not_exportable", st->unsupported },
+        { "not_selected", st->not_selected },
+        { "flows_observed", st->flows_observed },
+        { "flows_selected", st->flows_selected },
+        { "messages", st->messages },
+        { "packets", st->packets },
+        { "bytes", st->bytes },
+        { "interface_records", st->options },
+        { "interface_records_too_big", too_big },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(counters); i++) {
+        ds_put_format(s, "exporter.%s.%s %"PRIu64"\n",
+                      name, counters[i].name, counters[i].value);
+    }
+
+    struct fx_biflow_stats bs;
+
+    memset(&bs, 0, sizeof bs);
+    if (e->biflow) {
+        fx_biflow_get_stats(e->biflow, &bs);
+    }
+    ds_put_format(s, "exporter.%s.biflows %"PRIu64"\n", name, bs.paired);
+    ds_put_format(s, "exporter.%s.biflows_alone %"PRIu64"\n", name, bs.alone);
+    ds_put_format(s, "exporter.%s.biflows_early %"PRIu64"\n", name,
+                  bs.overflows);
+    ds_put_format(s, "exporter.%s.biflows_waiting %"PRIuSIZE"\n", name,
+                  bs.pending);
+
+    for (size_t i = 0; i < e->n_transports; i++) {
+        const struct fx_transport *t = e->transports[i];
+        struct fx_transport_stats ts;
+
+        fx_transport_get_stats(t, &ts);
+
+        struct {
+            const char *name;
+            uint64_t value;
+        } tcounters[] = {
+            { "messages", ts.messages },
+            { "bytes", ts.bytes },
+            { "records", ts.records },
+            { "records_lost", ts.records_lost },
+            { "messages_lost_full", ts.lost_full },
+            { "messages_lost_unreachable", ts.lost_unreachable },
+            { "messages_lost_unresolved", ts.lost_unresolved },
+            { "messages_lost_disconnected", ts.lost_disconnected },
+            { "messages_lost_other", ts.lost_other },
+            { "connects", ts.connects },
+            { "dns_failures", ts.dns_failures },
+            { "address_changes", ts.address_changes },
+        };
+        const char *target = fx_transport_target(t);
+        for (size_t j = 0; j < ARRAY_SIZE(tcounters); j++) {
+            ds_put_format(s, "exporter.%s.target.%s.%s %"PRIu64"\n",
+                          name, target, tcounters[j].name,
+                          tcounters[j].value);
+        }
     }
 }

@@ -225,11 +225,18 @@ ipfix_create(const struct fx_encoder_settings *settings)
     return fx_tmpl_encoder_create(&ipfix_dialect, &fx_ipfix_class, settings);
 }
 
+static size_t
+ipfix_min_mtu(const struct fx_encoder_settings *settings)
+{
+    return fx_tmpl_encoder_min_mtu(&ipfix_dialect, &fx_ipfix_class, settings);
+}
+
 const struct fx_encoder_class fx_ipfix_class = {
     .protocol = FX_PROTO_IPFIX,
     .name = "IPFIX",
     .header_len = sizeof(struct ipfix_header),
     .create = ipfix_create,
+    .min_mtu = ipfix_min_mtu,
     .destroy = fx_tmpl_encoder_destroy,
     .begin = fx_tmpl_encoder_begin,
     .add = fx_tmpl_encoder_add,

@@ -182,11 +182,19 @@ nf9_create(const struct fx_encoder_settings *settings)
                                   settings);
 }
 
+static size_t
+nf9_min_mtu(const struct fx_encoder_settings *settings)
+{
+    return fx_tmpl_encoder_min_mtu(&nf9_dialect, &fx_netflow_v9_class,
+                                   settings);
+}
+
 const struct fx_encoder_class fx_netflow_v9_class = {
     .protocol = FX_PROTO_NETFLOW_V9,
     .name = "NetFlow v9",
     .header_len = sizeof(struct nf9_header),
     .create = nf9_create,
+    .min_mtu = nf9_min_mtu,
     .destroy = fx_tmpl_encoder_destroy,
     .begin = fx_tmpl_encoder_begin,
     .add = fx_tmpl_encoder_add,

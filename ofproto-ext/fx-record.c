@@ -22,10 +22,12 @@
 
 #include <string.h>
 #include "flow.h"
+#include "entropy.h"
 #include "hash.h"
 #include "openvswitch/dynamic-string.h"
 #include "packets.h"
 #include "ofproto/netflow.h"
+#include "ovs-thread.h"
 #include "util.h"
 
 BUILD_ASSERT_DECL(sizeof(struct fx_key) % 4 == 0);
@@ -408,10 +410,29 @@ fx_key_fields_finest(uint32_t a, uint32_t b)
     return ((a | b) & ~FX_KEY_OMIT_MASK) | (a & b & FX_KEY_OMIT_MASK);
 }
 
+/* Returns the basis of the hashes of flow keys in hash tables (the flow
+ * cache's, the biflow table's), chosen from the system's entropy once per
+ * process: with a known basis, traffic crafted to collide would build long
+ * probe chains in the cache's linear probing.  (Not OVS's random_uint32(),
+ * which a test may seed.) */
+uint32_t
+fx_hash_basis(void)
+{
+    static struct ovsthread_once once = OVSTHREAD_ONCE_INITIALIZER;
+    static uint32_t basis;
+
+    if (ovsthread_once_start(&once)) {
+        get_entropy_or_die(&basis, sizeof basis);
+        ovsthread_once_done(&once);
+    }
+    return basis;
+}
+
 uint32_t
 fx_key_hash(const struct fx_key *key)
 {
-    return hash_words((const uint32_t *) key, sizeof *key / 4, 0);
+    return hash_words((const uint32_t *) key, sizeof *key / 4,
+                      fx_hash_basis());
 }
 
 bool

@@ -202,6 +202,7 @@ void fx_key_mask_wc(const struct flow *, uint32_t fields,
                     struct flow_wildcards *);
 void fx_key_restrict(struct fx_key *, uint32_t fields);
 uint32_t fx_key_fields_finest(uint32_t, uint32_t);
+uint32_t fx_hash_basis(void);
 uint32_t fx_key_hash(const struct fx_key *);
 bool fx_key_equal(const struct fx_key *, const struct fx_key *);
 size_t fx_key_pack(const struct fx_key *, uint32_t fields, uint8_t *buf);

@@ -785,6 +785,59 @@ fx_tap_format_show(struct netflow *nf, struct ds *s)
     ovs_mutex_unlock(&nf->mutex);
 }
 
+/* Appends the counters of 'nf' to 's' for flowexport/counters: one
+ * "NAME VALUE" line each, VALUE a decimal integer.  Unlike
+ * flowexport/show, whose wording may change, these names are an interface
+ * for scripts (documented in ovs-flowexport(8)): add names, never rename or
+ * remove one. */
+void
+fx_tap_format_counters(struct netflow *nf, struct ds *s)
+{
+    struct fx_cache_limits limits;
+    struct fx_cache_stats st;
+
+    fx_cache_get_stats(nf->cache, &st);
+    fx_cache_get_limits(nf->cache, &limits);
+
+    ds_put_format(s, "cache.flows %"PRIuSIZE"\n", st.n_flows);
+    ds_put_format(s, "cache.peak_flows %"PRIuSIZE"\n", st.peak_flows);
+    ds_put_format(s, "cache.max_flows %"PRIuSIZE"\n", limits.max_flows);
+    ds_put_format(s, "cache.memory %"PRIuSIZE"\n", st.memory);
+    ds_put_format(s, "cache.flows_created %"PRIu64"\n", st.n_created);
+    ds_put_format(s, "cache.flows_created_ipv4 %"PRIu64"\n",
+                  st.n_ipv4_flows);
+    ds_put_format(s, "cache.flows_created_ipv6 %"PRIu64"\n",
+                  st.n_ipv6_flows);
+    ds_put_format(s, "cache.flows_created_mpls %"PRIu64"\n",
+                  st.n_mpls_flows);
+    ds_put_format(s, "cache.updates %"PRIu64"\n", st.n_updates);
+    ds_put_format(s, "cache.packets %"PRIu64"\n", st.packets);
+    ds_put_format(s, "cache.bytes %"PRIu64"\n", st.bytes);
+    ds_put_format(s, "cache.not_accounted_updates %"PRIu64"\n", st.n_non_ip);
+    ds_put_format(s, "cache.not_accounted_packets %"PRIu64"\n",
+                  st.non_ip_packets);
+    ds_put_format(s, "cache.not_accounted_bytes %"PRIu64"\n",
+                  st.non_ip_bytes);
+    for (size_t r = 0; r < FX_N_END_REASONS; r++) {
+        ds_put_format(s, "cache.records.%s %"PRIu64"\n",
+                      fx_end_reason_to_string(r), st.n_records[r]);
+    }
+
+    struct fx_iftable_stats ifst;
+
+    ovs_mutex_lock(&nf->mutex);
+    fx_iftable_get_stats(nf->iftable, &ifst);
+    ds_put_format(s, "iftable.ports %"PRIuSIZE"\n", ifst.n_ports);
+    ds_put_format(s, "iftable.identities %"PRIuSIZE"\n", ifst.n_history);
+    ds_put_format(s, "iftable.changes %"PRIu64"\n", ifst.n_changes);
+    ds_put_format(s, "iftable.lookups %"PRIu64"\n", ifst.n_lookups);
+    ds_put_format(s, "iftable.unknown %"PRIu64"\n", ifst.n_misses);
+    for (size_t i = 0; i < nf->n_exporters; i++) {
+        fx_exporter_format_counters(nf->exporters[i], s);
+    }
+    ovs_mutex_unlock(&nf->mutex);
+}
+
 /* Appends the interface table of 'nf' to 's', one line per row. */
 void
 fx_tap_dump_interfaces(struct netflow *nf, struct ds *s)

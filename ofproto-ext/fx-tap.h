@@ -69,6 +69,7 @@ bool fx_tap_get_exporter_options(struct netflow *, const char *name,
                                  struct fx_exporter_options *);
 
 void fx_tap_format_show(struct netflow *, struct ds *);
+void fx_tap_format_counters(struct netflow *, struct ds *);
 void fx_tap_dump_flows(struct netflow *, struct ds *);
 void fx_tap_dump_interfaces(struct netflow *, struct ds *);
 

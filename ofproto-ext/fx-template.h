@@ -339,9 +339,17 @@ struct fx_tmpl_encoder {
     uint32_t sequence;          /* Next header sequence number. */
 
     /* Template refresh (RFC 7011 section 10.3.6 for UDP). */
-    long long int templates_sent; /* time_msec() of last template set. */
+    long long int templates_sent; /* time_msec() a round last ended. */
     unsigned int msgs_since_templates;
     bool templates_ever_sent;
+
+    /* A round of templates (see fx-template.c) that goes on over as many
+     * messages as it needs: the next item to send ('round_pos'), and the
+     * next item after those in the message under construction, which
+     * become sent when the message is finished. */
+    bool round_active;
+    size_t round_pos;
+    size_t round_msg_pos;
 
     /* dialect->templates, by shape * FX_N_TUNNEL_KINDS + tunnel kind. */
     struct fx_template templates[FX_N_RECORD_TEMPLATES];
@@ -385,6 +393,9 @@ struct fx_encoder *fx_tmpl_encoder_create(const struct fx_dialect *,
                                           const struct fx_encoder_class *,
                                           const struct fx_encoder_settings *);
 void fx_tmpl_encoder_destroy(struct fx_encoder *);
+size_t fx_tmpl_encoder_min_mtu(const struct fx_dialect *,
+                               const struct fx_encoder_class *,
+                               const struct fx_encoder_settings *);
 void fx_tmpl_encoder_begin(struct fx_encoder *, struct ofpbuf *msg);
 enum fx_encode_result fx_tmpl_encoder_add(struct fx_encoder *,
                                           struct ofpbuf *msg,

@@ -160,7 +160,18 @@ fx_transport_check_target(const char *target,
                                "HOST:PORT (e.g. 192.0.2.1:2055, "
                                "tcp:[2001:db8::1]:4739)", target);
     }
+
+    /* A host with ':' is an IPv6 address, never a name to look up, so one
+     * that does not parse could never be sent to. */
+    struct sockaddr_storage ss;
+    bool bad_address = (host_is_address(host)
+                        && !fx_transport_make_addr(host, port, &ss));
     free(host);
+    if (bad_address) {
+        return fx_quoted_error("targets: %s: its host is not an IP address "
+                               "(a host with ':' must be an IPv6 address; "
+                               "host names have none)", target);
+    }
 
     if (!strncmp(target, "sctp:", 5)) {
         /* Without SCTP in the kernel, say so now rather than count every

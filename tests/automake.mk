@@ -29,6 +29,7 @@ TESTSUITE_AT = \
 	tests/conntrack.at \
 	tests/transport.at \
 	tests/faults.at \
+	tests/hardening.at \
 	tests/dns.at \
 	tests/system-userspace.at \
 	tests/fx-traffic.py \

@@ -1174,6 +1174,17 @@ make_mpls_flow(struct flow *flow)
                               | (5 << MPLS_TC_SHIFT) | MPLS_BOS_MASK | 63);
 }
 
+/* Prints the hash of a fixed key: it must differ between processes. */
+static void
+test_key_hash(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct fx_key key;
+
+    memset(&key, 0, sizeof key);
+    key.nw_proto = IPPROTO_UDP;
+    printf("%08"PRIx32"\n", fx_key_hash(&key));
+}
+
 static void
 test_key_pack(struct ovs_cmdl_context *ctx OVS_UNUSED)
 {
@@ -1816,6 +1827,7 @@ static const struct ovs_cmdl_command commands[] = {
     {"v9-golden", NULL, 0, 0, test_v9_golden, OVS_RO},
     {"ipfix-golden", NULL, 0, 0, test_ipfix_golden, OVS_RO},
     {"key-pack", NULL, 0, 0, test_key_pack, OVS_RO},
+    {"key-hash", NULL, 0, 0, test_key_hash, OVS_RO},
     {"v9-mpls-golden", NULL, 0, 0, test_v9_mpls_golden, OVS_RO},
     {"biflow-pairing", NULL, 0, 0, test_biflow_pairing, OVS_RO},
     {"ipfix-biflow-golden", NULL, 0, 0, test_ipfix_biflow_golden, OVS_RO},

@@ -5,6 +5,9 @@ nodist_utilities_ovs_vsctl_SOURCES = \
 	ovsdb-schema/lib/vswitch-idl.c \
 	ovsdb-schema/lib/vswitch-idl.h
 utilities_ovs_vsctl_LDADD = $(OVS_LIBOPENVSWITCH)
+# OVS's ovs-vsctl.c and the generated IDL: the OVS build's flags (see
+# vswitchd-plugin/automake.mk).
+utilities_ovs_vsctl_CFLAGS = $(OVS_AM_CFLAGS) -fmacro-prefix-map=$(OVS_SRCDIR)/=
 
 bin_PROGRAMS += utilities/flowexport-decode
 utilities_flowexport_decode_SOURCES = utilities/flowexport-decode.c

@@ -1,6 +1,20 @@
 # ovs-vswitchd: OVS's own vswitchd sources (compiled unmodified by the
 # ovs-*.c wrappers, with the renames documented in fx-plugin.h), the plugin,
 # and our engine, linked against OVS's libraries and our merged-schema IDL.
+#
+# OVS's sources are compiled with the OVS build's own flags (OVS_AM_CFLAGS,
+# see m4/fx-ovs.m4: notably -fno-strict-aliasing), hence their own
+# convenience library.
+noinst_LTLIBRARIES += vswitchd-plugin/libfx-ovs-vswitchd.la
+vswitchd_plugin_libfx_ovs_vswitchd_la_SOURCES = \
+	vswitchd-plugin/ovs-bridge.c \
+	vswitchd-plugin/ovs-system-stats.c \
+	vswitchd-plugin/ovs-vswitchd-main.c
+nodist_vswitchd_plugin_libfx_ovs_vswitchd_la_SOURCES = \
+	ovsdb-schema/lib/vswitch-idl.c \
+	ovsdb-schema/lib/vswitch-idl.h
+vswitchd_plugin_libfx_ovs_vswitchd_la_CFLAGS = \
+	$(OVS_AM_CFLAGS) -fmacro-prefix-map=$(OVS_SRCDIR)/=
 sbin_PROGRAMS += vswitchd-plugin/ovs-vswitchd
 vswitchd_plugin_ovs_vswitchd_SOURCES = \
 	vswitchd-plugin/fx-config.c \
@@ -12,17 +26,15 @@ vswitchd_plugin_ovs_vswitchd_SOURCES = \
 	vswitchd-plugin/fx-status.c \
 	vswitchd-plugin/fx-status.h \
 	vswitchd-plugin/fx-unixctl.c \
-	vswitchd-plugin/fx-xlate.c \
-	vswitchd-plugin/ovs-bridge.c \
-	vswitchd-plugin/ovs-system-stats.c \
-	vswitchd-plugin/ovs-vswitchd-main.c
-nodist_vswitchd_plugin_ovs_vswitchd_SOURCES = \
-	ovsdb-schema/lib/vswitch-idl.c \
-	ovsdb-schema/lib/vswitch-idl.h
+	vswitchd-plugin/fx-xlate.c
 # Calls of xlate_actions() from outside ofproto-dpif-xlate.c go to
 # fx-xlate.c first (see fx-plugin.h).
 vswitchd_plugin_ovs_vswitchd_LDFLAGS = -Wl,--wrap=xlate_actions
 vswitchd_plugin_ovs_vswitchd_LDADD = \
+	vswitchd-plugin/libfx-ovs-vswitchd.la \
 	ofproto-ext/libflowexport.la \
 	$(OVS_LIBOFPROTO) \
 	$(OVS_LIBOPENVSWITCH)
+
+# flowexport/* runtime commands, in the style of ovs-vswitchd(8).
+dist_man_MANS += vswitchd-plugin/ovs-flowexport.8

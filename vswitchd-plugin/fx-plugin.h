@@ -68,7 +68,10 @@
  *                       tests/conntrack.at checks.
  *
  * Each fx_plugin_* function has the signature of the function it stands in
- * for and calls it.
+ * for and calls it.  The wrappers are compiled with the OVS build's own
+ * compiler flags (vswitchd-plugin/automake.mk; OVS relies on
+ * -fno-strict-aliasing), which the test "build - OVS's sources get the OVS
+ * build's compiler flags" checks in the binaries.
  *
  * Beyond these, the plugin only reads OVS's state through its headers (a
  * bridge's ofproto, its ports and their netdevs: fx-config.c, fx-ports.c)

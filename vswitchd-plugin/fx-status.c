@@ -131,6 +131,22 @@ fx_status_format_errors(const char *bridge, struct ds *s)
     }
 }
 
+/* Appends to 's' the number of rows of 'bridge' that have a configuration
+ * error, as a flowexport/counters line. */
+void
+fx_status_format_counters(const char *bridge, struct ds *s)
+{
+    const struct fx_status *st;
+    uint64_t n = 0;
+
+    HMAP_FOR_EACH (st, node, &statuses) {
+        if (smap_get(&st->status, "error") && !strcmp(st->bridge, bridge)) {
+            n++;
+        }
+    }
+    ds_put_format(s, "config_errors %"PRIu64"\n", n);
+}
+
 static void
 fx_status_destroy__(struct fx_status *st)
 {

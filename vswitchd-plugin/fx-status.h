@@ -31,6 +31,7 @@ void fx_status_omit_columns(struct ovsdb_idl *);
 bool fx_status_set(const struct uuid *, bool is_ipfix, const char *bridge,
                    const struct smap *);
 void fx_status_format_errors(const char *bridge, struct ds *);
+void fx_status_format_counters(const char *bridge, struct ds *);
 void fx_status_run(void);
 void fx_status_wait(void);
 void fx_status_destroy(void);

@@ -14,9 +14,10 @@
  * limitations under the License.
  */
 
-/* ovs-appctl commands: flowexport/show, flowexport/dump-flows,
- * flowexport/dump-interfaces, flowexport/flush.  Each takes an optional
- * bridge name; without one it covers every bridge with flow export. */
+/* ovs-appctl commands: flowexport/show, flowexport/counters,
+ * flowexport/dump-flows, flowexport/dump-interfaces, flowexport/flush.
+ * Each takes an optional bridge name; without one it covers every bridge
+ * with flow export.  ovs-flowexport(8) documents them. */
 
 #include <config.h>
 #include "fx-plugin.h"
@@ -74,6 +75,31 @@ fx_unixctl_show(struct unixctl_conn *conn, int argc, const char *argv[],
     fx_unixctl_for_taps(conn, argc, argv, show_cb);
 }
 
+/* flowexport/counters: what flowexport/show counts, as "NAME VALUE" lines
+ * that scripts can rely on.  For every bridge, each bridge's lines follow a
+ * "bridge NAME" line; for one bridge, there is no such line. */
+static void
+counters_cb(const char *bridge, struct netflow *tap, struct ds *s)
+{
+    fx_tap_format_counters(tap, s);
+    fx_status_format_counters(bridge, s);
+}
+
+static void
+counters_all_cb(const char *bridge, struct netflow *tap, struct ds *s)
+{
+    ds_put_format(s, "bridge %s\n", bridge);
+    counters_cb(bridge, tap, s);
+}
+
+static void
+fx_unixctl_counters(struct unixctl_conn *conn, int argc, const char *argv[],
+                    void *aux OVS_UNUSED)
+{
+    fx_unixctl_for_taps(conn, argc, argv,
+                        argc > 1 ? counters_cb : counters_all_cb);
+}
+
 static void
 dump_flows_cb(const char *bridge OVS_UNUSED, struct netflow *tap,
               struct ds *s)
@@ -121,6 +147,8 @@ fx_unixctl_register(void)
 {
     unixctl_command_register("flowexport/show", "[BRIDGE]", 0, 1,
                              fx_unixctl_show, NULL);
+    unixctl_command_register("flowexport/counters", "[BRIDGE]", 0, 1,
+                             fx_unixctl_counters, NULL);
     unixctl_command_register("flowexport/dump-flows", "[BRIDGE]", 0, 1,
                              fx_unixctl_dump_flows, NULL);
     unixctl_command_register("flowexport/dump-interfaces", "[BRIDGE]", 0, 1,

@@ -42,8 +42,10 @@ if test -z "$CC"; then
         CC=clang
     fi
 fi
+# -fno-strict-aliasing as in the regular build (Makefile.am): OVS's inline
+# functions rely on it.
 : "${FUZZ_CFLAGS:=-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
--fno-sanitize-recover=undefined}"
+-fno-sanitize-recover=undefined -fno-strict-aliasing}"
 
 libovs=$ovs_build/lib/.libs/libopenvswitch.a
 if test ! -f "$ovs_build/config.h" || test ! -f "$libovs"; then
