@@ -118,7 +118,7 @@ fx_unixctl_counters(struct unixctl_conn *conn, int argc, const char *argv[],
                     void *aux OVS_UNUSED)
 {
     fx_unixctl_for_taps(conn, argc, argv,
-                        argc > 1 ? counters_cb : counters_all_cb);
+                        argc > 1 ? counters_cb : counters_all_cb, NULL);
 }
 
 static void
