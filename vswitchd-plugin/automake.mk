@@ -25,7 +25,10 @@ vswitchd_plugin_ovs_vswitchd_SOURCES = \
 	vswitchd-plugin/fx-ports.h \
 	vswitchd-plugin/fx-status.c \
 	vswitchd-plugin/fx-status.h \
+	vswitchd-plugin/fx-tls.c \
 	vswitchd-plugin/fx-unixctl.c
+# SSL_new: host name verification of TLS collectors (fx-tls.c).
+vswitchd_plugin_ovs_vswitchd_LDFLAGS = -Wl,--wrap=SSL_new
 vswitchd_plugin_ovs_vswitchd_LDADD = \
 	vswitchd-plugin/libfx-ovs-vswitchd.la \
 	ofproto-ext/libflowexport.la \
