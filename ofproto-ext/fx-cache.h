@@ -114,6 +114,10 @@ void fx_cache_get_limits(const struct fx_cache *, struct fx_cache_limits *);
 
 void fx_cache_update(struct fx_cache *, const struct flow *,
                      uint16_t out_port, const struct dpif_flow_stats *);
+void fx_cache_update_journey(struct fx_cache *, const struct flow *,
+                             uint8_t journey, const struct fx_ct_info *,
+                             uint16_t out_port,
+                             const struct dpif_flow_stats *);
 
 void fx_cache_expire(struct fx_cache *, long long int now,
                      struct ovs_list *records);

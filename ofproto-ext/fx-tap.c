@@ -36,10 +36,13 @@
 #include "ovs-thread.h"
 #include "timeval.h"
 #include "util.h"
+#include "uuid.h"
 
 VLOG_DEFINE_THIS_MODULE(fx_tap);
 
 COVERAGE_DEFINE(fx_tap_flow_clear);
+COVERAGE_DEFINE(fx_tap_held_back);
+COVERAGE_DEFINE(fx_tap_journey_update);
 
 /* Default cache settings, used until an exporter asks for others. */
 #define FX_DEFAULT_ACTIVE_TIMEOUT (NF_ACTIVE_TIMEOUT_DEFAULT * 1000LL)
@@ -53,6 +56,8 @@ struct netflow {
     struct ovs_refcount ref_cnt;
     struct fx_cache *cache;             /* Thread-safe by itself. */
     char *name;                         /* Bridge name, for messages. */
+    struct uuid ofproto_uuid OVS_GUARDED_BY(taps_mutex); /* Its bridge's
+                                                          * ofproto. */
     struct ovs_list list_node OVS_GUARDED_BY(taps_mutex); /* In 'taps'. */
     uint32_t key_fields OVS_GUARDED_BY(taps_mutex); /* The cache's. */
 
@@ -257,15 +262,210 @@ netflow_flow_clear(struct netflow *nf OVS_UNUSED,
     COVERAGE_INC(fx_tap_flow_clear);
 }
 
+/* The innermost translation of this thread whose netflow_flow_update() is
+ * held back (see fx-tap.h). */
+DEFINE_STATIC_PER_THREAD_DATA(struct fx_tap_deferred *, fx_deferred, NULL);
+
+void
+fx_tap_defer_begin(struct fx_tap_deferred *d)
+{
+    struct fx_tap_deferred **top = fx_deferred_get();
+
+    d->up = *top;
+    d->nf = NULL;
+    *top = d;
+}
+
+/* Ends the translation that 'd' began; if 'apply', makes the update that
+ * it held back, if any. */
+void
+fx_tap_defer_end(struct fx_tap_deferred *d, bool apply)
+{
+    struct fx_tap_deferred **top = fx_deferred_get();
+
+    ovs_assert(*top == d);
+    *top = d->up;
+    if (d->nf) {
+        if (apply) {
+            netflow_flow_update(d->nf, &d->flow, d->iface, &d->stats);
+        } else {
+            COVERAGE_INC(fx_tap_held_back);
+        }
+    }
+}
+
+/* OVS calls this with the tap it got from the flow's bridge; 'nf' is NULL
+ * for an xlate cache entry whose pass recirculated (fx-xlate.c took its
+ * tap away): a later pass counts its packets.  A 'flow' with a nonzero
+ * 'recirc_id' is a 'struct fx_journey': OVS never calls us for a
+ * recirculated pass itself. */
 void
 netflow_flow_update(struct netflow *nf, const struct flow *flow,
                     ofp_port_t output_iface,
                     const struct dpif_flow_stats *stats)
 {
-    fx_cache_update(nf->cache, flow, ofp_to_u16(output_iface), stats);
+    struct fx_tap_deferred *d = *fx_deferred_get();
+
+    if (!nf) {
+        return;
+    }
+    if (d && !d->nf) {
+        d->nf = nf;
+        d->flow = *flow;
+        d->iface = output_iface;
+        d->stats = *stats;
+        return;
+    }
+    if (flow->recirc_id) {
+        const struct fx_journey *j = CONTAINER_OF(flow, struct fx_journey,
+                                                  flow);
+
+        fx_tap_journey_update(nf, j, output_iface, stats);
+    } else {
+        fx_cache_update(nf->cache, flow, ofp_to_u16(output_iface), stats);
+    }
+}
+
+void
+fx_tap_journey_update(struct netflow *nf, const struct fx_journey *j,
+                      ofp_port_t out, const struct dpif_flow_stats *stats)
+{
+    COVERAGE_INC(fx_tap_journey_update);
+    fx_cache_update_journey(nf->cache, &j->flow, j->journey, &j->ct,
+                            ofp_to_u16(out), stats);
+}
+
+/* Patch links between bridges, both ways (see fx-tap.h). */
+static struct ovs_mutex patch_mutex = OVS_MUTEX_INITIALIZER;
+static struct fx_patch_link *patch_links OVS_GUARDED_BY(patch_mutex);
+static size_t n_patch_links OVS_GUARDED_BY(patch_mutex);
+
+/* Replaces the patch links by the 'n' in 'links' (each once: the reverse
+ * is added here).  Returns true if they changed. */
+bool
+fx_tap_set_patch_links(const struct fx_patch_link *links, size_t n)
+{
+    struct fx_patch_link *both = xcalloc(MAX(2 * n, 1), sizeof *both);
+
+    for (size_t i = 0; i < n; i++) {
+        both[2 * i] = links[i];
+        both[2 * i + 1] = (struct fx_patch_link) {
+            .from = links[i].to, .from_port = links[i].to_port,
+            .to = links[i].from, .to_port = links[i].from_port,
+        };
+    }
+
+    ovs_mutex_lock(&patch_mutex);
+    bool changed = (2 * n != n_patch_links
+                    || (n && memcmp(both, patch_links,
+                                    2 * n * sizeof *both)));
+    free(patch_links);
+    patch_links = both;
+    n_patch_links = 2 * n;
+    ovs_mutex_unlock(&patch_mutex);
+    return changed;
+}
+
+/* Finds the shortest way through patch links from bridge 'from' to bridge
+ * 'to', stores its hops in 'path' and returns their number, 0 if there is
+ * none (or 'from' is 'to').  Any thread. */
+size_t
+fx_tap_patch_path(const struct uuid *from, const struct uuid *to,
+                  struct fx_patch_link path[FX_PATCH_MAX_HOPS])
+{
+    size_t n_hops = 0;
+
+    if (uuid_equals(from, to)) {
+        return 0;
+    }
+
+    ovs_mutex_lock(&patch_mutex);
+    /* Breadth-first over the links: few bridges, few patch ports. */
+    size_t n = n_patch_links;
+    int *prev = xmalloc(MAX(n, 1) * sizeof *prev);
+    int *queue = xmalloc(MAX(n, 1) * sizeof *queue);
+    bool *seen = xcalloc(MAX(n, 1), sizeof *seen);
+    size_t head = 0, tail = 0;
+    int found = -1;
+
+    for (size_t i = 0; i < n; i++) {
+        if (uuid_equals(&patch_links[i].from, from)) {
+            seen[i] = true;
+            prev[i] = -1;
+            queue[tail++] = i;
+        }
+    }
+    while (head < tail && found < 0) {
+        int cur = queue[head++];
+
+        if (uuid_equals(&patch_links[cur].to, to)) {
+            found = cur;
+            break;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (!seen[i]
+                && uuid_equals(&patch_links[i].from, &patch_links[cur].to)
+                && !uuid_equals(&patch_links[i].to, from)) {
+                seen[i] = true;
+                prev[i] = cur;
+                queue[tail++] = i;
+            }
+        }
+    }
+    if (found >= 0) {
+        for (int i = found; i >= 0; i = prev[i]) {
+            n_hops++;
+        }
+        if (n_hops > FX_PATCH_MAX_HOPS) {
+            n_hops = 0;
+        } else {
+            size_t k = n_hops;
+
+            for (int i = found; i >= 0; i = prev[i]) {
+                path[--k] = patch_links[i];
+            }
+        }
+    }
+    free(prev);
+    free(queue);
+    free(seen);
+    ovs_mutex_unlock(&patch_mutex);
+    return n_hops;
 }
 
 /* Configuration and inspection, for the vswitchd plugin. */
+
+/* Tells 'nf' the uuid of its bridge's ofproto, by which a recirculated
+ * pass names its bridge. */
+void
+fx_tap_set_uuid(struct netflow *nf, const struct uuid *uuid)
+{
+    ovs_mutex_lock(&taps_mutex);
+    nf->ofproto_uuid = *uuid;
+    ovs_mutex_unlock(&taps_mutex);
+}
+
+/* Returns a reference to the tap of the bridge whose ofproto has 'uuid',
+ * or NULL.  Any thread.  The caller must netflow_unref() it. */
+struct netflow *
+fx_tap_find_by_uuid(const struct uuid *uuid)
+{
+    struct netflow *found = NULL;
+    struct netflow *nf;
+
+    ovs_mutex_lock(&taps_mutex);
+    LIST_FOR_EACH (nf, list_node, &taps) {
+        /* A tap whose last reference is going stays in the list until it
+         * is freed, which needs this mutex: try_ref tells. */
+        if (uuid_equals(&nf->ofproto_uuid, uuid)
+            && ovs_refcount_try_ref_rcu(&nf->ref_cnt)) {
+            found = nf;
+            break;
+        }
+    }
+    ovs_mutex_unlock(&taps_mutex);
+    return found;
+}
 
 void
 fx_tap_set_name(struct netflow *nf, const char *name)

@@ -82,6 +82,17 @@ FX_DEFINE_GROUP(times_ms,
 FX_DEFINE_GROUP(times_uptime,
                 FX_IE_FLOW_START_SYS_UP_TIME, FX_IE_FLOW_END_SYS_UP_TIME)
 FX_DEFINE_GROUP(end_reason, FX_IE_FLOW_END_REASON)
+FX_DEFINE_GROUP(fwd_status, FX_IE_FORWARDING_STATUS)
+FX_DEFINE_GROUP(nat4,
+                FX_IE_POST_NAT_SOURCE_IPV4_ADDRESS,
+                FX_IE_POST_NAT_DESTINATION_IPV4_ADDRESS,
+                FX_IE_POST_NAPT_SOURCE_TRANSPORT_PORT,
+                FX_IE_POST_NAPT_DESTINATION_TRANSPORT_PORT)
+FX_DEFINE_GROUP(nat6,
+                FX_IE_POST_NAT_SOURCE_IPV6_ADDRESS,
+                FX_IE_POST_NAT_DESTINATION_IPV6_ADDRESS,
+                FX_IE_POST_NAPT_SOURCE_TRANSPORT_PORT,
+                FX_IE_POST_NAPT_DESTINATION_TRANSPORT_PORT)
 FX_DEFINE_GROUP(process, FX_IE_EXPORTING_PROCESS_ID)
 FX_DEFINE_GROUP(v9_system, FX_IE_V9_SCOPE_SYSTEM)
 FX_DEFINE_GROUP(ethernet, FX_IE_SOURCE_MAC_ADDRESS,
@@ -140,12 +151,20 @@ static const struct {
                     [FX_SHAPE_IPV6] = &fx_group_ethernet,
                     [FX_SHAPE_L2] = &fx_group_macs,
                     [FX_SHAPE_IPV4_BIFLOW] = &fx_group_ethernet,
-                    [FX_SHAPE_IPV6_BIFLOW] = &fx_group_ethernet } },
+                    [FX_SHAPE_IPV6_BIFLOW] = &fx_group_ethernet,
+                    [FX_SHAPE_IPV4_CT] = &fx_group_ethernet,
+                    [FX_SHAPE_IPV6_CT] = &fx_group_ethernet,
+                    [FX_SHAPE_IPV4_NAT] = &fx_group_ethernet,
+                    [FX_SHAPE_IPV6_NAT] = &fx_group_ethernet } },
     { FX_KEY_VLAN, { [FX_SHAPE_IPV4] = &fx_group_vlans,
                      [FX_SHAPE_IPV6] = &fx_group_vlans,
                      [FX_SHAPE_L2] = &fx_group_vlans,
                      [FX_SHAPE_IPV4_BIFLOW] = &fx_group_vlans,
-                     [FX_SHAPE_IPV6_BIFLOW] = &fx_group_vlans } },
+                     [FX_SHAPE_IPV6_BIFLOW] = &fx_group_vlans,
+                     [FX_SHAPE_IPV4_CT] = &fx_group_vlans,
+                     [FX_SHAPE_IPV6_CT] = &fx_group_vlans,
+                     [FX_SHAPE_IPV4_NAT] = &fx_group_vlans,
+                     [FX_SHAPE_IPV6_NAT] = &fx_group_vlans } },
     { FX_KEY_MPLS, { [FX_SHAPE_L2] = &fx_group_mpls } },
 };
 
@@ -342,6 +361,17 @@ fx_ie_view_init(struct fx_ie_view *v, const struct fx_record *rec,
         v->dst_port = key->tp_dst;
     }
     v->tcp_flags = htons(rec->tcp_flags);
+    if (key->journey) {
+        v->fwd_status = fx_record_forwarding_status(rec);
+        if (rec->ct.flags & FX_CT_NAT) {
+            v->nat_src6 = rec->ct.nat_src;
+            v->nat_dst6 = rec->ct.nat_dst;
+            v->nat_src4 = in6_addr_get_mapped_ipv4(&rec->ct.nat_src);
+            v->nat_dst4 = in6_addr_get_mapped_ipv4(&rec->ct.nat_dst);
+            v->nat_src_port = rec->ct.nat_tp_src;
+            v->nat_dst_port = rec->ct.nat_tp_dst;
+        }
+    }
     v->proto = key->nw_proto;
     v->tos = key->nw_tos;
     v->src_mac = key->dl_src;
@@ -504,10 +534,19 @@ fx_tunnel_kind(const struct fx_key *key, const struct fx_iface *in_iface)
 static enum fx_shape
 record_shape(const struct fx_record *rec, bool biflow)
 {
-    return (!fx_key_is_ip(&rec->key) ? FX_SHAPE_L2
-            : fx_key_is_ipv4(&rec->key)
-            ? (biflow ? FX_SHAPE_IPV4_BIFLOW : FX_SHAPE_IPV4)
-            : (biflow ? FX_SHAPE_IPV6_BIFLOW : FX_SHAPE_IPV6));
+    bool ipv4 = fx_key_is_ipv4(&rec->key);
+
+    if (!fx_key_is_ip(&rec->key)) {
+        return FX_SHAPE_L2;
+    } else if (biflow) {
+        return ipv4 ? FX_SHAPE_IPV4_BIFLOW : FX_SHAPE_IPV6_BIFLOW;
+    } else if (rec->key.journey && rec->ct.flags & FX_CT_NAT) {
+        return ipv4 ? FX_SHAPE_IPV4_NAT : FX_SHAPE_IPV6_NAT;
+    } else if (rec->key.journey) {
+        return ipv4 ? FX_SHAPE_IPV4_CT : FX_SHAPE_IPV6_CT;
+    } else {
+        return ipv4 ? FX_SHAPE_IPV4 : FX_SHAPE_IPV6;
+    }
 }
 
 /* The index in fx_tmpl_encoder's 'templates' of 'shape' with 'tunnel'. */
@@ -522,6 +561,16 @@ static bool
 shape_is_biflow(enum fx_shape shape)
 {
     return shape == FX_SHAPE_IPV4_BIFLOW || shape == FX_SHAPE_IPV6_BIFLOW;
+}
+
+/* Is 'shape' one of journeys through recirculation?  Only conntrack
+ * pipelines have them: their templates go out once a record needs them,
+ * so that other bridges' template sets stay as they were. */
+static bool
+shape_is_journey(enum fx_shape shape)
+{
+    return (shape == FX_SHAPE_IPV4_CT || shape == FX_SHAPE_IPV6_CT
+            || shape == FX_SHAPE_IPV4_NAT || shape == FX_SHAPE_IPV6_NAT);
 }
 
 struct fx_encoder *
@@ -552,7 +601,8 @@ fx_tmpl_encoder_create(const struct fx_dialect *dialect,
             /* Six tunnel kinds per shape make a template set larger than
              * a message, and a bridge has few kinds of tunnels: a tunnel
              * kind's template is sent once a record needs it. */
-            te->announced[i] = te->in_use[i] && kind == FX_TUNNEL_NONE;
+            te->announced[i] = (te->in_use[i] && kind == FX_TUNNEL_NONE
+                                && !shape_is_journey(shape));
         }
     }
     if (dialect->stats_template) {

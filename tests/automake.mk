@@ -26,6 +26,7 @@ TESTSUITE_AT = \
 	tests/config.at \
 	tests/knobs.at \
 	tests/biflow.at \
+	tests/conntrack.at \
 	tests/transport.at \
 	tests/faults.at \
 	tests/hardening.at \

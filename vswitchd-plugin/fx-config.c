@@ -343,6 +343,7 @@ fx_config_bridge(struct ofproto *ofproto)
         struct netflow *tap = ofproto_dpif ? ofproto_dpif->netflow : NULL;
         if (!error && tap) {
             fx_plugin_bind_tap(ofproto->name, tap);
+            fx_tap_set_uuid(tap, &ofproto_dpif->uuid);
             if (fx_tap_refine_key(tap, options, n)) {
                 /* The datapath's flows may lump together what the cache
                  * will tell apart: export what they counted so far with
@@ -351,6 +352,7 @@ fx_config_bridge(struct ofproto *ofproto)
             }
             fx_tap_configure(tap, options, n);
             fx_ports_refresh(ofproto->name);
+            fx_ports_refresh_patches();
         } else {
             error = error ? error : EOPNOTSUPP;
             VLOG_ERR("bridge %s: cannot enable the flow export datapath "
