@@ -862,6 +862,11 @@ fx_tap_format_counters(struct netflow *nf, struct ds *s)
         ds_put_format(s, "cache.records.%s %"PRIu64"\n",
                       fx_end_reason_to_string(r), st.n_records[r]);
     }
+    ds_put_format(s, "cache.lost_waiting_records %"PRIu64"\n", st.n_dropped);
+    ds_put_format(s, "cache.lost_waiting_packets %"PRIu64"\n",
+                  st.dropped_packets);
+    ds_put_format(s, "cache.lost_waiting_bytes %"PRIu64"\n",
+                  st.dropped_bytes);
 
     struct fx_iftable_stats ifst;
 

@@ -290,6 +290,17 @@ fx_stream_move(struct fx_stream_transport *st)
     fx_stream_disconnect(st, 0);
 }
 
+/* The host name that the TLS stream that stream_open() is opening must
+ * present in its certificate, or NULL: set only around that call, read by
+ * ovs-vswitchd's SSL_new() wrapper (vswitchd-plugin/fx-tls.c). */
+static const char *tls_expected_name;
+
+const char *
+fx_transport_tls_expected_name(void)
+{
+    return tls_expected_name;
+}
+
 /* Starts connecting to the collector's current address. */
 static int
 fx_stream_connect(struct fx_stream_transport *st)
@@ -308,8 +319,12 @@ fx_stream_connect(struct fx_stream_transport *st)
                                   &st->stream);
         }
     } else {
-        /* OVS resolves the name itself, from the same cache. */
+        /* OVS resolves the name itself, from the same cache.  A collector
+         * given by name must prove that name, not only any certificate of
+         * the CA (an address is not checked: see fx-plugin.h). */
+        tls_expected_name = t->host;
         error = stream_open(t->target, &st->stream, t->dscp);
+        tls_expected_name = NULL;
     }
     if (!error) {
         st->peer = t->addr;

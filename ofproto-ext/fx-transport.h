@@ -97,6 +97,8 @@ void fx_transport_linger_run(void);
 void fx_transport_linger_wait(void);
 void fx_transport_linger_get_stats(struct fx_transport_linger_stats *);
 void fx_transport_linger_finish(long long int timeout_ms);
+
+const char *fx_transport_tls_expected_name(void);
 char *fx_quoted_error(const char *format, const char *value)
     OVS_WARN_UNUSED_RESULT;
 char *fx_transport_check_target(const char *target,

@@ -38,6 +38,7 @@
 #include "fx-ports.h"
 #include "fx-status.h"
 #include "fx-tap.h"
+#include "fx-transport.h"
 #include "lib/vswitch-idl.h"
 #include "ofproto/netflow.h"
 #include "ofproto/ofproto-dpif.h"
@@ -216,6 +217,43 @@ ipfix_row_to_options(const struct ovsrec_ipfix *row,
  * 'candidate' by the exporter's previous options from 'tap', if it has
  * any, so that the last good configuration keeps running; returns false
  * if there are none. */
+/* Returns an error if 'o' has a TLS target while the SSL table (read by
+ * bridge.c, which configures OVS's streams from it) lacks what OVS needs to
+ * connect: a private key, its certificate and a CA certificate (or a CA
+ * to bootstrap).  Without them OVS refuses every connection, and messages
+ * would queue and be lost under status "ok". */
+static char *
+fx_config_check_ssl(const struct fx_exporter_options *o)
+{
+    const struct ovsrec_open_vswitch *ovs
+        = fx_plugin_idl() ? ovsrec_open_vswitch_first(fx_plugin_idl()) : NULL;
+    const struct ovsrec_ssl *ssl = ovs ? ovs->ssl : NULL;
+    const char *target;
+
+    SSET_FOR_EACH (target, &o->targets) {
+        if (strncmp(target, "ssl:", 4)) {
+            continue;
+        }
+        const char *missing = (!ssl ? "no SSL configuration"
+                               : !ssl->private_key[0] ? "no private key"
+                               : !ssl->certificate[0] ? "no certificate"
+                               : !ssl->ca_cert[0] ? "no CA certificate"
+                               : NULL);
+        if (missing) {
+            char *what = xasprintf("targets: %%s: %s (ovs-vsctl set-ssl "
+                                   "PRIVKEY CERT CACERT): Open vSwitch does "
+                                   "not make TLS connections without a "
+                                   "key, a certificate and a CA "
+                                   "certificate", missing);
+            char *error = fx_quoted_error(what, target);
+
+            free(what);
+            return error;
+        }
+    }
+    return NULL;
+}
+
 static bool
 fx_config_check(const char *bridge, struct netflow *tap,
                 const struct uuid *row_uuid,
@@ -224,6 +262,9 @@ fx_config_check(const char *bridge, struct netflow *tap,
     bool is_ipfix = !strcmp(candidate->name, "ipfix");
     const char *table = is_ipfix ? "IPFIX" : "NetFlow";
     char *error = fx_exporter_options_validate(candidate);
+    if (!error) {
+        error = fx_config_check_ssl(candidate);
+    }
     struct smap status = SMAP_INITIALIZER(&status);
     bool use = true;
 

@@ -67,6 +67,14 @@
  *                       coverage counter fx_xlate_pass stays 0, which
  *                       tests/conntrack.at checks.
  *
+ *                       --wrap=SSL_new -> __wrap_SSL_new (fx-tls.c): while
+ *                       one of our transports opens a TLS stream to a
+ *                       collector given by host name, the new SSL object
+ *                       must verify that name (SSL_set1_host()); OVS's
+ *                       stream-ssl.c checks only the CA.  Tested by
+ *                       "hardening - a TLS collector must present the
+ *                       host name it is given by".
+ *
  * Each fx_plugin_* function has the signature of the function it stands in
  * for and calls it.  The wrappers are compiled with the OVS build's own
  * compiler flags (vswitchd-plugin/automake.mk; OVS relies on
