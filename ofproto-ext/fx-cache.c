@@ -72,6 +72,7 @@ VLOG_DEFINE_THIS_MODULE(fx_cache);
 COVERAGE_DEFINE(fx_cache_flow_created);
 COVERAGE_DEFINE(fx_cache_flow_evicted);
 COVERAGE_DEFINE(fx_cache_non_ip);
+COVERAGE_DEFINE(fx_cache_record_dropped);
 COVERAGE_DEFINE(fx_cache_sweep);
 
 /* Number of shards: a power of 2, comfortably more than the number of
@@ -88,6 +89,12 @@ COVERAGE_DEFINE(fx_cache_sweep);
 
 /* Flows the update path looks at to pick one to evict. */
 #define FX_EVICT_SAMPLES 8
+
+/* Most records that updates may leave waiting in a shard for
+ * fx_cache_expire(): 262144 in a cache, about 50 MB (a record is about
+ * 200 bytes with malloc's overhead).  At 100000 new flows a second into a
+ * full cache, that is over 2 s without a main loop iteration. */
+#define FX_MAX_EXPIRED 4096
 
 /* A flow's idle state, by what its TCP flags say about its end: which idle
  * timeout applies to it. */
@@ -192,6 +199,7 @@ struct fx_shard {
         long long int next_due OVS_GUARDED; /* No flow is due before. */
         uint32_t hand OVS_GUARDED;          /* Eviction's next slot. */
         struct ovs_list expired OVS_GUARDED; /* Records made by updates. */
+        size_t n_expired OVS_GUARDED;        /* Records in 'expired'. */
         struct fx_cache_stats stats OVS_GUARDED; /* Per-shard counters. */
         struct fx_arena arenas[FX_N_CLASSES] OVS_GUARDED;
     );
@@ -671,6 +679,15 @@ shard_lookup(struct fx_shard *shard, const struct fx_packed_key *pk,
     return NULL;
 }
 
+/* Moves the records that updates made in 'shard' to 'records'. */
+static void
+shard_take_expired(struct fx_shard *shard, struct ovs_list *records)
+    OVS_REQUIRES(shard->mutex)
+{
+    ovs_list_push_back_all(records, &shard->expired);
+    shard->n_expired = 0;
+}
+
 /* Lets fx_cache_expire() know that a flow of 'shard' may be due as soon as
  * the shortest timeout after 'now'. */
 static void
@@ -686,15 +703,32 @@ shard_may_be_due(struct fx_cache *cache, struct fx_shard *shard,
 
 /* Appends to 'records' a record of the traffic 'flow' accumulated since its
  * interval started, ended for 'reason', and starts a new interval at 'now'.
- * Does nothing if there was no traffic. */
+ * Does nothing if there was no traffic.
+ *
+ * Records that updates make go to 'shard->expired', which only
+ * fx_cache_expire() (from the main loop) drains; while the main loop does
+ * not run (e.g. bridge_run() without the database lock), revalidators keep
+ * updating.  Beyond FX_MAX_EXPIRED records waiting there, a record is
+ * dropped, its packets and bytes counted as lost rather than kept in
+ * unbounded memory. */
 static void
 flow_emit(struct fx_shard *shard, struct fx_flow *flow,
           enum fx_end_reason reason, long long int now,
           struct ovs_list *records)
     OVS_REQUIRES(shard->mutex)
 {
-    if (flow->packets) {
+    if (flow->packets && records == &shard->expired
+        && shard->n_expired >= FX_MAX_EXPIRED) {
+        COVERAGE_INC(fx_cache_record_dropped);
+        shard->stats.n_dropped++;
+        shard->stats.dropped_packets += flow->packets;
+        shard->stats.dropped_bytes += flow->bytes;
+    } else if (flow->packets) {
         struct fx_record *rec = xmalloc(sizeof *rec);
+
+        if (records == &shard->expired) {
+            shard->n_expired++;
+        }
 
         flow_get_key(flow, &rec->key);
         flow_get_ct(flow, &rec->ct);
@@ -1168,7 +1202,7 @@ fx_cache_expire(struct fx_cache *cache, long long int now,
         struct fx_shard *shard = &cache->shards[i];
 
         ovs_mutex_lock(&shard->mutex);
-        ovs_list_push_back_all(records, &shard->expired);
+        shard_take_expired(shard, records);
         if (now >= shard->next_due) {
             shard_sweep(cache, shard, now, records);
         }
@@ -1193,7 +1227,7 @@ fx_cache_flush(struct fx_cache *cache, enum fx_end_reason reason,
         struct fx_flow *flow;
 
         ovs_mutex_lock(&shard->mutex);
-        ovs_list_push_back_all(records, &shard->expired);
+        shard_take_expired(shard, records);
         SHARD_FOR_EACH_FLOW (flow, ref, shard) {
             flow_emit(shard, flow, reason, now, records);
             atomic_count_dec(&cache->n_flows);
@@ -1223,7 +1257,7 @@ fx_cache_flush_ports(struct fx_cache *cache, const uint16_t *ports,
         struct fx_flow *flow;
 
         ovs_mutex_lock(&shard->mutex);
-        ovs_list_push_back_all(records, &shard->expired);
+        shard_take_expired(shard, records);
         SHARD_FOR_EACH_FLOW (flow, ref, shard) {
             uint16_t in_port;
 
@@ -1283,6 +1317,9 @@ fx_cache_get_stats(struct fx_cache *cache, struct fx_cache_stats *stats)
         }
         stats->packets += s->packets;
         stats->bytes += s->bytes;
+        stats->n_dropped += s->n_dropped;
+        stats->dropped_packets += s->dropped_packets;
+        stats->dropped_bytes += s->dropped_bytes;
         stats->memory += shard_memory(shard);
         ovs_mutex_unlock(&shard->mutex);
     }

@@ -95,6 +95,11 @@ struct fx_cache_stats {
     uint64_t n_records[FX_N_END_REASONS]; /* Records produced, by reason. */
     uint64_t packets;               /* Packets accounted. */
     uint64_t bytes;                 /* Bytes accounted. */
+    uint64_t n_dropped;             /* Records that updates made beyond
+                                     * the bound on those waiting for
+                                     * fx_cache_expire(): lost. */
+    uint64_t dropped_packets;       /* Packets in those records. */
+    uint64_t dropped_bytes;         /* Bytes in those records. */
     size_t n_flows;                 /* Flows now in the cache. */
     size_t peak_flows;              /* Most flows ever in the cache. */
     size_t memory;                  /* Bytes of the flows' arenas and

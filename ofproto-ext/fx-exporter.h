@@ -99,6 +99,8 @@ struct fx_exporter_stats {
 struct fx_exporter *fx_exporter_create(const struct fx_exporter_options *);
 void fx_exporter_destroy(struct fx_exporter *);
 
+bool fx_exporter_reconfigure(struct fx_exporter *,
+                             const struct fx_exporter_options *);
 const struct fx_exporter_options *fx_exporter_get_options(
     const struct fx_exporter *);
 

@@ -536,8 +536,9 @@ fx_tap_combine_limits(const struct fx_exporter_options *options, size_t n,
 /* Returns true if reconfiguring from the current exporters of 'nf' to the
  * 'n' 'options' must end the cached flows first: when an exporter goes away
  * (it exports what it holds) or changes protocol or flow key (records
- * already cached belong to the old one).  Other changes (timeouts, targets, limits,
- * sampling, template settings) keep the cache and its counters. */
+ * already cached belong to the old one).  Other changes (timeouts,
+ * targets, limits, sampling, template settings) keep the cache and its
+ * counters. */
 static bool
 fx_tap_reconfigure_needs_flush(const struct netflow *nf,
                                const struct fx_exporter_options *options,
@@ -586,17 +587,38 @@ fx_tap_configure(struct netflow *nf,
         if (flush) {
             fx_tap_flush__(nf, FX_END_RECONFIGURE);
         }
-        for (size_t i = 0; i < nf->n_exporters; i++) {
-            fx_exporter_destroy(nf->exporters[i]);
+
+        /* An exporter whose change is only the cache's (timeouts, limits)
+         * stays as it is: rebuilding it would drop its connections, their
+         * queues and its statistics. */
+        struct fx_exporter **old = nf->exporters;
+        size_t n_old = nf->n_exporters;
+        struct fx_exporter **kept = xcalloc(n, sizeof *kept);
+        for (size_t i = 0; i < n; i++) {
+            for (size_t j = 0; j < n_old; j++) {
+                if (old[j] && fx_exporter_reconfigure(old[j], &options[i])) {
+                    kept[i] = old[j];
+                    old[j] = NULL;
+                    break;
+                }
+            }
         }
-        free(nf->exporters);
+        for (size_t j = 0; j < n_old; j++) {
+            fx_exporter_destroy(old[j]);
+        }
+        free(old);
 
         nf->exporters = xcalloc(n, sizeof *nf->exporters);
         nf->n_exporters = 0;
         for (size_t i = 0; i < n; i++) {
-            struct fx_exporter *e = fx_exporter_create(&options[i]);
+            struct fx_exporter *e = kept[i];
+            if (!e) {
+                e = fx_exporter_create(&options[i]);
+                if (e) {
+                    fx_exporter_set_iftable(e, nf->iftable);
+                }
+            }
             if (e) {
-                fx_exporter_set_iftable(e, nf->iftable);
                 nf->exporters[nf->n_exporters++] = e;
             } else {
                 VLOG_ERR("%s: %s: protocol %s is not supported",
@@ -604,6 +626,7 @@ fx_tap_configure(struct netflow *nf,
                          fx_protocol_to_string(options[i].protocol));
             }
         }
+        free(kept);
         fx_tap_combine_limits(options, n, &limits);
         fx_cache_set_limits(nf->cache, &limits);
         nf->iftable_retention = limits.inactive_timeout + FX_IFTABLE_GRACE;
@@ -651,6 +674,19 @@ fx_tap_flush(struct netflow *nf, enum fx_end_reason reason)
 {
     ovs_mutex_lock(&nf->mutex);
     fx_tap_flush__(nf, reason);
+    ovs_mutex_unlock(&nf->mutex);
+}
+
+/* Destroys the exporters of 'nf' (at exit, after the cache was exported):
+ * their transports then send what they still have queued without them. */
+void
+fx_tap_remove_exporters(struct netflow *nf)
+{
+    ovs_mutex_lock(&nf->mutex);
+    for (size_t i = 0; i < nf->n_exporters; i++) {
+        fx_exporter_destroy(nf->exporters[i]);
+    }
+    nf->n_exporters = 0;
     ovs_mutex_unlock(&nf->mutex);
 }
 
@@ -769,6 +805,10 @@ fx_tap_format_show(struct netflow *nf, struct ds *s)
                       st.n_records[r]);
     }
     ds_put_char(s, '\n');
+    ds_put_format(s, "    lost waiting for the main loop (evictions, output "
+                  "changes): records %"PRIu64", packets %"PRIu64", bytes %"
+                  PRIu64"\n", st.n_dropped, st.dropped_packets,
+                  st.dropped_bytes);
 
     ovs_mutex_lock(&nf->mutex);
     bool uses_iftable = false;

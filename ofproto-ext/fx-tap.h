@@ -62,6 +62,7 @@ void fx_tap_configure(struct netflow *,
 bool fx_tap_refine_key(struct netflow *,
                        const struct fx_exporter_options *, size_t n);
 void fx_tap_flush(struct netflow *, enum fx_end_reason);
+void fx_tap_remove_exporters(struct netflow *);
 bool fx_tap_set_ports(struct netflow *, const struct fx_port_info *,
                       size_t n);
 size_t fx_tap_n_exporters(const struct netflow *);
