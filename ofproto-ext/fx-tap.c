@@ -339,6 +339,16 @@ fx_tap_journey_update(struct netflow *nf, const struct fx_journey *j,
 static struct ovs_mutex patch_mutex = OVS_MUTEX_INITIALIZER;
 static struct fx_patch_link *patch_links OVS_GUARDED_BY(patch_mutex);
 static size_t n_patch_links OVS_GUARDED_BY(patch_mutex);
+static atomic_count n_patch_links_any = ATOMIC_COUNT_INIT(0); /* Lock-free
+                                                              * copy. */
+
+/* Are any bridges linked by patch ports?  Translations look for a way
+ * between bridges only then. */
+bool
+fx_tap_has_patch_links(void)
+{
+    return atomic_count_get(&n_patch_links_any) > 0;
+}
 
 /* Replaces the patch links by the 'n' in 'links' (each once: the reverse
  * is added here).  Returns true if they changed. */
@@ -362,6 +372,7 @@ fx_tap_set_patch_links(const struct fx_patch_link *links, size_t n)
     free(patch_links);
     patch_links = both;
     n_patch_links = 2 * n;
+    atomic_count_set(&n_patch_links_any, 2 * n);
     ovs_mutex_unlock(&patch_mutex);
     return changed;
 }

@@ -132,6 +132,7 @@ struct fx_patch_link {
 };
 #define FX_PATCH_MAX_HOPS 8
 bool fx_tap_set_patch_links(const struct fx_patch_link *, size_t n);
+bool fx_tap_has_patch_links(void);
 size_t fx_tap_patch_path(const struct uuid *from, const struct uuid *to,
                          struct fx_patch_link path[FX_PATCH_MAX_HOPS]);
 

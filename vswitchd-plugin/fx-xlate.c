@@ -452,7 +452,9 @@ __wrap_xlate_actions(struct xlate_in *xin, struct xlate_out *xout)
                                 : &xin->ofproto->uuid);
     const struct uuid *end = NULL;
     ofp_port_t out_port = OFPP_NONE;
-    if (v.recirculates) {
+    if (!fx_tap_has_patch_links()) {
+        /* No way out of the bridge. */
+    } else if (v.recirculates) {
         end = frozen_bridge(xout);
     } else if (v.n_outputs == 1 && v.port != ODPP_NONE) {
         struct flow f;

@@ -688,7 +688,34 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 && fx_key_from_flow(&flow, cfg.limits.key_fields, &key)) {
                 sums_add(&given, stats.n_packets, stats.n_bytes);
             }
-            fx_cache_update(cache, &flow, out_port, &stats);
+            if (op & 0x10) {
+                /* A journey through recirculation: forwardingStatus, and
+                 * post-NAT elements if conntrack translated it. */
+                struct fx_ct_info ct;
+                uint8_t bits = take_u8(&r);
+
+                memset(&ct, 0, sizeof ct);
+                ct.flags = bits & FX_CT_NAT;
+                if (ct.flags) {
+                    in6_addr_set_mapped_ipv4(&ct.nat_src, htonl(take_u32(&r)));
+                    in6_addr_set_mapped_ipv4(&ct.nat_dst, htonl(take_u32(&r)));
+                    if (bits & 0x80) {
+                        /* IPv6 post-NAT addresses. */
+                        ct.nat_src.s6_addr[0] = 0x20;
+                        ct.nat_dst.s6_addr[0] = 0x20;
+                    }
+                    ct.nat_tp_src = htons(take_u16(&r));
+                    ct.nat_tp_dst = htons(take_u16(&r));
+                }
+                ct.ct_state = take_u8(&r);
+                ct.ct_zone = take_u16(&r);
+                ct.ct_mark = take_u32(&r);
+                fx_cache_update_journey(cache, &flow,
+                                        FX_JOURNEY_RECIRC | (bits & 0x02),
+                                        &ct, out_port, &stats);
+            } else {
+                fx_cache_update(cache, &flow, out_port, &stats);
+            }
         } else if (op < 0xf0) {
             long long int now = time_msec() + take_u32(&r) % 100000;
 
