@@ -72,6 +72,7 @@ VLOG_DEFINE_THIS_MODULE(fx_cache);
 COVERAGE_DEFINE(fx_cache_flow_created);
 COVERAGE_DEFINE(fx_cache_flow_evicted);
 COVERAGE_DEFINE(fx_cache_non_ip);
+COVERAGE_DEFINE(fx_cache_record_dropped);
 COVERAGE_DEFINE(fx_cache_sweep);
 
 /* Number of shards: a power of 2, comfortably more than the number of
@@ -88,6 +89,12 @@ COVERAGE_DEFINE(fx_cache_sweep);
 
 /* Flows the update path looks at to pick one to evict. */
 #define FX_EVICT_SAMPLES 8
+
+/* Most records that updates may leave waiting in a shard for
+ * fx_cache_expire(): 262144 in a cache, about 50 MB (a record is about
+ * 200 bytes with malloc's overhead).  At 100000 new flows a second into a
+ * full cache, that is over 2 s without a main loop iteration. */
+#define FX_MAX_EXPIRED 4096
 
 /* A flow's idle state, by what its TCP flags say about its end: which idle
  * timeout applies to it. */
@@ -122,17 +129,19 @@ struct fx_flow {
     uint8_t flags;                  /* FX_FLOW_*. */
     uint8_t key_fields;             /* FX_KEY_* the key was packed with. */
     uint8_t key_len;                /* Bytes in 'key'. */
-    uint8_t key[];                  /* Packed export flow key. */
+    uint8_t key[];                  /* Packed export flow key; with
+                                     * FX_KEY_JOURNEY, followed by a
+                                     * struct fx_ct_info (unaligned). */
 };
 BUILD_ASSERT_DECL(FX_KEY_PACKED_MAX <= UINT8_MAX);
 BUILD_ASSERT_DECL((FX_KEY_MAC | FX_KEY_VLAN | FX_KEY_MPLS | FX_KEY_TUNNEL
-                   | FX_KEY_OMIT_MASK) <= UINT8_MAX);
+                   | FX_KEY_JOURNEY | FX_KEY_OMIT_MASK) <= UINT8_MAX);
 
 /* Entries are multiples of 8 bytes; an arena holds entries of one size, its
  * size class, the size / 8. */
 #define FX_N_CLASSES 32
 BUILD_ASSERT_DECL(offsetof(struct fx_flow, key) + FX_KEY_PACKED_MAX
-                  < FX_N_CLASSES * 8);
+                  + sizeof(struct fx_ct_info) < FX_N_CLASSES * 8);
 
 /* A reference to an entry: its size class in the top bits, its index in the
  * shard's arena of that class in the others.  Classes start at 8 (entries
@@ -190,6 +199,7 @@ struct fx_shard {
         long long int next_due OVS_GUARDED; /* No flow is due before. */
         uint32_t hand OVS_GUARDED;          /* Eviction's next slot. */
         struct ovs_list expired OVS_GUARDED; /* Records made by updates. */
+        size_t n_expired OVS_GUARDED;        /* Records in 'expired'. */
         struct fx_cache_stats stats OVS_GUARDED; /* Per-shard counters. */
         struct fx_arena arenas[FX_N_CLASSES] OVS_GUARDED;
     );
@@ -253,7 +263,7 @@ flow_get_key(const struct fx_flow *flow, struct fx_key *key)
 static uint32_t
 packed_hash(const uint8_t *bytes, size_t len, uint32_t fields)
 {
-    return hash_bytes(bytes, len, fields);
+    return hash_bytes(bytes, len, fields ^ fx_hash_basis());
 }
 
 static uint32_t
@@ -262,11 +272,35 @@ cached_flow_hash(const struct fx_flow *flow)
     return packed_hash(flow->key, flow->key_len, flow->key_fields);
 }
 
-/* The size class of a flow whose packed key has 'key_len' bytes. */
+/* The size class of a flow whose packed key has 'key_len' bytes, packed
+ * with 'fields': a journey flow also keeps its struct fx_ct_info, so that
+ * only flows of conntrack pipelines pay for it. */
 static unsigned int
-flow_class(size_t key_len)
+flow_class(size_t key_len, uint32_t fields)
 {
-    return DIV_ROUND_UP(offsetof(struct fx_flow, key) + key_len, 8);
+    size_t extra = fields & FX_KEY_JOURNEY ? sizeof(struct fx_ct_info) : 0;
+
+    return DIV_ROUND_UP(offsetof(struct fx_flow, key) + key_len + extra, 8);
+}
+
+/* Reads the struct fx_ct_info of journey flow 'flow' into 'ct', or zeroes
+ * 'ct' if 'flow' is no journey. */
+static void
+flow_get_ct(const struct fx_flow *flow, struct fx_ct_info *ct)
+{
+    if (flow->key_fields & FX_KEY_JOURNEY) {
+        memcpy(ct, &flow->key[flow->key_len], sizeof *ct);
+    } else {
+        memset(ct, 0, sizeof *ct);
+    }
+}
+
+static void
+flow_set_ct(struct fx_flow *flow, const struct fx_ct_info *ct)
+{
+    if (flow->key_fields & FX_KEY_JOURNEY) {
+        memcpy(&flow->key[flow->key_len], ct, sizeof *ct);
+    }
 }
 
 /* Arenas. */
@@ -628,7 +662,7 @@ shard_lookup(struct fx_shard *shard, const struct fx_packed_key *pk,
     OVS_REQUIRES(shard->mutex)
 {
     const struct fx_table *table = &shard->table;
-    uint32_t class = flow_class(pk->len);
+    uint32_t class = flow_class(pk->len, pk->fields);
 
     for (uint32_t i = hash & table->mask; table->slots[i].ref;
          i = (i + 1) & table->mask) {
@@ -643,6 +677,15 @@ shard_lookup(struct fx_shard *shard, const struct fx_packed_key *pk,
         }
     }
     return NULL;
+}
+
+/* Moves the records that updates made in 'shard' to 'records'. */
+static void
+shard_take_expired(struct fx_shard *shard, struct ovs_list *records)
+    OVS_REQUIRES(shard->mutex)
+{
+    ovs_list_push_back_all(records, &shard->expired);
+    shard->n_expired = 0;
 }
 
 /* Lets fx_cache_expire() know that a flow of 'shard' may be due as soon as
@@ -660,17 +703,35 @@ shard_may_be_due(struct fx_cache *cache, struct fx_shard *shard,
 
 /* Appends to 'records' a record of the traffic 'flow' accumulated since its
  * interval started, ended for 'reason', and starts a new interval at 'now'.
- * Does nothing if there was no traffic. */
+ * Does nothing if there was no traffic.
+ *
+ * Records that updates make go to 'shard->expired', which only
+ * fx_cache_expire() (from the main loop) drains; while the main loop does
+ * not run (e.g. bridge_run() without the database lock), revalidators keep
+ * updating.  Beyond FX_MAX_EXPIRED records waiting there, a record is
+ * dropped, its packets and bytes counted as lost rather than kept in
+ * unbounded memory. */
 static void
 flow_emit(struct fx_shard *shard, struct fx_flow *flow,
           enum fx_end_reason reason, long long int now,
           struct ovs_list *records)
     OVS_REQUIRES(shard->mutex)
 {
-    if (flow->packets) {
+    if (flow->packets && records == &shard->expired
+        && shard->n_expired >= FX_MAX_EXPIRED) {
+        COVERAGE_INC(fx_cache_record_dropped);
+        shard->stats.n_dropped++;
+        shard->stats.dropped_packets += flow->packets;
+        shard->stats.dropped_bytes += flow->bytes;
+    } else if (flow->packets) {
         struct fx_record *rec = xmalloc(sizeof *rec);
 
+        if (records == &shard->expired) {
+            shard->n_expired++;
+        }
+
         flow_get_key(flow, &rec->key);
+        flow_get_ct(flow, &rec->ct);
         rec->out_port = flow->out_port;
         rec->tcp_flags = flow->tcp_flags;
         rec->reason = reason;
@@ -688,6 +749,13 @@ flow_emit(struct fx_shard *shard, struct fx_flow *flow,
     flow->packets = 0;
     flow->bytes = 0;
     flow->tcp_flags = 0;
+    if (flow->key_fields & FX_KEY_JOURNEY) {
+        struct fx_ct_info ct;
+
+        flow_get_ct(flow, &ct);
+        ct.ct_state = 0;
+        flow_set_ct(flow, &ct);
+    }
     flow->started = now;
 }
 
@@ -763,7 +831,7 @@ shard_insert(struct fx_cache *cache, struct fx_shard *shard,
     OVS_REQUIRES(shard->mutex)
 {
     struct fx_table *table = &shard->table;
-    unsigned int class = flow_class(pk->len);
+    unsigned int class = flow_class(pk->len, pk->fields);
     struct fx_arena *arena = &shard->arenas[class];
     uint32_t index = arena_alloc(arena, class);
     struct fx_flow *flow = arena_flow(arena, class, index);
@@ -836,8 +904,21 @@ flow_account(struct fx_cache *cache, struct fx_shard *shard,
 /* Credits 'stats' of traffic that matched 'flow' and was sent to 'out_port'.
  * Thread-safe. */
 void
-fx_cache_update(struct fx_cache *cache, const struct flow *flow_,
+fx_cache_update(struct fx_cache *cache, const struct flow *flow,
                 uint16_t out_port, const struct dpif_flow_stats *stats)
+{
+    fx_cache_update_journey(cache, flow, 0, NULL, out_port, stats);
+}
+
+/* Like fx_cache_update(), for the deciding pass of a journey: 'flow' is
+ * the packet as it arrived at the first pass (see fx-tap.h), 'journey' its
+ * FX_JOURNEY_* bits (0 for a flow without recirculation) and 'ct' (if
+ * 'journey' is nonzero) what conntrack said in the deciding pass. */
+void
+fx_cache_update_journey(struct fx_cache *cache, const struct flow *flow_,
+                        uint8_t journey, const struct fx_ct_info *ct,
+                        uint16_t out_port,
+                        const struct dpif_flow_stats *stats)
 {
     struct fx_key key;
 
@@ -860,8 +941,9 @@ fx_cache_update(struct fx_cache *cache, const struct flow *flow_,
     }
 
     struct fx_packed_key pk;
-    pk.fields = key_fields;
-    pk.len = fx_key_pack(&key, key_fields, pk.bytes);
+    key.journey = journey;
+    pk.fields = key_fields | (journey ? FX_KEY_JOURNEY : 0);
+    pk.len = fx_key_pack(&key, pk.fields, pk.bytes);
     uint32_t hash = packed_hash(pk.bytes, pk.len, pk.fields);
     struct fx_shard *shard = shard_for_hash(cache, hash);
     long long int now = time_msec();
@@ -872,12 +954,42 @@ fx_cache_update(struct fx_cache *cache, const struct flow *flow_,
     if (!flow) {
         made_records = shard_make_room(cache, shard, now);
         flow = shard_insert(cache, shard, &key, &pk, hash, out_port, now);
-    } else if (flow->out_port != out_port) {
-        /* The flow now goes elsewhere: what went to the old output port is
-         * a record of its own. */
-        flow_emit(shard, flow, FX_END_OUTPUT_CHANGE, now, &shard->expired);
-        flow->out_port = out_port;
-        made_records = true;
+        if (journey) {
+            flow_set_ct(flow, ct);
+        }
+    } else {
+        struct fx_ct_info old_ct;
+
+        flow_get_ct(flow, &old_ct);
+        if (flow->out_port != out_port
+            || (journey && fx_ct_info_nat_differs(&old_ct, ct))) {
+            /* The flow now goes elsewhere, or is translated to other
+             * addresses: what went to the old output port, or was
+             * translated the old way, is a record of its own. */
+            flow_emit(shard, flow, FX_END_OUTPUT_CHANGE, now,
+                      &shard->expired);
+            flow->out_port = out_port;
+            made_records = true;
+        }
+        if (journey) {
+            /* Conntrack's zone, mark and label of the last update; its
+             * states, like TCP flags, all that were seen (+new and +est
+             * of one connection, say): the order in which datapath flows
+             * report is arbitrary. */
+            struct fx_ct_info new_ct = *ct;
+
+            new_ct.ct_state |= old_ct.ct_state;
+            if (!(ct->flags & FX_CT_NAT) && old_ct.flags & FX_CT_NAT) {
+                /* Keep the translation that the flow's other packets
+                 * showed. */
+                new_ct.flags |= FX_CT_NAT;
+                new_ct.nat_src = old_ct.nat_src;
+                new_ct.nat_dst = old_ct.nat_dst;
+                new_ct.nat_tp_src = old_ct.nat_tp_src;
+                new_ct.nat_tp_dst = old_ct.nat_tp_dst;
+            }
+            flow_set_ct(flow, &new_ct);
+        }
     }
     flow_account(cache, shard, flow, stats, now);
 
@@ -1090,7 +1202,7 @@ fx_cache_expire(struct fx_cache *cache, long long int now,
         struct fx_shard *shard = &cache->shards[i];
 
         ovs_mutex_lock(&shard->mutex);
-        ovs_list_push_back_all(records, &shard->expired);
+        shard_take_expired(shard, records);
         if (now >= shard->next_due) {
             shard_sweep(cache, shard, now, records);
         }
@@ -1115,7 +1227,7 @@ fx_cache_flush(struct fx_cache *cache, enum fx_end_reason reason,
         struct fx_flow *flow;
 
         ovs_mutex_lock(&shard->mutex);
-        ovs_list_push_back_all(records, &shard->expired);
+        shard_take_expired(shard, records);
         SHARD_FOR_EACH_FLOW (flow, ref, shard) {
             flow_emit(shard, flow, reason, now, records);
             atomic_count_dec(&cache->n_flows);
@@ -1145,7 +1257,7 @@ fx_cache_flush_ports(struct fx_cache *cache, const uint16_t *ports,
         struct fx_flow *flow;
 
         ovs_mutex_lock(&shard->mutex);
-        ovs_list_push_back_all(records, &shard->expired);
+        shard_take_expired(shard, records);
         SHARD_FOR_EACH_FLOW (flow, ref, shard) {
             uint16_t in_port;
 
@@ -1205,6 +1317,9 @@ fx_cache_get_stats(struct fx_cache *cache, struct fx_cache_stats *stats)
         }
         stats->packets += s->packets;
         stats->bytes += s->bytes;
+        stats->n_dropped += s->n_dropped;
+        stats->dropped_packets += s->dropped_packets;
+        stats->dropped_bytes += s->dropped_bytes;
         stats->memory += shard_memory(shard);
         ovs_mutex_unlock(&shard->mutex);
     }
@@ -1233,6 +1348,7 @@ fx_cache_dump(struct fx_cache *cache, struct ds *s)
             };
 
             flow_get_key(flow, &rec.key);
+            flow_get_ct(flow, &rec.ct);
             fx_record_format(&rec, s);
             ds_put_format(s, " age=%lldms idle=%lldms\n",
                           now - flow->started,
@@ -1250,5 +1366,8 @@ fx_cache_flow_size(const struct fx_key *key, uint32_t fields)
 {
     uint8_t buf[FX_KEY_PACKED_MAX];
 
-    return flow_class(fx_key_pack(key, fields, buf)) * 8;
+    if (key->journey) {
+        fields |= FX_KEY_JOURNEY;
+    }
+    return flow_class(fx_key_pack(key, fields, buf), fields) * 8;
 }

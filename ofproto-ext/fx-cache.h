@@ -95,6 +95,11 @@ struct fx_cache_stats {
     uint64_t n_records[FX_N_END_REASONS]; /* Records produced, by reason. */
     uint64_t packets;               /* Packets accounted. */
     uint64_t bytes;                 /* Bytes accounted. */
+    uint64_t n_dropped;             /* Records that updates made beyond
+                                     * the bound on those waiting for
+                                     * fx_cache_expire(): lost. */
+    uint64_t dropped_packets;       /* Packets in those records. */
+    uint64_t dropped_bytes;         /* Bytes in those records. */
     size_t n_flows;                 /* Flows now in the cache. */
     size_t peak_flows;              /* Most flows ever in the cache. */
     size_t memory;                  /* Bytes of the flows' arenas and
@@ -109,6 +114,10 @@ void fx_cache_get_limits(const struct fx_cache *, struct fx_cache_limits *);
 
 void fx_cache_update(struct fx_cache *, const struct flow *,
                      uint16_t out_port, const struct dpif_flow_stats *);
+void fx_cache_update_journey(struct fx_cache *, const struct flow *,
+                             uint8_t journey, const struct fx_ct_info *,
+                             uint16_t out_port,
+                             const struct dpif_flow_stats *);
 
 void fx_cache_expire(struct fx_cache *, long long int now,
                      struct ovs_list *records);

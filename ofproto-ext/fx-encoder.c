@@ -63,12 +63,11 @@ fx_encoder_class_find(enum fx_protocol protocol)
  * begun), with the encoder class's 'add' contract, except that a record
  * that does not fit even an empty message is FX_ENCODE_UNSUPPORTED (and
  * 'msg' is left empty) rather than FULL forever.  A record that does not
- * fit a message that holds nothing but what 'begin' put in (templates) is
- * FULL once, if that message is within the MTU: it goes out alone, and the
- * next one tells whether the record fits at all (it may carry templates
- * again, with template_refresh_msgs of 1: then the record is refused).
- * (Template sets larger than the MTU are not split: no message exceeds the
- * MTU, so such records are refused.)  On FX_ENCODE_FULL, the caller
+ * fit a fresh message next to what 'begin' put in (templates) is FULL:
+ * that message goes out without it, and the encoder starts no new round
+ * of templates until the record is in (see 'retrying_without_templates'),
+ * so that each retry either carries the rest of a round or nothing but
+ * the header: then the record is refused.  On FX_ENCODE_FULL, the caller
  * finishes and sends 'msg', clears it, and calls again. */
 static enum fx_encode_result
 fx_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
@@ -88,9 +87,7 @@ fx_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
         = (reverse ? encoder->class->add_biflow(encoder, msg, rec, reverse)
            : encoder->class->add(encoder, msg, rec));
     if (result == FX_ENCODE_FULL && fresh && msg->size == before) {
-        if (before > encoder->class->header_len
-            && before <= encoder->settings.mtu
-            && !encoder->retrying_without_templates) {
+        if (before > encoder->class->header_len) {
             encoder->retrying_without_templates = true;
         } else {
             ofpbuf_clear(msg);

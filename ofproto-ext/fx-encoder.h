@@ -138,7 +138,8 @@ struct fx_encoder {
                                  * an empty message, and were not sent. */
 
     /* fx_encoder_add() sent a message of templates alone because the
-     * record did not fit next to them, and tries the record once more. */
+     * record did not fit next to them, and tries the record again: no new
+     * round of templates begins until it is in. */
     bool retrying_without_templates;
 };
 
@@ -149,6 +150,13 @@ struct fx_encoder_class {
 
     /* Returns a new encoder with 'settings'.  Never fails. */
     struct fx_encoder *(*create)(const struct fx_encoder_settings *);
+
+    /* Returns the smallest message size (the 'mtu' setting) with which
+     * every record that an encoder with 'settings' may produce fits into
+     * a message, with its template, and every template and options
+     * record does too.  NULL if the protocol's messages have no
+     * configurable size. */
+    size_t (*min_mtu)(const struct fx_encoder_settings *settings);
 
     /* Frees 'encoder'. */
     void (*destroy)(struct fx_encoder *encoder);

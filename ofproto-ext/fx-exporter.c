@@ -112,6 +112,46 @@ fx_exporter_options_equal(const struct fx_exporter_options *a,
             && nullable_string_is_equal(a->interface, b->interface));
 }
 
+/* Returns true if 'a' and 'b' differ at most in what only the flow cache
+ * uses (timeouts and limits, see fx_tap_combine_limits()). */
+static bool
+fx_exporter_options_equal_but_cache(const struct fx_exporter_options *a,
+                                    const struct fx_exporter_options *b)
+{
+    return (nullable_string_is_equal(a->name, b->name)
+            && a->protocol == b->protocol
+            && sset_equals(&a->targets, &b->targets)
+            && fx_encoder_settings_equal(&a->encoder, &b->encoder)
+            && a->dscp == b->dscp
+            && a->sampling_mode_set == b->sampling_mode_set
+            && a->balance == b->balance
+            && a->key_fields == b->key_fields
+            && a->ttl == b->ttl
+            && nullable_string_is_equal(a->source, b->source)
+            && nullable_string_is_equal(a->interface, b->interface));
+}
+
+/* If 'o' differs from the options of 'e' only in what the flow cache uses
+ * (timeouts, limits), makes them the options of 'e' and returns true:
+ * its transports (TCP and TLS connections, their queues) and statistics
+ * stay.  Otherwise returns false and changes nothing. */
+bool
+fx_exporter_reconfigure(struct fx_exporter *e,
+                        const struct fx_exporter_options *o)
+{
+    if (!fx_exporter_options_equal_but_cache(&e->options, o)) {
+        return false;
+    }
+    e->options.active_timeout = o->active_timeout;
+    e->options.inactive_timeout = o->inactive_timeout;
+    e->options.tcp_fin_timeout = o->tcp_fin_timeout;
+    e->options.tcp_rst_timeout = o->tcp_rst_timeout;
+    e->options.max_life = o->max_life;
+    e->options.max_flows = o->max_flows;
+    ovs_assert(fx_exporter_options_equal(&e->options, o));
+    return true;
+}
+
 /* Fills in 'ts' from 'o'. */
 static void
 fx_exporter_transport_settings(const struct fx_exporter_options *o,
@@ -163,6 +203,32 @@ fx_exporter_options_validate(const struct fx_exporter_options *o)
                          "above 1 (column sampling)",
                          fx_sampling_mode_to_string(
                              o->encoder.sampling_mode));
+    }
+
+    /* Templates go out over as many messages as they need, but each
+     * record must fit one with its template. */
+    const struct fx_encoder_class *class = fx_encoder_class_find(o->protocol);
+    if (class && class->min_mtu) {
+        size_t min_mtu = class->min_mtu(&o->encoder);
+
+        if (o->encoder.mtu < min_mtu) {
+            return xasprintf("mtu: %"PRIuSIZE" bytes cannot hold the "
+                             "largest %s record of this exporter with its "
+                             "template (key_fields, bidirectional, "
+                             "port_identity): it needs at least %"PRIuSIZE,
+                             o->encoder.mtu, class->name, min_mtu);
+        }
+    }
+    if (o->active_timeout > FX_MAX_ACTIVE_TIMEOUT) {
+        return xasprintf("active_timeout: more than %lld seconds (a year) "
+                         "cannot be honoured; -1 disables the active "
+                         "timeout", FX_MAX_ACTIVE_TIMEOUT / 1000);
+    }
+    if (o->max_flows > FX_MAX_CACHE_FLOWS) {
+        return xasprintf("%s: %"PRIuSIZE" is more flows than a flow cache "
+                         "can hold (at most %d)",
+                         !strcmp(o->name, "ipfix") ? "cache_max_flows"
+                         : "max_flows", o->max_flows, FX_MAX_CACHE_FLOWS);
     }
     if (o->source) {
         struct in6_addr a6;

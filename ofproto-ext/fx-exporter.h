@@ -37,6 +37,15 @@
 struct ds;
 struct fx_iftable;
 
+/* The longest active timeout, in ms: a year, as the longest max_life.
+ * Longer ones would overflow a flow's start time plus the timeout. */
+#define FX_MAX_ACTIVE_TIMEOUT (31536000LL * 1000)
+
+/* The most flows a cache may be asked to hold (also the maximum of our
+ * NetFlow max_flows column): far below what one shard's arenas can index
+ * (2**27 entries of one size), even if every flow hashed to one shard. */
+#define FX_MAX_CACHE_FLOWS 16777216
+
 /* Configuration of one exporter.  Compare with fx_exporter_options_equal():
  * unchanged options mean no change at all. */
 struct fx_exporter_options {
@@ -90,6 +99,8 @@ struct fx_exporter_stats {
 struct fx_exporter *fx_exporter_create(const struct fx_exporter_options *);
 void fx_exporter_destroy(struct fx_exporter *);
 
+bool fx_exporter_reconfigure(struct fx_exporter *,
+                             const struct fx_exporter_options *);
 const struct fx_exporter_options *fx_exporter_get_options(
     const struct fx_exporter *);
 

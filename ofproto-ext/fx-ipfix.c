@@ -69,7 +69,36 @@ static const struct fx_ie_group *const ipfix_ipv6_biflow[] = {
     &fx_group_end_reason, &fx_group_reverse,
 };
 
-/* 258 is the statistics options template, 260 the flow sampling one. */
+/* Journeys through recirculation (conntrack pipelines): the plain shapes
+ * with forwardingStatus and, if conntrack translated the packets, the
+ * post-NAT elements, in templates of their own so that other records stay
+ * as they are. */
+static const struct fx_ie_group *const ipfix_ipv4_ct[] = {
+    &fx_group_ipv4_addresses, &fx_group_transport, &fx_group_icmp4,
+    &fx_group_forwarding, &fx_group_counters, &fx_group_times_ms,
+    &fx_group_end_reason, &fx_group_fwd_status,
+};
+
+static const struct fx_ie_group *const ipfix_ipv6_ct[] = {
+    &fx_group_ipv6_addresses, &fx_group_transport, &fx_group_icmp6,
+    &fx_group_forwarding, &fx_group_counters, &fx_group_times_ms,
+    &fx_group_end_reason, &fx_group_fwd_status,
+};
+
+static const struct fx_ie_group *const ipfix_ipv4_nat[] = {
+    &fx_group_ipv4_addresses, &fx_group_transport, &fx_group_icmp4,
+    &fx_group_forwarding, &fx_group_counters, &fx_group_times_ms,
+    &fx_group_end_reason, &fx_group_fwd_status, &fx_group_nat4,
+};
+
+static const struct fx_ie_group *const ipfix_ipv6_nat[] = {
+    &fx_group_ipv6_addresses, &fx_group_transport, &fx_group_icmp6,
+    &fx_group_forwarding, &fx_group_counters, &fx_group_times_ms,
+    &fx_group_end_reason, &fx_group_fwd_status, &fx_group_nat6,
+};
+
+/* 258 is the statistics options template, 260 the flow sampling one,
+ * 263 and 264 the interface table's. */
 static const struct fx_template_def ipfix_templates[FX_N_SHAPES] = {
     [FX_SHAPE_IPV4] = { 256, ipfix_ipv4, ARRAY_SIZE(ipfix_ipv4) },
     [FX_SHAPE_IPV6] = { 257, ipfix_ipv6, ARRAY_SIZE(ipfix_ipv6) },
@@ -79,6 +108,14 @@ static const struct fx_template_def ipfix_templates[FX_N_SHAPES] = {
     },
     [FX_SHAPE_IPV6_BIFLOW] = {
         262, ipfix_ipv6_biflow, ARRAY_SIZE(ipfix_ipv6_biflow)
+    },
+    [FX_SHAPE_IPV4_CT] = { 265, ipfix_ipv4_ct, ARRAY_SIZE(ipfix_ipv4_ct) },
+    [FX_SHAPE_IPV6_CT] = { 266, ipfix_ipv6_ct, ARRAY_SIZE(ipfix_ipv6_ct) },
+    [FX_SHAPE_IPV4_NAT] = {
+        267, ipfix_ipv4_nat, ARRAY_SIZE(ipfix_ipv4_nat)
+    },
+    [FX_SHAPE_IPV6_NAT] = {
+        268, ipfix_ipv6_nat, ARRAY_SIZE(ipfix_ipv6_nat)
     },
 };
 
@@ -188,11 +225,18 @@ ipfix_create(const struct fx_encoder_settings *settings)
     return fx_tmpl_encoder_create(&ipfix_dialect, &fx_ipfix_class, settings);
 }
 
+static size_t
+ipfix_min_mtu(const struct fx_encoder_settings *settings)
+{
+    return fx_tmpl_encoder_min_mtu(&ipfix_dialect, &fx_ipfix_class, settings);
+}
+
 const struct fx_encoder_class fx_ipfix_class = {
     .protocol = FX_PROTO_IPFIX,
     .name = "IPFIX",
     .header_len = sizeof(struct ipfix_header),
     .create = ipfix_create,
+    .min_mtu = ipfix_min_mtu,
     .destroy = fx_tmpl_encoder_destroy,
     .begin = fx_tmpl_encoder_begin,
     .add = fx_tmpl_encoder_add,

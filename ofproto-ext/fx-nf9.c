@@ -59,11 +59,42 @@ static const struct fx_ie_group *const nf9_l2[] = {
     &fx_group_interfaces, &fx_group_counters, &fx_group_times_uptime,
 };
 
+/* Journeys through recirculation: FORWARDING_STATUS and, if conntrack
+ * translated the packets, Cisco's XLATE_* fields for the post-NAT
+ * elements, in templates of their own, as in IPFIX. */
+static const struct fx_ie_group *const nf9_ipv4_ct[] = {
+    &fx_group_ipv4_addresses, &fx_group_transport, &fx_group_icmp4,
+    &fx_group_forwarding, &fx_group_counters, &fx_group_times_uptime,
+    &fx_group_fwd_status,
+};
+
+static const struct fx_ie_group *const nf9_ipv6_ct[] = {
+    &fx_group_ipv6_addresses, &fx_group_transport, &fx_group_icmp4,
+    &fx_group_forwarding, &fx_group_counters, &fx_group_times_uptime,
+    &fx_group_fwd_status,
+};
+
+static const struct fx_ie_group *const nf9_ipv4_nat[] = {
+    &fx_group_ipv4_addresses, &fx_group_transport, &fx_group_icmp4,
+    &fx_group_forwarding, &fx_group_counters, &fx_group_times_uptime,
+    &fx_group_fwd_status, &fx_group_nat4,
+};
+
+static const struct fx_ie_group *const nf9_ipv6_nat[] = {
+    &fx_group_ipv6_addresses, &fx_group_transport, &fx_group_icmp4,
+    &fx_group_forwarding, &fx_group_counters, &fx_group_times_uptime,
+    &fx_group_fwd_status, &fx_group_nat6,
+};
+
 /* 258 is the statistics options template, 260 the flow sampling one. */
 static const struct fx_template_def nf9_templates[FX_N_SHAPES] = {
     [FX_SHAPE_IPV4] = { 256, nf9_ipv4, ARRAY_SIZE(nf9_ipv4) },
     [FX_SHAPE_IPV6] = { 257, nf9_ipv6, ARRAY_SIZE(nf9_ipv6) },
     [FX_SHAPE_L2] = { 259, nf9_l2, ARRAY_SIZE(nf9_l2) },
+    [FX_SHAPE_IPV4_CT] = { 265, nf9_ipv4_ct, ARRAY_SIZE(nf9_ipv4_ct) },
+    [FX_SHAPE_IPV6_CT] = { 266, nf9_ipv6_ct, ARRAY_SIZE(nf9_ipv6_ct) },
+    [FX_SHAPE_IPV4_NAT] = { 267, nf9_ipv4_nat, ARRAY_SIZE(nf9_ipv4_nat) },
+    [FX_SHAPE_IPV6_NAT] = { 268, nf9_ipv6_nat, ARRAY_SIZE(nf9_ipv6_nat) },
 };
 
 /* Exporter statistics, scoped to the "System" (the source id). */
@@ -151,11 +182,19 @@ nf9_create(const struct fx_encoder_settings *settings)
                                   settings);
 }
 
+static size_t
+nf9_min_mtu(const struct fx_encoder_settings *settings)
+{
+    return fx_tmpl_encoder_min_mtu(&nf9_dialect, &fx_netflow_v9_class,
+                                   settings);
+}
+
 const struct fx_encoder_class fx_netflow_v9_class = {
     .protocol = FX_PROTO_NETFLOW_V9,
     .name = "NetFlow v9",
     .header_len = sizeof(struct nf9_header),
     .create = nf9_create,
+    .min_mtu = nf9_min_mtu,
     .destroy = fx_tmpl_encoder_destroy,
     .begin = fx_tmpl_encoder_begin,
     .add = fx_tmpl_encoder_add,

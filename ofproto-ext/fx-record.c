@@ -22,10 +22,12 @@
 
 #include <string.h>
 #include "flow.h"
+#include "entropy.h"
 #include "hash.h"
 #include "openvswitch/dynamic-string.h"
 #include "packets.h"
 #include "ofproto/netflow.h"
+#include "ovs-thread.h"
 #include "util.h"
 
 BUILD_ASSERT_DECL(sizeof(struct fx_key) % 4 == 0);
@@ -316,6 +318,9 @@ fx_key_pack(const struct fx_key *key, uint32_t fields, uint8_t *buf)
                               key->tun_family == 4);
         }
     }
+    if (fields & FX_KEY_JOURNEY) {
+        *p++ = key->journey;
+    }
     ovs_assert(p - buf <= FX_KEY_PACKED_MAX);
     return p - buf;
 }
@@ -360,6 +365,9 @@ fx_key_unpack(const uint8_t *buf, size_t len, uint32_t fields,
                               key->tun_family == 4);
         }
     }
+    if (fields & FX_KEY_JOURNEY) {
+        key->journey = *p++;
+    }
     ovs_assert(p - buf == len);
 }
 
@@ -402,10 +410,29 @@ fx_key_fields_finest(uint32_t a, uint32_t b)
     return ((a | b) & ~FX_KEY_OMIT_MASK) | (a & b & FX_KEY_OMIT_MASK);
 }
 
+/* Returns the basis of the hashes of flow keys in hash tables (the flow
+ * cache's, the biflow table's), chosen from the system's entropy once per
+ * process: with a known basis, traffic crafted to collide would build long
+ * probe chains in the cache's linear probing.  (Not OVS's random_uint32(),
+ * which a test may seed.) */
+uint32_t
+fx_hash_basis(void)
+{
+    static struct ovsthread_once once = OVSTHREAD_ONCE_INITIALIZER;
+    static uint32_t basis;
+
+    if (ovsthread_once_start(&once)) {
+        get_entropy_or_die(&basis, sizeof basis);
+        ovsthread_once_done(&once);
+    }
+    return basis;
+}
+
 uint32_t
 fx_key_hash(const struct fx_key *key)
 {
-    return hash_words((const uint32_t *) key, sizeof *key / 4, 0);
+    return hash_words((const uint32_t *) key, sizeof *key / 4,
+                      fx_hash_basis());
 }
 
 bool
@@ -536,6 +563,67 @@ fx_record_format(const struct fx_record *rec, struct ds *s)
     format_port(rec->out_port, s);
     ds_put_format(s, " packets=%"PRIu64" bytes=%"PRIu64" tcp_flags=0x%02"
                   PRIx8, rec->packets, rec->bytes, rec->tcp_flags);
+    if (rec->key.journey) {
+        fx_ct_info_format(&rec->key, &rec->ct, s);
+    }
+}
+
+/* Appends to 's' what a journey flow with 'key' and 'ct' adds: the
+ * forwarding status, the translated addresses and ports, and conntrack's
+ * state, zone, mark and label. */
+void
+fx_ct_info_format(const struct fx_key *key, const struct fx_ct_info *ct,
+                  struct ds *s)
+{
+    ds_put_format(s, " recirculated%s", (key->journey & FX_JOURNEY_TRACKED
+                                         ? "(conntrack)" : ""));
+    if (ct->flags & FX_CT_NAT) {
+        ds_put_cstr(s, " nat(src=");
+        ipv6_format_mapped(&ct->nat_src, s);
+        ds_put_cstr(s, ",dst=");
+        ipv6_format_mapped(&ct->nat_dst, s);
+        ds_put_format(s, ",tp_src=%"PRIu16",tp_dst=%"PRIu16")",
+                      ntohs(ct->nat_tp_src), ntohs(ct->nat_tp_dst));
+    }
+    if (key->journey & FX_JOURNEY_TRACKED) {
+        ds_put_cstr(s, " ct_state=");
+        format_flags(s, ct_state_to_string, ct->ct_state, '|');
+        ds_put_format(s, " ct_zone=%"PRIu16" ct_mark=0x%"PRIx32
+                      " ct_label=0x", ct->ct_zone, ct->ct_mark);
+        ovs_be128 label = hton128(ct->ct_label);
+        ds_put_hex(s, &label, sizeof label);
+    }
+}
+
+/* Do 'a' and 'b' contradict each other about NAT: both translated, to
+ * different addresses or ports?  One that knows no translation does not
+ * contradict the other: a connection's first packet, which the deciding
+ * pass committed with nat(...), reaches it untranslated, its next ones
+ * translated, the same way. */
+bool
+fx_ct_info_nat_differs(const struct fx_ct_info *a,
+                       const struct fx_ct_info *b)
+{
+    return (a->flags & b->flags & FX_CT_NAT
+            && (!ipv6_addr_equals(&a->nat_src, &b->nat_src)
+                || !ipv6_addr_equals(&a->nat_dst, &b->nat_dst)
+                || a->nat_tp_src != b->nat_tp_src
+                || a->nat_tp_dst != b->nat_tp_dst));
+}
+
+/* Returns the RFC 7270 forwardingStatus of 'rec': forwarded if it went
+ * anywhere, else dropped, by an ACL (the firewall) if the deciding pass
+ * ran after conntrack: what a conntrack pipeline drops after the lookup
+ * its rules have denied, whether an explicit drop, a ct_state=+inv rule or
+ * no rule at all. */
+uint8_t
+fx_record_forwarding_status(const struct fx_record *rec)
+{
+    if (rec->out_port != ofp_to_u16(NF_OUT_DROP)) {
+        return FX_FWD_FORWARDED;
+    }
+    return (rec->key.journey & FX_JOURNEY_TRACKED ? FX_FWD_DROPPED_ACL_DENY
+            : FX_FWD_DROPPED);
 }
 
 /* Frees every record in 'records' and leaves the list empty. */

@@ -69,7 +69,8 @@ struct fx_key {
     ovs_be16 tun_tp_dst;        /* Outer UDP destination port, 0 if none. */
     uint8_t tun_erspan_ver;     /* ERSPAN version (1, 2), else 0: 'tun_id'
                                  * is then a session id, not a GRE key. */
-    uint8_t pad;                /* Always zero. */
+    uint8_t journey;            /* FX_JOURNEY_* if the flow's verdict came
+                                 * from a recirculated pass, else 0. */
     ovs_be64 tun_id;            /* Tunnel key: VNI, GRE key, ERSPAN session
                                  * id (FX_KEY_TUNNEL). */
     struct in6_addr tun_src;    /* Outer source (IPv4-mapped for IPv4). */
@@ -89,6 +90,10 @@ enum fx_key_fields {
     FX_KEY_VLAN = 1 << 1,       /* 802.1Q VLAN ids, outer and inner. */
     FX_KEY_MPLS = 1 << 2,       /* MPLS flows, keyed on their label stack. */
     FX_KEY_TUNNEL = 1 << 3,     /* Tunnel key and outer addresses. */
+    FX_KEY_JOURNEY = 1 << 4,    /* Per flow, never configured: the flow's
+                                 * verdict came from a recirculated pass
+                                 * ('journey' in the key, and the flow keeps
+                                 * a 'struct fx_ct_info'). */
     FX_KEY_OMIT_PORTS = 1 << 6,  /* No L4 ports, ICMP type and code. */
     FX_KEY_OMIT_PROTO = 1 << 7,  /* No IP protocol (nor ports). */
 };
@@ -98,6 +103,46 @@ enum fx_key_fields {
 #define FX_TRACK_FULL  0
 #define FX_TRACK_PROTO FX_KEY_OMIT_PORTS
 #define FX_TRACK_IP    (FX_KEY_OMIT_PORTS | FX_KEY_OMIT_PROTO)
+
+/* Bits of 'struct fx_key''s 'journey'.  A packet that OVS recirculates
+ * (conntrack's ct(table=N), mostly) goes through several translations,
+ * "passes", each with its own datapath flow; its record is the journey's:
+ * keyed on the packet as it arrived at the first pass, with the output of
+ * the pass that decided (see fx-tap.h). */
+#define FX_JOURNEY_RECIRC  0x01     /* Decided by a recirculated pass. */
+#define FX_JOURNEY_TRACKED 0x02     /* ...that ran after conntrack
+                                     * (ct_state has +trk): a drop there is
+                                     * the firewall's. */
+
+/* What conntrack said about a journey's deciding pass: the values of its
+ * last packet, not part of the key, kept by the cache with each journey
+ * flow. */
+struct fx_ct_info {
+    struct in6_addr nat_src;    /* Post-NAT source (IPv4-mapped), if
+                                 * FX_CT_NAT. */
+    struct in6_addr nat_dst;    /* Post-NAT destination. */
+    ovs_be16 nat_tp_src;        /* Post-NAPT source port. */
+    ovs_be16 nat_tp_dst;        /* Post-NAPT destination port. */
+    uint32_t ct_mark;           /* ct_mark. */
+    ovs_u128 ct_label;          /* ct_label. */
+    uint16_t ct_zone;           /* ct_zone. */
+    uint8_t ct_state;           /* ct_state (CS_* bits, low 8): in the
+                                 * cache and in records, every state seen
+                                 * since the record began. */
+    uint8_t flags;              /* FX_CT_*. */
+};
+#define FX_CT_NAT 0x01          /* Conntrack translated the packet. */
+
+bool fx_ct_info_nat_differs(const struct fx_ct_info *,
+                            const struct fx_ct_info *);
+void fx_ct_info_format(const struct fx_key *, const struct fx_ct_info *,
+                       struct ds *);
+
+/* RFC 7270 forwardingStatus (IPFIX IE 89, v9 field 89): the status in the
+ * top two bits, a reason code in the others. */
+#define FX_FWD_FORWARDED 64         /* Forwarded, reason unknown. */
+#define FX_FWD_DROPPED 128          /* Dropped, reason unknown. */
+#define FX_FWD_DROPPED_ACL_DENY 129 /* Dropped: ACL deny. */
 
 /* The largest packed key (see fx_key_pack()). */
 #define FX_KEY_PACKED_MAX 128
@@ -147,13 +192,17 @@ struct fx_record {
     uint64_t bytes;             /* Bytes in this record. */
     long long int first_used;   /* First packet, time_msec(). */
     long long int last_used;    /* Last packet, time_msec(). */
+    struct fx_ct_info ct;       /* If 'key.journey': conntrack's view. */
 };
+
+uint8_t fx_record_forwarding_status(const struct fx_record *);
 
 bool fx_key_from_flow(const struct flow *, uint32_t fields, struct fx_key *);
 void fx_key_mask_wc(const struct flow *, uint32_t fields,
                     struct flow_wildcards *);
 void fx_key_restrict(struct fx_key *, uint32_t fields);
 uint32_t fx_key_fields_finest(uint32_t, uint32_t);
+uint32_t fx_hash_basis(void);
 uint32_t fx_key_hash(const struct fx_key *);
 bool fx_key_equal(const struct fx_key *, const struct fx_key *);
 size_t fx_key_pack(const struct fx_key *, uint32_t fields, uint8_t *buf);

@@ -36,10 +36,13 @@
 #include "ovs-thread.h"
 #include "timeval.h"
 #include "util.h"
+#include "uuid.h"
 
 VLOG_DEFINE_THIS_MODULE(fx_tap);
 
 COVERAGE_DEFINE(fx_tap_flow_clear);
+COVERAGE_DEFINE(fx_tap_held_back);
+COVERAGE_DEFINE(fx_tap_journey_update);
 
 /* Default cache settings, used until an exporter asks for others. */
 #define FX_DEFAULT_ACTIVE_TIMEOUT (NF_ACTIVE_TIMEOUT_DEFAULT * 1000LL)
@@ -53,6 +56,8 @@ struct netflow {
     struct ovs_refcount ref_cnt;
     struct fx_cache *cache;             /* Thread-safe by itself. */
     char *name;                         /* Bridge name, for messages. */
+    struct uuid ofproto_uuid OVS_GUARDED_BY(taps_mutex); /* Its bridge's
+                                                          * ofproto. */
     struct ovs_list list_node OVS_GUARDED_BY(taps_mutex); /* In 'taps'. */
     uint32_t key_fields OVS_GUARDED_BY(taps_mutex); /* The cache's. */
 
@@ -257,15 +262,210 @@ netflow_flow_clear(struct netflow *nf OVS_UNUSED,
     COVERAGE_INC(fx_tap_flow_clear);
 }
 
+/* The innermost translation of this thread whose netflow_flow_update() is
+ * held back (see fx-tap.h). */
+DEFINE_STATIC_PER_THREAD_DATA(struct fx_tap_deferred *, fx_deferred, NULL);
+
+void
+fx_tap_defer_begin(struct fx_tap_deferred *d)
+{
+    struct fx_tap_deferred **top = fx_deferred_get();
+
+    d->up = *top;
+    d->nf = NULL;
+    *top = d;
+}
+
+/* Ends the translation that 'd' began; if 'apply', makes the update that
+ * it held back, if any. */
+void
+fx_tap_defer_end(struct fx_tap_deferred *d, bool apply)
+{
+    struct fx_tap_deferred **top = fx_deferred_get();
+
+    ovs_assert(*top == d);
+    *top = d->up;
+    if (d->nf) {
+        if (apply) {
+            netflow_flow_update(d->nf, &d->flow, d->iface, &d->stats);
+        } else {
+            COVERAGE_INC(fx_tap_held_back);
+        }
+    }
+}
+
+/* OVS calls this with the tap it got from the flow's bridge; 'nf' is NULL
+ * for an xlate cache entry whose pass recirculated (fx-xlate.c took its
+ * tap away): a later pass counts its packets.  A 'flow' with a nonzero
+ * 'recirc_id' is a 'struct fx_journey': OVS never calls us for a
+ * recirculated pass itself. */
 void
 netflow_flow_update(struct netflow *nf, const struct flow *flow,
                     ofp_port_t output_iface,
                     const struct dpif_flow_stats *stats)
 {
-    fx_cache_update(nf->cache, flow, ofp_to_u16(output_iface), stats);
+    struct fx_tap_deferred *d = *fx_deferred_get();
+
+    if (!nf) {
+        return;
+    }
+    if (d && !d->nf) {
+        d->nf = nf;
+        d->flow = *flow;
+        d->iface = output_iface;
+        d->stats = *stats;
+        return;
+    }
+    if (flow->recirc_id) {
+        const struct fx_journey *j = CONTAINER_OF(flow, struct fx_journey,
+                                                  flow);
+
+        fx_tap_journey_update(nf, j, output_iface, stats);
+    } else {
+        fx_cache_update(nf->cache, flow, ofp_to_u16(output_iface), stats);
+    }
+}
+
+void
+fx_tap_journey_update(struct netflow *nf, const struct fx_journey *j,
+                      ofp_port_t out, const struct dpif_flow_stats *stats)
+{
+    COVERAGE_INC(fx_tap_journey_update);
+    fx_cache_update_journey(nf->cache, &j->flow, j->journey, &j->ct,
+                            ofp_to_u16(out), stats);
+}
+
+/* Patch links between bridges, both ways (see fx-tap.h). */
+static struct ovs_mutex patch_mutex = OVS_MUTEX_INITIALIZER;
+static struct fx_patch_link *patch_links OVS_GUARDED_BY(patch_mutex);
+static size_t n_patch_links OVS_GUARDED_BY(patch_mutex);
+
+/* Replaces the patch links by the 'n' in 'links' (each once: the reverse
+ * is added here).  Returns true if they changed. */
+bool
+fx_tap_set_patch_links(const struct fx_patch_link *links, size_t n)
+{
+    struct fx_patch_link *both = xcalloc(MAX(2 * n, 1), sizeof *both);
+
+    for (size_t i = 0; i < n; i++) {
+        both[2 * i] = links[i];
+        both[2 * i + 1] = (struct fx_patch_link) {
+            .from = links[i].to, .from_port = links[i].to_port,
+            .to = links[i].from, .to_port = links[i].from_port,
+        };
+    }
+
+    ovs_mutex_lock(&patch_mutex);
+    bool changed = (2 * n != n_patch_links
+                    || (n && memcmp(both, patch_links,
+                                    2 * n * sizeof *both)));
+    free(patch_links);
+    patch_links = both;
+    n_patch_links = 2 * n;
+    ovs_mutex_unlock(&patch_mutex);
+    return changed;
+}
+
+/* Finds the shortest way through patch links from bridge 'from' to bridge
+ * 'to', stores its hops in 'path' and returns their number, 0 if there is
+ * none (or 'from' is 'to').  Any thread. */
+size_t
+fx_tap_patch_path(const struct uuid *from, const struct uuid *to,
+                  struct fx_patch_link path[FX_PATCH_MAX_HOPS])
+{
+    size_t n_hops = 0;
+
+    if (uuid_equals(from, to)) {
+        return 0;
+    }
+
+    ovs_mutex_lock(&patch_mutex);
+    /* Breadth-first over the links: few bridges, few patch ports. */
+    size_t n = n_patch_links;
+    int *prev = xmalloc(MAX(n, 1) * sizeof *prev);
+    int *queue = xmalloc(MAX(n, 1) * sizeof *queue);
+    bool *seen = xcalloc(MAX(n, 1), sizeof *seen);
+    size_t head = 0, tail = 0;
+    int found = -1;
+
+    for (size_t i = 0; i < n; i++) {
+        if (uuid_equals(&patch_links[i].from, from)) {
+            seen[i] = true;
+            prev[i] = -1;
+            queue[tail++] = i;
+        }
+    }
+    while (head < tail && found < 0) {
+        int cur = queue[head++];
+
+        if (uuid_equals(&patch_links[cur].to, to)) {
+            found = cur;
+            break;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (!seen[i]
+                && uuid_equals(&patch_links[i].from, &patch_links[cur].to)
+                && !uuid_equals(&patch_links[i].to, from)) {
+                seen[i] = true;
+                prev[i] = cur;
+                queue[tail++] = i;
+            }
+        }
+    }
+    if (found >= 0) {
+        for (int i = found; i >= 0; i = prev[i]) {
+            n_hops++;
+        }
+        if (n_hops > FX_PATCH_MAX_HOPS) {
+            n_hops = 0;
+        } else {
+            size_t k = n_hops;
+
+            for (int i = found; i >= 0; i = prev[i]) {
+                path[--k] = patch_links[i];
+            }
+        }
+    }
+    free(prev);
+    free(queue);
+    free(seen);
+    ovs_mutex_unlock(&patch_mutex);
+    return n_hops;
 }
 
 /* Configuration and inspection, for the vswitchd plugin. */
+
+/* Tells 'nf' the uuid of its bridge's ofproto, by which a recirculated
+ * pass names its bridge. */
+void
+fx_tap_set_uuid(struct netflow *nf, const struct uuid *uuid)
+{
+    ovs_mutex_lock(&taps_mutex);
+    nf->ofproto_uuid = *uuid;
+    ovs_mutex_unlock(&taps_mutex);
+}
+
+/* Returns a reference to the tap of the bridge whose ofproto has 'uuid',
+ * or NULL.  Any thread.  The caller must netflow_unref() it. */
+struct netflow *
+fx_tap_find_by_uuid(const struct uuid *uuid)
+{
+    struct netflow *found = NULL;
+    struct netflow *nf;
+
+    ovs_mutex_lock(&taps_mutex);
+    LIST_FOR_EACH (nf, list_node, &taps) {
+        /* A tap whose last reference is going stays in the list until it
+         * is freed, which needs this mutex: try_ref tells. */
+        if (uuid_equals(&nf->ofproto_uuid, uuid)
+            && ovs_refcount_try_ref_rcu(&nf->ref_cnt)) {
+            found = nf;
+            break;
+        }
+    }
+    ovs_mutex_unlock(&taps_mutex);
+    return found;
+}
 
 void
 fx_tap_set_name(struct netflow *nf, const char *name)
@@ -325,8 +525,9 @@ fx_tap_combine_limits(const struct fx_exporter_options *options, size_t n,
 /* Returns true if reconfiguring from the current exporters of 'nf' to the
  * 'n' 'options' must end the cached flows first: when an exporter goes away
  * (it exports what it holds) or changes protocol or flow key (records
- * already cached belong to the old one).  Other changes (timeouts, targets, limits,
- * sampling, template settings) keep the cache and its counters. */
+ * already cached belong to the old one).  Other changes (timeouts,
+ * targets, limits, sampling, template settings) keep the cache and its
+ * counters. */
 static bool
 fx_tap_reconfigure_needs_flush(const struct netflow *nf,
                                const struct fx_exporter_options *options,
@@ -375,17 +576,38 @@ fx_tap_configure(struct netflow *nf,
         if (flush) {
             fx_tap_flush__(nf, FX_END_RECONFIGURE);
         }
-        for (size_t i = 0; i < nf->n_exporters; i++) {
-            fx_exporter_destroy(nf->exporters[i]);
+
+        /* An exporter whose change is only the cache's (timeouts, limits)
+         * stays as it is: rebuilding it would drop its connections, their
+         * queues and its statistics. */
+        struct fx_exporter **old = nf->exporters;
+        size_t n_old = nf->n_exporters;
+        struct fx_exporter **kept = xcalloc(n, sizeof *kept);
+        for (size_t i = 0; i < n; i++) {
+            for (size_t j = 0; j < n_old; j++) {
+                if (old[j] && fx_exporter_reconfigure(old[j], &options[i])) {
+                    kept[i] = old[j];
+                    old[j] = NULL;
+                    break;
+                }
+            }
         }
-        free(nf->exporters);
+        for (size_t j = 0; j < n_old; j++) {
+            fx_exporter_destroy(old[j]);
+        }
+        free(old);
 
         nf->exporters = xcalloc(n, sizeof *nf->exporters);
         nf->n_exporters = 0;
         for (size_t i = 0; i < n; i++) {
-            struct fx_exporter *e = fx_exporter_create(&options[i]);
+            struct fx_exporter *e = kept[i];
+            if (!e) {
+                e = fx_exporter_create(&options[i]);
+                if (e) {
+                    fx_exporter_set_iftable(e, nf->iftable);
+                }
+            }
             if (e) {
-                fx_exporter_set_iftable(e, nf->iftable);
                 nf->exporters[nf->n_exporters++] = e;
             } else {
                 VLOG_ERR("%s: %s: protocol %s is not supported",
@@ -393,6 +615,7 @@ fx_tap_configure(struct netflow *nf,
                          fx_protocol_to_string(options[i].protocol));
             }
         }
+        free(kept);
         fx_tap_combine_limits(options, n, &limits);
         fx_cache_set_limits(nf->cache, &limits);
         nf->iftable_retention = limits.inactive_timeout + FX_IFTABLE_GRACE;
@@ -440,6 +663,19 @@ fx_tap_flush(struct netflow *nf, enum fx_end_reason reason)
 {
     ovs_mutex_lock(&nf->mutex);
     fx_tap_flush__(nf, reason);
+    ovs_mutex_unlock(&nf->mutex);
+}
+
+/* Destroys the exporters of 'nf' (at exit, after the cache was exported):
+ * their transports then send what they still have queued without them. */
+void
+fx_tap_remove_exporters(struct netflow *nf)
+{
+    ovs_mutex_lock(&nf->mutex);
+    for (size_t i = 0; i < nf->n_exporters; i++) {
+        fx_exporter_destroy(nf->exporters[i]);
+    }
+    nf->n_exporters = 0;
     ovs_mutex_unlock(&nf->mutex);
 }
 
@@ -558,6 +794,10 @@ fx_tap_format_show(struct netflow *nf, struct ds *s)
                       st.n_records[r]);
     }
     ds_put_char(s, '\n');
+    ds_put_format(s, "    lost waiting for the main loop (evictions, output "
+                  "changes): records %"PRIu64", packets %"PRIu64", bytes %"
+                  PRIu64"\n", st.n_dropped, st.dropped_packets,
+                  st.dropped_bytes);
 
     ovs_mutex_lock(&nf->mutex);
     bool uses_iftable = false;

@@ -44,7 +44,10 @@
  * not carry flowexport's configuration. */
 
 #include <stddef.h>
+#include "dpif.h"
+#include "flow.h"
 #include "fx-record.h"
+#include "uuid.h"
 
 struct ds;
 struct fx_exporter_options;
@@ -52,11 +55,14 @@ struct fx_port_info;
 struct netflow;
 
 void fx_tap_set_name(struct netflow *, const char *bridge_name);
+void fx_tap_set_uuid(struct netflow *, const struct uuid *ofproto_uuid);
+struct netflow *fx_tap_find_by_uuid(const struct uuid *ofproto_uuid);
 void fx_tap_configure(struct netflow *,
                       const struct fx_exporter_options *, size_t n);
 bool fx_tap_refine_key(struct netflow *,
                        const struct fx_exporter_options *, size_t n);
 void fx_tap_flush(struct netflow *, enum fx_end_reason);
+void fx_tap_remove_exporters(struct netflow *);
 bool fx_tap_set_ports(struct netflow *, const struct fx_port_info *,
                       size_t n);
 size_t fx_tap_n_exporters(const struct netflow *);
@@ -67,5 +73,66 @@ void fx_tap_format_show(struct netflow *, struct ds *);
 void fx_tap_format_counters(struct netflow *, struct ds *);
 void fx_tap_dump_flows(struct netflow *, struct ds *);
 void fx_tap_dump_interfaces(struct netflow *, struct ds *);
+
+/* Journeys: packets that OVS recirculates.
+ *
+ * OVS calls netflow_flow_update() only for the first pass of a packet
+ * (xlate_actions() skips it for thawed, "frozen", passes), whose output is
+ * not decided yet when the pass ends in ct(table=N) or another
+ * recirculation.  The vswitchd plugin wraps xlate_actions() (fx-xlate.c)
+ * and, around each translation:
+ *
+ *   - holds back the netflow_flow_update() that OVS makes during a first
+ *     pass (fx_tap_defer_begin()/_end()): if the pass recirculates the
+ *     packet, the update is dropped, and so are the datapath flow's later
+ *     statistics (its xlate cache entry loses its tap), because the pass
+ *     that decides counts the packet;
+ *   - for a recirculated pass that decides (outputs or drops the packet
+ *     without recirculating it again), counts the packet with
+ *     fx_tap_journey_update() and puts an xlate cache entry of its own
+ *     (a 'struct fx_journey', whose 'flow' has a nonzero 'recirc_id') into
+ *     the datapath flow's xlate cache, so that OVS pushes that datapath
+ *     flow's statistics to netflow_flow_update() like a first pass's.
+ *
+ * So each packet is counted once, by the datapath flow of its deciding
+ * pass, with that pass's output. */
+struct fx_tap_deferred {
+    struct fx_tap_deferred *up; /* Enclosing translation in this thread. */
+    struct netflow *nf;         /* Held back update's tap, or NULL. */
+    struct flow flow;           /* Its flow. */
+    ofp_port_t iface;           /* Its output. */
+    struct dpif_flow_stats stats; /* Its statistics. */
+};
+void fx_tap_defer_begin(struct fx_tap_deferred *);
+void fx_tap_defer_end(struct fx_tap_deferred *, bool apply);
+
+struct fx_journey {
+    struct flow flow;           /* First member: OVS frees it as a flow.
+                                 * The packet as the first pass saw it
+                                 * (pre-NAT), with the deciding pass's
+                                 * in_port (of its bridge) and ct_*;
+                                 * 'recirc_id' nonzero. */
+    uint8_t journey;            /* FX_JOURNEY_*. */
+    struct fx_ct_info ct;       /* Conntrack's view. */
+};
+void fx_tap_journey_update(struct netflow *, const struct fx_journey *,
+                           ofp_port_t out, const struct dpif_flow_stats *);
+
+/* Patch ports.  A packet that crosses bridges through patch ports is one
+ * datapath flow, translated once across them; each bridge with a tap gets
+ * the part of the journey through it, in its own port numbers, with the
+ * full counts.  The plugin tells the taps the links between bridges
+ * (main thread); fx-xlate.c finds the path of each translation over
+ * them. */
+struct fx_patch_link {
+    struct uuid from;           /* A bridge's ofproto. */
+    uint16_t from_port;         /* Its patch port. */
+    struct uuid to;             /* The peer's bridge's ofproto. */
+    uint16_t to_port;           /* The peer patch port. */
+};
+#define FX_PATCH_MAX_HOPS 8
+bool fx_tap_set_patch_links(const struct fx_patch_link *, size_t n);
+size_t fx_tap_patch_path(const struct uuid *from, const struct uuid *to,
+                         struct fx_patch_link path[FX_PATCH_MAX_HOPS]);
 
 #endif /* fx-tap.h */

@@ -82,6 +82,17 @@ FX_DEFINE_GROUP(times_ms,
 FX_DEFINE_GROUP(times_uptime,
                 FX_IE_FLOW_START_SYS_UP_TIME, FX_IE_FLOW_END_SYS_UP_TIME)
 FX_DEFINE_GROUP(end_reason, FX_IE_FLOW_END_REASON)
+FX_DEFINE_GROUP(fwd_status, FX_IE_FORWARDING_STATUS)
+FX_DEFINE_GROUP(nat4,
+                FX_IE_POST_NAT_SOURCE_IPV4_ADDRESS,
+                FX_IE_POST_NAT_DESTINATION_IPV4_ADDRESS,
+                FX_IE_POST_NAPT_SOURCE_TRANSPORT_PORT,
+                FX_IE_POST_NAPT_DESTINATION_TRANSPORT_PORT)
+FX_DEFINE_GROUP(nat6,
+                FX_IE_POST_NAT_SOURCE_IPV6_ADDRESS,
+                FX_IE_POST_NAT_DESTINATION_IPV6_ADDRESS,
+                FX_IE_POST_NAPT_SOURCE_TRANSPORT_PORT,
+                FX_IE_POST_NAPT_DESTINATION_TRANSPORT_PORT)
 FX_DEFINE_GROUP(process, FX_IE_EXPORTING_PROCESS_ID)
 FX_DEFINE_GROUP(v9_system, FX_IE_V9_SCOPE_SYSTEM)
 FX_DEFINE_GROUP(ethernet, FX_IE_SOURCE_MAC_ADDRESS,
@@ -140,12 +151,20 @@ static const struct {
                     [FX_SHAPE_IPV6] = &fx_group_ethernet,
                     [FX_SHAPE_L2] = &fx_group_macs,
                     [FX_SHAPE_IPV4_BIFLOW] = &fx_group_ethernet,
-                    [FX_SHAPE_IPV6_BIFLOW] = &fx_group_ethernet } },
+                    [FX_SHAPE_IPV6_BIFLOW] = &fx_group_ethernet,
+                    [FX_SHAPE_IPV4_CT] = &fx_group_ethernet,
+                    [FX_SHAPE_IPV6_CT] = &fx_group_ethernet,
+                    [FX_SHAPE_IPV4_NAT] = &fx_group_ethernet,
+                    [FX_SHAPE_IPV6_NAT] = &fx_group_ethernet } },
     { FX_KEY_VLAN, { [FX_SHAPE_IPV4] = &fx_group_vlans,
                      [FX_SHAPE_IPV6] = &fx_group_vlans,
                      [FX_SHAPE_L2] = &fx_group_vlans,
                      [FX_SHAPE_IPV4_BIFLOW] = &fx_group_vlans,
-                     [FX_SHAPE_IPV6_BIFLOW] = &fx_group_vlans } },
+                     [FX_SHAPE_IPV6_BIFLOW] = &fx_group_vlans,
+                     [FX_SHAPE_IPV4_CT] = &fx_group_vlans,
+                     [FX_SHAPE_IPV6_CT] = &fx_group_vlans,
+                     [FX_SHAPE_IPV4_NAT] = &fx_group_vlans,
+                     [FX_SHAPE_IPV6_NAT] = &fx_group_vlans } },
     { FX_KEY_MPLS, { [FX_SHAPE_L2] = &fx_group_mpls } },
 };
 
@@ -342,6 +361,17 @@ fx_ie_view_init(struct fx_ie_view *v, const struct fx_record *rec,
         v->dst_port = key->tp_dst;
     }
     v->tcp_flags = htons(rec->tcp_flags);
+    if (key->journey) {
+        v->fwd_status = fx_record_forwarding_status(rec);
+        if (rec->ct.flags & FX_CT_NAT) {
+            v->nat_src6 = rec->ct.nat_src;
+            v->nat_dst6 = rec->ct.nat_dst;
+            v->nat_src4 = in6_addr_get_mapped_ipv4(&rec->ct.nat_src);
+            v->nat_dst4 = in6_addr_get_mapped_ipv4(&rec->ct.nat_dst);
+            v->nat_src_port = rec->ct.nat_tp_src;
+            v->nat_dst_port = rec->ct.nat_tp_dst;
+        }
+    }
     v->proto = key->nw_proto;
     v->tos = key->nw_tos;
     v->src_mac = key->dl_src;
@@ -504,10 +534,19 @@ fx_tunnel_kind(const struct fx_key *key, const struct fx_iface *in_iface)
 static enum fx_shape
 record_shape(const struct fx_record *rec, bool biflow)
 {
-    return (!fx_key_is_ip(&rec->key) ? FX_SHAPE_L2
-            : fx_key_is_ipv4(&rec->key)
-            ? (biflow ? FX_SHAPE_IPV4_BIFLOW : FX_SHAPE_IPV4)
-            : (biflow ? FX_SHAPE_IPV6_BIFLOW : FX_SHAPE_IPV6));
+    bool ipv4 = fx_key_is_ipv4(&rec->key);
+
+    if (!fx_key_is_ip(&rec->key)) {
+        return FX_SHAPE_L2;
+    } else if (biflow) {
+        return ipv4 ? FX_SHAPE_IPV4_BIFLOW : FX_SHAPE_IPV6_BIFLOW;
+    } else if (rec->key.journey && rec->ct.flags & FX_CT_NAT) {
+        return ipv4 ? FX_SHAPE_IPV4_NAT : FX_SHAPE_IPV6_NAT;
+    } else if (rec->key.journey) {
+        return ipv4 ? FX_SHAPE_IPV4_CT : FX_SHAPE_IPV6_CT;
+    } else {
+        return ipv4 ? FX_SHAPE_IPV4 : FX_SHAPE_IPV6;
+    }
 }
 
 /* The index in fx_tmpl_encoder's 'templates' of 'shape' with 'tunnel'. */
@@ -522,6 +561,16 @@ static bool
 shape_is_biflow(enum fx_shape shape)
 {
     return shape == FX_SHAPE_IPV4_BIFLOW || shape == FX_SHAPE_IPV6_BIFLOW;
+}
+
+/* Is 'shape' one of journeys through recirculation?  Only conntrack
+ * pipelines have them: their templates go out once a record needs them,
+ * so that other bridges' template sets stay as they were. */
+static bool
+shape_is_journey(enum fx_shape shape)
+{
+    return (shape == FX_SHAPE_IPV4_CT || shape == FX_SHAPE_IPV6_CT
+            || shape == FX_SHAPE_IPV4_NAT || shape == FX_SHAPE_IPV6_NAT);
 }
 
 struct fx_encoder *
@@ -552,7 +601,8 @@ fx_tmpl_encoder_create(const struct fx_dialect *dialect,
             /* Six tunnel kinds per shape make a template set larger than
              * a message, and a bridge has few kinds of tunnels: a tunnel
              * kind's template is sent once a record needs it. */
-            te->announced[i] = te->in_use[i] && kind == FX_TUNNEL_NONE;
+            te->announced[i] = (te->in_use[i] && kind == FX_TUNNEL_NONE
+                                && !shape_is_journey(shape));
         }
     }
     if (dialect->stats_template) {
@@ -858,45 +908,191 @@ put_one_template_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg,
     te->announced[index] = true;
 }
 
-static void
-put_template_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
+/* A round of templates is a sequence of items, in this order: the record
+ * templates that are announced (sharing template sets), the options
+ * templates, then the options records that describe the stream (exporter
+ * statistics, flow selection).  A round that does not fit one message
+ * goes on in the next ones: RFC 7011 section 8 only asks that a template
+ * reach the collector before the records that use it (which holds: a
+ * record whose template has not gone out takes it along), and so does RFC
+ * 3954 section 5.  Positions past the end of the items mean "done". */
+enum round_item_type {
+    ROUND_RECORD_TEMPLATE,      /* templates[sub], if announced. */
+    ROUND_STATS_TEMPLATE,
+    ROUND_SAMPLING_TEMPLATE,
+    ROUND_IFTABLE_TEMPLATE,     /* iftable_templates[sub]. */
+    ROUND_STATS_RECORD,
+    ROUND_SAMPLING_RECORD,
+    ROUND_END,
+};
+
+/* Returns the type of item 'pos' of a round, with its index among the
+ * items of that type in '*sub'. */
+static enum round_item_type
+round_item(const struct fx_tmpl_encoder *te, size_t pos, size_t *sub)
 {
-    const struct fx_dialect *d = te->dialect;
-    size_t set_ofs = msg->size;
+    *sub = pos;
+    if (*sub < FX_N_RECORD_TEMPLATES) {
+        return ROUND_RECORD_TEMPLATE;
+    }
+    *sub -= FX_N_RECORD_TEMPLATES;
+    if (*sub < 1) {
+        return ROUND_STATS_TEMPLATE;
+    }
+    *sub -= 1;
+    if (*sub < 1) {
+        return ROUND_SAMPLING_TEMPLATE;
+    }
+    *sub -= 1;
+    if (*sub < te->n_iftable_templates) {
+        return ROUND_IFTABLE_TEMPLATE;
+    }
+    *sub -= te->n_iftable_templates;
+    if (*sub < 1) {
+        return ROUND_STATS_RECORD;
+    }
+    *sub -= 1;
+    return *sub < 1 ? ROUND_SAMPLING_RECORD : ROUND_END;
+}
 
-    ofpbuf_put_zeros(msg, sizeof(struct fx_set_header));
-    for (size_t i = 0; i < FX_N_RECORD_TEMPLATES; i++) {
-        if (te->announced[i]) {
-            put_template_record(te, msg, &te->templates[i]);
+/* Position of the first item of 'type' in a round. */
+static size_t
+round_item_pos(const struct fx_tmpl_encoder *te, enum round_item_type type)
+{
+    size_t pos = 0, sub;
+
+    while (round_item(te, pos, &sub) < type) {
+        pos++;
+    }
+    return pos;
+}
+
+/* Closes the template set open in 'msg' at '*tset_ofs', if any. */
+static void
+close_template_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg,
+                   size_t *tset_ofs)
+{
+    if (*tset_ofs) {
+        struct fx_set_header *h = ofpbuf_at_assert(msg, *tset_ofs, sizeof *h);
+        h->id = htons(te->dialect->template_set_id);
+        h->length = htons(msg->size - *tset_ofs);
+        *tset_ofs = 0;
+    }
+}
+
+/* Appends item 'pos' of a round to 'msg', if there is such an item for
+ * this encoder.  Record templates go into the template set open at
+ * '*tset_ofs' (0: none), which is opened as needed; any other item closes
+ * it first. */
+static void
+put_round_item(struct fx_tmpl_encoder *te, struct ofpbuf *msg, size_t pos,
+               size_t *tset_ofs, long long int wall_now)
+{
+    size_t sub;
+    enum round_item_type type = round_item(te, pos, &sub);
+
+    if (type == ROUND_RECORD_TEMPLATE) {
+        if (te->announced[sub]) {
+            if (!*tset_ofs) {
+                *tset_ofs = msg->size;
+                ofpbuf_put_zeros(msg, sizeof(struct fx_set_header));
+            }
+            put_template_record(te, msg, &te->templates[sub]);
         }
+        return;
     }
 
-    struct fx_set_header *h = ofpbuf_at_assert(msg, set_ofs, sizeof *h);
-    h->id = htons(d->template_set_id);
-    h->length = htons(msg->size - set_ofs);
+    close_template_set(te, msg, tset_ofs);
+    switch (type) {
+    case ROUND_STATS_TEMPLATE:
+        if (te->dialect->stats_template) {
+            put_options_template_set(te, msg, &te->stats_template,
+                                     te->dialect->stats_n_scope);
+        }
+        break;
+    case ROUND_SAMPLING_TEMPLATE:
+        if (te->sampling_template.id) {
+            put_options_template_set(te, msg, &te->sampling_template, 1);
+        }
+        break;
+    case ROUND_IFTABLE_TEMPLATE:
+        put_options_template_set(te, msg, &te->iftable_templates[sub], 1);
+        break;
+    case ROUND_STATS_RECORD:
+        if (te->dialect->stats_template) {
+            put_stats_record(te, msg, wall_now);
+        }
+        break;
+    case ROUND_SAMPLING_RECORD:
+        if (te->sampling_template.id) {
+            put_sampling_record(te, msg);
+        }
+        break;
+    case ROUND_RECORD_TEMPLATE:
+    case ROUND_END:
+    default:
+        break;
+    }
+}
 
-    if (d->stats_template) {
-        put_options_template_set(te, msg, &te->stats_template,
-                                 d->stats_n_scope);
-    }
-    if (te->sampling_template.id) {
-        put_options_template_set(te, msg, &te->sampling_template, 1);
-    }
-    for (size_t i = 0; i < te->n_iftable_templates; i++) {
-        put_options_template_set(te, msg, &te->iftable_templates[i], 1);
-    }
+/* Appends the items of a round from position 'pos' up to (not including)
+ * 'end' to 'msg', as long as the message stays within 'limit' bytes, and
+ * returns the position of the first item left out ('end' if none).  An
+ * item that does not fit even right after the message header is left out
+ * and counted in 'options_too_big' (validation rules that out, see
+ * fx_tmpl_encoder_min_mtu()). */
+static size_t
+put_round_items(struct fx_tmpl_encoder *te, struct ofpbuf *msg, size_t pos,
+                size_t end, size_t limit, long long int wall_now)
+{
+    size_t tset_ofs = 0;
 
-    /* The interface table follows the templates, unless it is being sent
-     * already (then the rest of it follows). */
+    for (; pos < end; pos++) {
+        size_t size = msg->size;
+        size_t n_templates = te->n_templates;
+        size_t n_options = te->n_options;
+        size_t saved_tset_ofs = tset_ofs;
+
+        put_round_item(te, msg, pos, &tset_ofs, wall_now);
+        if (msg->size <= limit) {
+            continue;
+        }
+
+        /* Take it back. */
+        msg->size = size;
+        te->n_templates = n_templates;
+        te->n_options = n_options;
+        tset_ofs = saved_tset_ofs;
+        if (size > te->dialect->header_len) {
+            break;
+        }
+
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+        VLOG_WARN_RL(&rl, "template or options item %"PRIuSIZE" does not "
+                     "fit into a message of %"PRIuSIZE" bytes", pos, limit);
+        te->up.options_too_big++;
+    }
+    close_template_set(te, msg, &tset_ofs);
+    return pos;
+}
+
+/* The interface table follows the templates, unless it is being sent
+ * already (then the rest of it follows). */
+static void
+iftable_follows_templates(struct fx_tmpl_encoder *te)
+{
     if (te->n_iftable_templates && !te->iftable_due) {
         te->iftable_due = true;
         te->iftable_pos = 0;
     }
 }
 
-/* Starts a message.  Templates go first when they are due: never sent yet,
- * or older than the refresh interval, or not in the last refresh-count
- * messages, so that a collector that (re)starts gets them soon. */
+/* Starts a message.  A round of templates begins when one is due: never
+ * sent yet, or older than the refresh interval, or not in the last
+ * refresh-count messages, so that a collector that (re)starts gets them
+ * soon; a round in progress goes on.  No round begins in a message that
+ * follows one sent for a record that did not fit next to the templates
+ * (see fx_encoder_add()), so that the record finds room. */
 void
 fx_tmpl_encoder_begin(struct fx_encoder *encoder, struct ofpbuf *msg)
 {
@@ -912,17 +1108,52 @@ fx_tmpl_encoder_begin(struct fx_encoder *encoder, struct ofpbuf *msg)
     te->wall_offset = time_wall_msec() - now;
 
     ofpbuf_put_zeros(msg, te->dialect->header_len);
-    if (!te->templates_ever_sent
-        || now - te->templates_sent >= s->template_refresh_ms
-        || te->msgs_since_templates + 1 >= s->template_refresh_msgs) {
-        put_template_set(te, msg);
-        if (te->dialect->stats_template) {
-            put_stats_record(te, msg, now + te->wall_offset);
-        }
-        if (te->sampling_template.id) {
-            put_sampling_record(te, msg);
+    if (!te->round_active && !encoder->retrying_without_templates
+        && (!te->templates_ever_sent
+            || now - te->templates_sent >= s->template_refresh_ms
+            || te->msgs_since_templates + 1 >= s->template_refresh_msgs)) {
+        te->round_active = true;
+        te->round_pos = 0;
+    }
+    te->round_msg_pos = te->round_pos;
+    if (te->round_active) {
+        size_t end = round_item_pos(te, ROUND_END);
+
+        te->round_msg_pos = put_round_items(te, msg, te->round_pos, end,
+                                            s->mtu, now + te->wall_offset);
+        if (te->round_msg_pos >= end) {
+            iftable_follows_templates(te);
         }
     }
+}
+
+/* Shortens the longest text element of 'v' (the names and identities of
+ * the ports) by 'excess' bytes, or to nothing, without cutting a UTF-8
+ * character.  Returns false if all of them are empty already. */
+static bool
+shorten_longest_text(struct fx_ie_view *v, size_t excess)
+{
+    struct fx_ie_bytes *texts[] = {
+        &v->in_name, &v->in_vsi_name, &v->out_name, &v->out_vsi_name,
+    };
+    struct fx_ie_bytes *longest = texts[0];
+
+    for (size_t i = 1; i < ARRAY_SIZE(texts); i++) {
+        if (texts[i]->len > longest->len) {
+            longest = texts[i];
+        }
+    }
+    if (!longest->len) {
+        return false;
+    }
+
+    const uint8_t *data = longest->data;
+    size_t n = longest->len > excess ? longest->len - excess : 0;
+    while (n > 0 && (data[n] & 0xc0) == 0x80) {
+        n--;
+    }
+    longest->len = n;
+    return true;
 }
 
 static enum fx_encode_result
@@ -969,16 +1200,24 @@ fx_tmpl_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
     if (s->port_identity) {
         fx_ie_view_set_ports(&view, in_iface, out_iface);
     }
-    size_t len = view_record_len(t, &view);
     bool announce = !te->announced[index];
     bool new_set = announce || te->set_id != t->id;
 
     /* Room for the template if it has not gone out yet, a set header if
-     * needed, the record, and padding. */
-    size_t need = ((announce ? sizeof(struct fx_set_header)
-                    + template_record_len(t) : 0)
-                   + (new_set ? sizeof(struct fx_set_header) : 0) + len + 3);
-    if (msg->size + need > s->mtu) {
+     * needed, the record, and padding.  Ports with names or identities so
+     * long that the record would not fit even a message of its own have
+     * them shortened, as far as needed (validation makes sure that it
+     * fits with none, see fx_tmpl_encoder_min_mtu()). */
+    size_t overhead = ((announce ? sizeof(struct fx_set_header)
+                        + template_record_len(t) : 0)
+                       + (new_set ? sizeof(struct fx_set_header) : 0) + 3);
+    size_t len = view_record_len(t, &view);
+    while (te->dialect->header_len + overhead + len > s->mtu
+           && shorten_longest_text(&view, (te->dialect->header_len
+                                           + overhead + len - s->mtu))) {
+        len = view_record_len(t, &view);
+    }
+    if (msg->size + overhead + len > s->mtu) {
         return FX_ENCODE_FULL;
     }
 
@@ -1103,6 +1342,62 @@ fx_tmpl_encoder_add_options(struct fx_encoder *encoder, struct ofpbuf *msg,
     return FX_ENCODE_DONE;
 }
 
+/* The bytes a record of template 't' takes at least: its text elements
+ * may be shortened to nothing (see shorten_longest_text()), its other
+ * variable-length elements (UUIDs, tunnel keys) take at most
+ * FX_IE_VARLEN_BINARY_MAX bytes each. */
+#define FX_IE_VARLEN_BINARY_MAX 16
+static size_t
+record_min_len(const struct fx_template *t)
+{
+    size_t len = t->record_len;
+
+    for (size_t i = 0; i < t->n_ies; i++) {
+        if (t->lengths[i] == FX_IE_VARLEN) {
+            len += FX_IE_VARLEN_BINARY_MAX;
+        }
+    }
+    return len;
+}
+
+size_t
+fx_tmpl_encoder_min_mtu(const struct fx_dialect *dialect,
+                        const struct fx_encoder_class *class,
+                        const struct fx_encoder_settings *settings)
+{
+    struct fx_tmpl_encoder *te = fx_tmpl_encoder_cast(
+        fx_tmpl_encoder_create(dialect, class, settings));
+    size_t need = 0;
+
+    /* A record with its template, each in its set, and padding. */
+    for (size_t i = 0; i < FX_N_RECORD_TEMPLATES; i++) {
+        if (te->in_use[i]) {
+            const struct fx_template *t = &te->templates[i];
+
+            need = MAX(need, (2 * sizeof(struct fx_set_header)
+                              + template_record_len(t) + record_min_len(t)
+                              + 3));
+        }
+    }
+
+    /* Each item of a round of templates, alone. */
+    struct ofpbuf buf;
+    size_t end = round_item_pos(te, ROUND_END);
+    ofpbuf_init(&buf, 256);
+    for (size_t pos = 0; pos < end; pos++) {
+        size_t tset_ofs = 0;
+
+        ofpbuf_clear(&buf);
+        put_round_item(te, &buf, pos, &tset_ofs, 0);
+        close_template_set(te, &buf, &tset_ofs);
+        need = MAX(need, buf.size);
+    }
+    ofpbuf_uninit(&buf);
+
+    fx_tmpl_encoder_destroy(&te->up);
+    return dialect->header_len + need;
+}
+
 /* Appends a message with only the templates to 'msg' (which may already
  * hold other messages: a stream carries them back to back).  It takes the
  * sequence number of 'next', the message that will follow it, if any, so
@@ -1121,7 +1416,9 @@ fx_tmpl_encoder_put_templates(struct fx_encoder *encoder, struct ofpbuf *msg,
     ofpbuf_init(&tmp, 256);
     ofpbuf_put_zeros(&tmp, d->header_len);
     te->n_templates = 0;
-    put_template_set(te, &tmp);
+    put_round_items(te, &tmp, 0, round_item_pos(te, ROUND_STATS_RECORD),
+                    SIZE_MAX, wall_now);
+    iftable_follows_templates(te);
     d->put_header(te, &tmp, now, wall_now, 0, te->n_templates);
     te->sequence = sequence;
     if (next && next->size >= d->header_len) {
@@ -1140,9 +1437,13 @@ fx_tmpl_encoder_finish(struct fx_encoder *encoder, struct ofpbuf *msg,
     struct fx_tmpl_encoder *te = fx_tmpl_encoder_cast(encoder);
     size_t n_data = te->n_data;
 
-    /* Templates count as sent only with a message that goes out: a message
-     * that its owner dropped unfinished did not carry them anywhere. */
-    if (te->n_templates) {
+    /* The items of a round count as sent only with a message that goes
+     * out: a message that its owner dropped unfinished did not carry them
+     * anywhere, and the next one starts from the same item. */
+    te->round_pos = te->round_msg_pos;
+    if (te->round_active
+        && te->round_pos >= round_item_pos(te, ROUND_END)) {
+        te->round_active = false;
         te->templates_ever_sent = true;
         te->templates_sent = now;
         te->msgs_since_templates = 0;

@@ -140,6 +140,15 @@ struct fx_ie_view {
     struct fx_ie_bytes tun_key; /* The key, in 'tun_key_buf'. */
     uint8_t tun_key_buf[8];
 
+    /* Journeys through recirculation (conntrack). */
+    uint8_t fwd_status;         /* RFC 7270 forwardingStatus. */
+    ovs_be32 nat_src4;          /* Post-NAT addresses and ports. */
+    ovs_be32 nat_dst4;
+    struct in6_addr nat_src6;
+    struct in6_addr nat_dst6;
+    ovs_be16 nat_src_port;
+    ovs_be16 nat_dst_port;
+
     /* Exporter statistics, for the options record. */
     ovs_be64 octets_total;      /* Bytes sent in the stream so far. */
     ovs_be64 messages_total;    /* Messages sent in the stream so far. */
@@ -171,6 +180,12 @@ enum fx_shape {
     FX_SHAPE_L2,                /* Not IP: MPLS, with FX_KEY_MPLS only. */
     FX_SHAPE_IPV4_BIFLOW,       /* IPv4 with both directions (RFC 5103), */
     FX_SHAPE_IPV6_BIFLOW,       /* IPv6 likewise: bidirectional only. */
+    FX_SHAPE_IPV4_CT,           /* IPv4 journeys through recirculation:
+                                 * with forwardingStatus. */
+    FX_SHAPE_IPV6_CT,           /* IPv6 likewise. */
+    FX_SHAPE_IPV4_NAT,          /* IPv4 journeys that conntrack translated:
+                                 * forwardingStatus, post-NAT elements. */
+    FX_SHAPE_IPV6_NAT,          /* IPv6 likewise. */
     FX_N_SHAPES
 };
 
@@ -222,6 +237,9 @@ struct fx_ie_group {
     FX_IE_GROUP(times_ms)           /* Absolute start and end (IPFIX). */ \
     FX_IE_GROUP(times_uptime)       /* SysUptime start and end (v9). */   \
     FX_IE_GROUP(end_reason)         /* flowEndReason (IPFIX). */         \
+    FX_IE_GROUP(fwd_status)         /* forwardingStatus (RFC 7270). */   \
+    FX_IE_GROUP(nat4)               /* Post-NAT IPv4 addresses, ports. */\
+    FX_IE_GROUP(nat6)               /* Post-NAT IPv6 addresses, ports. */\
     FX_IE_GROUP(ethernet)           /* MACs, Ethertype (FX_KEY_MAC). */  \
     FX_IE_GROUP(macs)               /* MACs (FX_KEY_MAC, L2 shape). */   \
     FX_IE_GROUP(ether_type)         /* Ethertype (L2 shape). */          \
@@ -321,9 +339,17 @@ struct fx_tmpl_encoder {
     uint32_t sequence;          /* Next header sequence number. */
 
     /* Template refresh (RFC 7011 section 10.3.6 for UDP). */
-    long long int templates_sent; /* time_msec() of last template set. */
+    long long int templates_sent; /* time_msec() a round last ended. */
     unsigned int msgs_since_templates;
     bool templates_ever_sent;
+
+    /* A round of templates (see fx-template.c) that goes on over as many
+     * messages as it needs: the next item to send ('round_pos'), and the
+     * next item after those in the message under construction, which
+     * become sent when the message is finished. */
+    bool round_active;
+    size_t round_pos;
+    size_t round_msg_pos;
 
     /* dialect->templates, by shape * FX_N_TUNNEL_KINDS + tunnel kind. */
     struct fx_template templates[FX_N_RECORD_TEMPLATES];
@@ -367,6 +393,9 @@ struct fx_encoder *fx_tmpl_encoder_create(const struct fx_dialect *,
                                           const struct fx_encoder_class *,
                                           const struct fx_encoder_settings *);
 void fx_tmpl_encoder_destroy(struct fx_encoder *);
+size_t fx_tmpl_encoder_min_mtu(const struct fx_dialect *,
+                               const struct fx_encoder_class *,
+                               const struct fx_encoder_settings *);
 void fx_tmpl_encoder_begin(struct fx_encoder *, struct ofpbuf *msg);
 enum fx_encode_result fx_tmpl_encoder_add(struct fx_encoder *,
                                           struct ofpbuf *msg,

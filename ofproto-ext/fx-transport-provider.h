@@ -22,6 +22,7 @@
 
 #include <sys/socket.h>
 #include "fx-transport.h"
+#include "openvswitch/list.h"
 
 struct fx_transport {
     const struct fx_transport_class *class;
@@ -35,6 +36,13 @@ struct fx_transport {
     fx_transport_greeting_func *greeting;
     void *greeting_aux;
     struct fx_transport_stats stats; /* Maintained by the class. */
+
+    /* Lingering: the owner destroyed the transport while it still had
+     * messages queued; it keeps sending them until 'linger_deadline'. */
+    struct ovs_list linger_node;   /* In fx-transport.c's list, if any. */
+    long long int linger_deadline; /* 0 if not lingering. */
+    uint64_t linger_records;       /* stats.records when it started. */
+    uint64_t linger_lost;          /* stats.records_lost then. */
 
     /* The collector's address, maintained by fx_transport_resolve(). */
     char *host;                 /* Host name, or NULL for an IP address. */
@@ -69,6 +77,15 @@ struct fx_transport_class {
     /* Background work (reconnection, flushing queues) and its wakeups. */
     void (*run)(struct fx_transport *t);
     void (*wait)(struct fx_transport *t);
+
+    /* Returns the data records queued and not yet sent, or 0 for a class
+     * that queues nothing (may be NULL then). */
+    size_t (*pending)(const struct fx_transport *t);
+
+    /* Prepares 't' to send its queue without its owner, whose greeting
+     * function is about to go: takes the greeting that a new connection
+     * would need now.  NULL if 'pending' is NULL. */
+    void (*linger)(struct fx_transport *t);
 
     /* Appends the connection state, e.g. "open" or "connecting", to 's'. */
     void (*format_state)(const struct fx_transport *t, struct ds *s);

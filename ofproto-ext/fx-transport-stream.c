@@ -73,6 +73,8 @@ struct fx_stream_transport {
     struct sockaddr_storage peer; /* Address that 'stream' goes to. */
     bool moving;                /* Reconnect to the collector's new address
                                  * between two messages. */
+    struct ofpbuf *linger_greeting; /* Lingering: the greeting of a new
+                                     * connection, taken from the owner. */
 };
 
 static const char *const stream_prefixes[] = {
@@ -153,7 +155,42 @@ fx_stream_destroy(struct fx_transport *t)
     LIST_FOR_EACH_POP (q, list_node, &st->queue) {
         queue_free(q);
     }
+    ofpbuf_delete(st->linger_greeting);
     free(st);
+}
+
+static size_t
+fx_stream_pending(const struct fx_transport *t)
+{
+    const struct fx_stream_transport *st = fx_stream_cast(t);
+    const struct fx_queued_msg *q;
+    size_t n = 0;
+
+    LIST_FOR_EACH (q, list_node, &st->queue) {
+        n += q->n_records;
+    }
+    return n;
+}
+
+static void
+fx_stream_linger(struct fx_transport *t)
+{
+    struct fx_stream_transport *st = fx_stream_cast(t);
+    const struct fx_queued_msg *q;
+
+    /* The greeting describes the first message not started yet, which a
+     * new connection would send first. */
+    LIST_FOR_EACH (q, list_node, &st->queue) {
+        if (!q->started && q->n_records) {
+            st->linger_greeting = ofpbuf_new(512);
+            if (t->greeting) {
+                t->greeting(t->greeting_aux, st->linger_greeting, &q->buf);
+            }
+            break;
+        }
+    }
+    /* Reconnect soon, not after up to FX_STREAM_MAX_BACKOFF. */
+    reconnect_set_backoff(st->reconnect, 100, 500);
 }
 
 /* Drops the connection after 'error'.  The message that was partly sent is
@@ -325,7 +362,10 @@ fx_stream_run(struct fx_transport *t)
                 VLOG_INFO("%s: connected", t->target);
 
                 ofpbuf_init(&greeting, 512);
-                if (t->greeting) {
+                if (st->linger_greeting) {
+                    ofpbuf_put(&greeting, st->linger_greeting->data,
+                               st->linger_greeting->size);
+                } else if (t->greeting) {
                     const struct fx_queued_msg *next = (
                         ovs_list_is_empty(&st->queue) ? NULL
                         : CONTAINER_OF(ovs_list_front(&st->queue),
@@ -418,5 +458,7 @@ const struct fx_transport_class fx_stream_transport_class = {
     .send = fx_stream_send,
     .run = fx_stream_run,
     .wait = fx_stream_wait,
+    .pending = fx_stream_pending,
+    .linger = fx_stream_linger,
     .format_state = fx_stream_format_state,
 };

@@ -160,7 +160,18 @@ fx_transport_check_target(const char *target,
                                "HOST:PORT (e.g. 192.0.2.1:2055, "
                                "tcp:[2001:db8::1]:4739)", target);
     }
+
+    /* A host with ':' is an IPv6 address, never a name to look up, so one
+     * that does not parse could never be sent to. */
+    struct sockaddr_storage ss;
+    bool bad_address = (host_is_address(host)
+                        && !fx_transport_make_addr(host, port, &ss));
     free(host);
+    if (bad_address) {
+        return fx_quoted_error("targets: %s: its host is not an IP address "
+                               "(a host with ':' must be an IPv6 address; "
+                               "host names have none)", target);
+    }
 
     if (!strncmp(target, "sctp:", 5)) {
         /* Without SCTP in the kernel, say so now rather than count every
@@ -390,17 +401,120 @@ fx_transport_create(const char *target, int default_port,
     return t;
 }
 
+/* Transports that are sending their queues after their owner went (row
+ * removed, bridge deleted, reconfiguration, exit), and what became of
+ * those queues.  Main thread only, like every transport. */
+static struct ovs_list lingering = OVS_LIST_INITIALIZER(&lingering);
+static struct fx_transport_linger_stats linger_stats;
+
+static size_t
+fx_transport_pending(const struct fx_transport *t)
+{
+    return t->class->pending ? t->class->pending(t) : 0;
+}
+
+/* Frees 't', counting what it still had queued as lost. */
+static void
+fx_transport_free(struct fx_transport *t)
+{
+    char *strings[] = { t->target, t->name, t->source, t->interface,
+                        t->host };
+    size_t lost = fx_transport_pending(t);
+
+    if (t->linger_deadline) {
+        ovs_list_remove(&t->linger_node);
+        linger_stats.records_delivered += (t->stats.records
+                                           - t->linger_records);
+        lost += t->stats.records_lost - t->linger_lost;
+    }
+    if (lost) {
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+
+        linger_stats.records_lost += lost;
+        VLOG_WARN_RL(&rl, "%s: %"PRIuSIZE" export records lost: the "
+                     "collector did not take them in time after its "
+                     "exporter was removed", t->target, lost);
+    }
+    t->class->destroy(t);
+    for (size_t i = 0; i < ARRAY_SIZE(strings); i++) {
+        free(strings[i]);
+    }
+}
+
+/* Destroys 't'.  If it still has messages queued (a TCP or TLS collector
+ * that was slow or away), they would be lost with it: instead it keeps
+ * sending them, for up to FX_TRANSPORT_LINGER_MS, without its owner. */
 void
 fx_transport_destroy(struct fx_transport *t)
 {
-    if (t) {
-        char *strings[] = { t->target, t->name, t->source, t->interface,
-                            t->host };
+    if (!t) {
+        return;
+    }
+    if (fx_transport_pending(t)) {
+        t->class->linger(t);
+        t->greeting = NULL;
+        t->greeting_aux = NULL;
+        t->linger_deadline = time_msec() + FX_TRANSPORT_LINGER_MS;
+        t->linger_records = t->stats.records;
+        t->linger_lost = t->stats.records_lost;
+        ovs_list_push_back(&lingering, &t->linger_node);
+    } else {
+        fx_transport_free(t);
+    }
+}
 
-        t->class->destroy(t);
-        for (size_t i = 0; i < ARRAY_SIZE(strings); i++) {
-            free(strings[i]);
+/* Lets lingering transports send, and frees those that are done or out of
+ * time. */
+void
+fx_transport_linger_run(void)
+{
+    long long int now = time_msec();
+    struct fx_transport *t;
+
+    LIST_FOR_EACH_SAFE (t, linger_node, &lingering) {
+        t->class->run(t);
+        if (!fx_transport_pending(t) || now >= t->linger_deadline) {
+            fx_transport_free(t);
         }
+    }
+}
+
+void
+fx_transport_linger_wait(void)
+{
+    struct fx_transport *t;
+
+    LIST_FOR_EACH (t, linger_node, &lingering) {
+        t->class->wait(t);
+        poll_timer_wait_until(t->linger_deadline);
+    }
+}
+
+void
+fx_transport_linger_get_stats(struct fx_transport_linger_stats *stats)
+{
+    *stats = linger_stats;
+    stats->n_lingering = ovs_list_size(&lingering);
+}
+
+/* At exit: lets lingering transports send for at most 'timeout_ms' more
+ * (blocking), then frees them all, counting what is left as lost. */
+void
+fx_transport_linger_finish(long long int timeout_ms)
+{
+    long long int deadline = time_msec() + timeout_ms;
+    struct fx_transport *t;
+
+    LIST_FOR_EACH (t, linger_node, &lingering) {
+        t->linger_deadline = MIN(t->linger_deadline, deadline);
+    }
+    for (;;) {
+        fx_transport_linger_run();
+        if (ovs_list_is_empty(&lingering)) {
+            break;
+        }
+        fx_transport_linger_wait();
+        poll_block();
     }
 }
 

@@ -83,6 +83,20 @@ struct fx_transport *fx_transport_create(
     const struct fx_transport_settings *,
     fx_transport_greeting_func *, void *aux);
 void fx_transport_destroy(struct fx_transport *);
+
+/* What transports destroyed with messages still queued did with them:
+ * they keep sending for up to FX_TRANSPORT_LINGER_MS (in the main loop,
+ * fx_transport_linger_run()), then drop the rest, counted. */
+#define FX_TRANSPORT_LINGER_MS 5000
+struct fx_transport_linger_stats {
+    size_t n_lingering;         /* Transports still sending. */
+    uint64_t records_delivered; /* Data records sent while lingering. */
+    uint64_t records_lost;      /* Data records dropped at the end. */
+};
+void fx_transport_linger_run(void);
+void fx_transport_linger_wait(void);
+void fx_transport_linger_get_stats(struct fx_transport_linger_stats *);
+void fx_transport_linger_finish(long long int timeout_ms);
 char *fx_quoted_error(const char *format, const char *value)
     OVS_WARN_UNUSED_RESULT;
 char *fx_transport_check_target(const char *target,

@@ -29,8 +29,10 @@ TESTSUITE_AT = \
 	tests/config.at \
 	tests/knobs.at \
 	tests/biflow.at \
+	tests/conntrack.at \
 	tests/transport.at \
 	tests/faults.at \
+	tests/hardening.at \
 	tests/dns.at \
 	tests/system-userspace.at \
 	tests/fx-traffic.py \

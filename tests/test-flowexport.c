@@ -615,6 +615,44 @@ evict_flow(int i, struct test_flow *tf)
     };
 }
 
+/* Records that updates make (output changes, evictions) wait for
+ * fx_cache_expire(), which the main loop calls: while it does not run,
+ * they must stay bounded. */
+static void
+test_cache_expired_bound(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    enum { M = 10000 };
+    struct fx_cache *cache = cache_create(0, 1000000, SIZE_MAX);
+    struct ovs_list records = OVS_LIST_INITIALIZER(&records);
+    struct totals t = { 0, 0, 0 };
+    struct test_flow tf;
+
+    clock_stop();
+    /* One flow whose output port changes at every update: each change
+     * makes a record, all in the flow's shard. */
+    evict_flow(0, &tf);
+    for (int i = 0; i < M; i++) {
+        update(cache, &tf, 2 + i % 2, 1, 100, 0, 0);
+        clock_warp(1);
+    }
+    fx_cache_expire(cache, time_msec(), &records);
+    size_t n_waiting = ovs_list_size(&records);
+    sum_records(&records, &t);
+    printf("records waiting after %d output changes: %s\n", M,
+           n_waiting <= 4096 ? "at most 4096" : "unbounded");
+
+    fx_cache_flush(cache, FX_END_FLUSH, &records);
+    sum_records(&records, &t);
+    struct fx_cache_stats st;
+    fx_cache_get_stats(cache, &st);
+    printf("exported packets %"PRIu64" + lost %"PRIu64" = %d, "
+           "lost records %"PRIu64"\n", t.packets, st.dropped_packets, M,
+           st.n_dropped);
+    CHECK(st.dropped_bytes == st.dropped_packets * 100, "lost bytes %"PRIu64,
+          st.dropped_bytes);
+    fx_cache_destroy(cache);
+}
+
 static void
 test_cache_evict(struct ovs_cmdl_context *ctx OVS_UNUSED)
 {
@@ -1172,6 +1210,17 @@ make_mpls_flow(struct flow *flow)
     flow->mpls_lse[0] = htonl((100 << MPLS_LABEL_SHIFT) | 64);
     flow->mpls_lse[1] = htonl((200 << MPLS_LABEL_SHIFT)
                               | (5 << MPLS_TC_SHIFT) | MPLS_BOS_MASK | 63);
+}
+
+/* Prints the hash of a fixed key: it must differ between processes. */
+static void
+test_key_hash(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct fx_key key;
+
+    memset(&key, 0, sizeof key);
+    key.nw_proto = IPPROTO_UDP;
+    printf("%08"PRIx32"\n", fx_key_hash(&key));
 }
 
 static void
@@ -1806,6 +1855,7 @@ static const struct ovs_cmdl_command commands[] = {
     {"cache-basic", NULL, 0, 0, test_cache_basic, OVS_RO},
     {"cache-timeouts", NULL, 0, 0, test_cache_timeouts, OVS_RO},
     {"cache-evict", NULL, 0, 0, test_cache_evict, OVS_RO},
+    {"cache-expired-bound", NULL, 0, 0, test_cache_expired_bound, OVS_RO},
     {"cache-arenas", NULL, 0, 0, test_cache_arenas, OVS_RO},
     {"cache-threads", "[THREADS [UPDATES]]", 0, 2, test_cache_threads,
      OVS_RO},
@@ -1816,6 +1866,7 @@ static const struct ovs_cmdl_command commands[] = {
     {"v9-golden", NULL, 0, 0, test_v9_golden, OVS_RO},
     {"ipfix-golden", NULL, 0, 0, test_ipfix_golden, OVS_RO},
     {"key-pack", NULL, 0, 0, test_key_pack, OVS_RO},
+    {"key-hash", NULL, 0, 0, test_key_hash, OVS_RO},
     {"v9-mpls-golden", NULL, 0, 0, test_v9_mpls_golden, OVS_RO},
     {"biflow-pairing", NULL, 0, 0, test_biflow_pairing, OVS_RO},
     {"ipfix-biflow-golden", NULL, 0, 0, test_ipfix_biflow_golden, OVS_RO},

@@ -25,7 +25,11 @@ vswitchd_plugin_ovs_vswitchd_SOURCES = \
 	vswitchd-plugin/fx-ports.h \
 	vswitchd-plugin/fx-status.c \
 	vswitchd-plugin/fx-status.h \
-	vswitchd-plugin/fx-unixctl.c
+	vswitchd-plugin/fx-unixctl.c \
+	vswitchd-plugin/fx-xlate.c
+# Calls of xlate_actions() from outside ofproto-dpif-xlate.c go to
+# fx-xlate.c first (see fx-plugin.h).
+vswitchd_plugin_ovs_vswitchd_LDFLAGS = -Wl,--wrap=xlate_actions
 vswitchd_plugin_ovs_vswitchd_LDADD = \
 	vswitchd-plugin/libfx-ovs-vswitchd.la \
 	ofproto-ext/libflowexport.la \

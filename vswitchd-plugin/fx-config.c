@@ -174,10 +174,15 @@ netflow_row_to_options(const struct ofproto *ofproto,
     s->add_id_to_iface = row->add_id_to_interface;
     s->obs_domain_id = (s->engine_type << 8) | s->engine_id;
 
+    /* OVS's schema does not bound active_timeout: anything above the
+     * maximum becomes just above it, without overflowing, for validation
+     * to refuse. */
     o->active_timeout = (row->active_timeout < 0 ? 0
                          : row->active_timeout == 0
                          ? NF_ACTIVE_TIMEOUT_DEFAULT * 1000LL
-                         : row->active_timeout * 1000);
+                         : row->active_timeout <= FX_MAX_ACTIVE_TIMEOUT / 1000
+                         ? row->active_timeout * 1000
+                         : FX_MAX_ACTIVE_TIMEOUT + 1);
     o->max_flows = row->n_max_flows ? *row->max_flows : FX_MAX_FLOWS;
     FX_SHARED_COLUMNS_TO_OPTIONS(row, o);
 }
@@ -297,6 +302,7 @@ fx_config_bridge(struct ofproto *ofproto)
         struct netflow *tap = ofproto_dpif ? ofproto_dpif->netflow : NULL;
         if (!error && tap) {
             fx_plugin_bind_tap(ofproto->name, tap);
+            fx_tap_set_uuid(tap, &ofproto_dpif->uuid);
             if (fx_tap_refine_key(tap, options, n)) {
                 /* The datapath's flows may lump together what the cache
                  * will tell apart: export what they counted so far with
@@ -305,6 +311,7 @@ fx_config_bridge(struct ofproto *ofproto)
             }
             fx_tap_configure(tap, options, n);
             fx_ports_refresh(ofproto->name);
+            fx_ports_refresh_patches();
         } else {
             error = error ? error : EOPNOTSUPP;
             VLOG_ERR("bridge %s: cannot enable the flow export datapath "

@@ -27,6 +27,7 @@
 #include "fx-ports.h"
 #include "fx-status.h"
 #include "fx-tap.h"
+#include "fx-transport.h"
 #include "hash.h"
 #include "latch.h"
 #include "ofproto/netflow.h"
@@ -227,6 +228,24 @@ fx_plugin_export_all(void)
     }
 }
 
+/* How long exit and SIGTERM wait for TCP and TLS collectors to take what
+ * is queued for them (the main loop no longer runs meanwhile). */
+#define FX_EXIT_LINGER_MS 2000
+
+/* Before exiting: removes every exporter, so that what their transports
+ * still have queued gets up to FX_EXIT_LINGER_MS to go out; what does not
+ * is counted and logged as lost. */
+static void
+fx_plugin_deliver_queues(void)
+{
+    struct fx_bridge *br;
+
+    HMAP_FOR_EACH (br, node, &fx_bridges) {
+        fx_tap_remove_exporters(br->tap);
+    }
+    fx_transport_linger_finish(FX_EXIT_LINGER_MS);
+}
+
 /* Drops taps of bridges that were deleted: their ofproto no longer holds
  * them. */
 static void
@@ -252,6 +271,7 @@ fx_plugin_bridge_run(void)
         VLOG_INFO("received signal %d: exporting every cached flow before "
                   "terminating", sig_nr);
         fx_plugin_export_all();
+        fx_plugin_deliver_queues();
         fatal_signal_handler(sig_nr);   /* OVS terminates as usual. */
         return;
     }
@@ -261,6 +281,7 @@ fx_plugin_bridge_run(void)
     fx_ports_run();
     bridge_run();
     fx_plugin_prune_taps();
+    fx_transport_linger_run();
     fx_status_run();
 }
 
@@ -268,6 +289,7 @@ void
 fx_plugin_bridge_wait(void)
 {
     bridge_wait();
+    fx_transport_linger_wait();
     fx_status_wait();
     fx_ports_wait();
     latch_wait(&term_latch);
@@ -280,6 +302,7 @@ fx_plugin_bridge_exit(bool delete_datapath)
     struct fx_bridge *br;
 
     fx_plugin_export_all();
+    fx_plugin_deliver_queues();
 
     fx_status_destroy();
     fx_ports_destroy();
@@ -290,5 +313,6 @@ fx_plugin_bridge_exit(bool delete_datapath)
         fx_plugin_unbind_tap(br->name);
     }
     hmap_destroy(&fx_bridges);
+    fx_transport_linger_finish(FX_EXIT_LINGER_MS);
     latch_destroy(&term_latch);
 }

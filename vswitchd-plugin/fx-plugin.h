@@ -42,6 +42,31 @@
  *                       flowexport's schema columns from the same
  *                       database connection.
  *
+ *   at link time:       the linker's --wrap=xlate_actions (automake.mk):
+ *                       calls of xlate_actions() from other compilation
+ *                       units than ofproto-dpif-xlate.c (the upcall
+ *                       handlers and revalidators in ofproto-dpif-upcall.c,
+ *                       ofproto-dpif.c, ofproto-dpif-trace.c) go to
+ *                       __wrap_xlate_actions() (fx-xlate.c), which calls
+ *                       the real one as __real_xlate_actions().  It relies
+ *                       on OVS 3.1's xlate_actions(): calling
+ *                       netflow_flow_update() or adding one XC_NETFLOW
+ *                       xlate cache entry only for a pass without
+ *                       'frozen_state', after translation; starting from
+ *                       empty 'odp_actions' (it reserves headroom in them)
+ *                       and writing into the caller's 'odp_actions' if
+ *                       any; OVS_ACTION_ATTR_RECIRC in the actions of a
+ *                       pass whose packet comes back; the thawed pass's
+ *                       bridge in frozen_state->ofproto_uuid and its
+ *                       in_port in frozen_state->metadata; and OVS pushing
+ *                       an XC_NETFLOW entry's statistics to
+ *                       netflow_flow_update() with its 'flow' and 'iface',
+ *                       and freeing its 'flow' with free().  If the symbol
+ *                       goes, the link fails (__real_xlate_actions is
+ *                       undefined); if it stops being reached, the
+ *                       coverage counter fx_xlate_pass stays 0, which
+ *                       tests/conntrack.at checks.
+ *
  * Each fx_plugin_* function has the signature of the function it stands in
  * for and calls it.  The wrappers are compiled with the OVS build's own
  * compiler flags (vswitchd-plugin/automake.mk; OVS relies on

@@ -37,6 +37,7 @@
 #include "fx-tap.h"
 #include "lib/vswitch-idl.h"
 #include "netdev.h"
+#include "netdev-vport.h"
 #include "ofproto/ofproto-dpif.h"
 #include "ofproto/ofproto-provider.h"
 #include "openvswitch/hmap.h"
@@ -141,6 +142,81 @@ fx_ports_refresh(const char *name)
 
 /* Refreshes every tap's ports when the interfaces' external_ids may have
  * changed. */
+/* A patch port, while the links are found. */
+struct patch_port {
+    struct uuid bridge;         /* Its bridge's ofproto. */
+    uint16_t port;              /* Its OpenFlow port number. */
+    const char *name;           /* Its interface name. */
+    char *peer;                 /* Its peer's interface name. */
+};
+
+/* Tells the taps how bridges are linked by patch ports (see fx-tap.h):
+ * every pair of patch ports of any bridges that name each other as
+ * peers. */
+void
+fx_ports_refresh_patches(void)
+{
+    struct sset types = SSET_INITIALIZER(&types);
+    struct patch_port *ports = NULL;
+    size_t n_ports = 0, allocated = 0;
+    const char *type;
+
+    ofproto_enumerate_types(&types);
+    SSET_FOR_EACH (type, &types) {
+        struct sset names = SSET_INITIALIZER(&names);
+        const char *name;
+
+        ofproto_enumerate_names(type, &names);
+        SSET_FOR_EACH (name, &names) {
+            struct ofproto_dpif *ofproto = ofproto_dpif_lookup_by_name(name);
+            const struct ofport *ofport;
+
+            if (!ofproto) {
+                continue;
+            }
+            HMAP_FOR_EACH (ofport, hmap_node, &ofproto->up.ports) {
+                char *peer = netdev_vport_patch_peer(ofport->netdev);
+
+                if (peer) {
+                    if (n_ports >= allocated) {
+                        ports = x2nrealloc(ports, &allocated, sizeof *ports);
+                    }
+                    ports[n_ports++] = (struct patch_port) {
+                        .bridge = ofproto->uuid,
+                        .port = ofp_to_u16(ofport->ofp_port),
+                        .name = netdev_get_name(ofport->netdev),
+                        .peer = peer,
+                    };
+                }
+            }
+        }
+        sset_destroy(&names);
+    }
+    sset_destroy(&types);
+
+    struct fx_patch_link *links = xcalloc(MAX(n_ports, 1), sizeof *links);
+    size_t n_links = 0;
+    for (size_t i = 0; i < n_ports; i++) {
+        for (size_t j = i + 1; j < n_ports; j++) {
+            if (!strcmp(ports[i].peer, ports[j].name)
+                && !strcmp(ports[j].peer, ports[i].name)) {
+                links[n_links++] = (struct fx_patch_link) {
+                    .from = ports[i].bridge, .from_port = ports[i].port,
+                    .to = ports[j].bridge, .to_port = ports[j].port,
+                };
+            }
+        }
+    }
+    if (fx_tap_set_patch_links(links, n_links)) {
+        VLOG_DBG("%"PRIuSIZE" patch links between bridges", n_links);
+    }
+    free(links);
+    for (size_t i = 0; i < n_ports; i++) {
+        free(ports[i].peer);
+    }
+    free(ports);
+}
+
 void
 fx_ports_run(void)
 {

@@ -22,6 +22,7 @@
 
 void fx_ports_init(const char *remote);
 void fx_ports_refresh(const char *bridge_name);
+void fx_ports_refresh_patches(void);
 void fx_ports_run(void);
 void fx_ports_wait(void);
 void fx_ports_destroy(void);

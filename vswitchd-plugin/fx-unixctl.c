@@ -24,6 +24,7 @@
 
 #include "fx-status.h"
 #include "fx-tap.h"
+#include "fx-transport.h"
 #include "openvswitch/dynamic-string.h"
 #include "unixctl.h"
 #include "util.h"
@@ -34,7 +35,7 @@ typedef void fx_tap_cb(const char *bridge, struct netflow *, struct ds *);
  * and replies with what it printed. */
 static void
 fx_unixctl_for_taps(struct unixctl_conn *conn, int argc, const char *argv[],
-                    fx_tap_cb *cb)
+                    fx_tap_cb *cb, void (*trailer)(struct ds *))
 {
     struct ds reply = DS_EMPTY_INITIALIZER;
 
@@ -57,6 +58,9 @@ fx_unixctl_for_taps(struct unixctl_conn *conn, int argc, const char *argv[],
         }
         free(names);
     }
+    if (trailer) {
+        trailer(&reply);
+    }
     unixctl_command_reply(conn, ds_cstr(&reply));
     ds_destroy(&reply);
 }
@@ -68,11 +72,28 @@ show_cb(const char *bridge, struct netflow *tap, struct ds *s)
     fx_status_format_errors(bridge, s);
 }
 
+/* Appends what became of the queues of removed exporters' TCP and TLS
+ * transports (which belong to no bridge any more) to 's', once there is
+ * something to say. */
+static void
+show_lingering(struct ds *s)
+{
+    struct fx_transport_linger_stats ls;
+
+    fx_transport_linger_get_stats(&ls);
+    if (ls.n_lingering || ls.records_delivered || ls.records_lost) {
+        ds_put_format(s, "removed exporters' queues: %"PRIuSIZE" collectors "
+                      "still sending, records delivered %"PRIu64", records "
+                      "lost %"PRIu64"\n", ls.n_lingering,
+                      ls.records_delivered, ls.records_lost);
+    }
+}
+
 static void
 fx_unixctl_show(struct unixctl_conn *conn, int argc, const char *argv[],
                 void *aux OVS_UNUSED)
 {
-    fx_unixctl_for_taps(conn, argc, argv, show_cb);
+    fx_unixctl_for_taps(conn, argc, argv, show_cb, show_lingering);
 }
 
 /* flowexport/counters: what flowexport/show counts, as "NAME VALUE" lines
@@ -97,7 +118,7 @@ fx_unixctl_counters(struct unixctl_conn *conn, int argc, const char *argv[],
                     void *aux OVS_UNUSED)
 {
     fx_unixctl_for_taps(conn, argc, argv,
-                        argc > 1 ? counters_cb : counters_all_cb);
+                        argc > 1 ? counters_cb : counters_all_cb, NULL);
 }
 
 static void
@@ -111,7 +132,7 @@ static void
 fx_unixctl_dump_flows(struct unixctl_conn *conn, int argc, const char *argv[],
                       void *aux OVS_UNUSED)
 {
-    fx_unixctl_for_taps(conn, argc, argv, dump_flows_cb);
+    fx_unixctl_for_taps(conn, argc, argv, dump_flows_cb, NULL);
 }
 
 static void
@@ -125,7 +146,7 @@ static void
 fx_unixctl_dump_interfaces(struct unixctl_conn *conn, int argc,
                            const char *argv[], void *aux OVS_UNUSED)
 {
-    fx_unixctl_for_taps(conn, argc, argv, dump_interfaces_cb);
+    fx_unixctl_for_taps(conn, argc, argv, dump_interfaces_cb, NULL);
 }
 
 static void
@@ -139,7 +160,7 @@ static void
 fx_unixctl_flush(struct unixctl_conn *conn, int argc, const char *argv[],
                  void *aux OVS_UNUSED)
 {
-    fx_unixctl_for_taps(conn, argc, argv, flush_cb);
+    fx_unixctl_for_taps(conn, argc, argv, flush_cb, NULL);
 }
 
 void

@@ -81,11 +81,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 /* The smallest MTU that configuration allows (ovsdb-schema's NetFlow and
  * IPFIX "mtu" columns).  At this MTU and above, every record must fit a v9
- * or IPFIX message and every message must decode completely.  Below it, the
- * template set may not fit in a message with a record: the exporter then
- * drops the message, templates and all, and the data records that follow
- * cannot be decoded until templates are sent again, so only memory safety
- * and well-formedness are checked there. */
+ * or IPFIX message that validation accepts (fx_exporter_options_validate()
+ * refuses an MTU too small for a record with its template) and every
+ * message must decode completely.  Below it, which OVSDB never lets
+ * through, only memory safety and well-formedness are checked. */
 #define FUZZ_MIN_MTU 512
 
 /* Bound on operations per input, to keep each run short. */
