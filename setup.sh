@@ -17,6 +17,14 @@
 #                      build the libFuzzer targets of tests/fuzz (clang,
 #                      against _ovs-san) in _build-fuzz and run each for
 #                      SECONDS (default 60); fails on any crash
+#   ./setup.sh deb     build, then the Debian package
+#                      openvswitch-switch-flowexport (dpkg-buildpackage -b,
+#                      reusing _ovs) into _deb/, checked with lintian
+#   ./setup.sh check-host
+#                      (root) deb, then install it on this host beside
+#                      Debian's openvswitch-switch and test it as an
+#                      operator would (tests/check-host.sh); leaves the
+#                      host as it found it
 #   ./setup.sh bench-deps
 #                      deps, plus what bench/run-e2e.sh needs (iperf3,
 #                      softflowd) and flowexport-soak --heaptrack (heaptrack)
@@ -34,6 +42,7 @@ PACKAGES="
     python3 libssl-dev libcap-ng-dev libunbound-dev
     nfdump tshark libfixbuf-tools pmacct
     iproute2 procps psmisc file
+    debhelper dpkg-dev lintian
     libasan8 libubsan1 clang-14 libclang-rt-14-dev
 "
 # Only for the end-to-end benchmarks (bench/run-e2e.sh) and the soak's
@@ -258,9 +267,35 @@ do_demo () {
     (cd "$BUILDDIR" && ../utilities/flowexport-demo)
 }
 
+do_deb () {
+    do_build
+    say "building the Debian package (dpkg-buildpackage -b)"
+    rm -rf _deb
+    mkdir -p _deb
+    # dpkg-buildpackage writes into the parent directory: move what it made
+    # of this version into _deb.
+    local version
+    version=$(dpkg-parsechangelog -S Version)
+    dpkg-buildpackage -b -us -uc
+    mv ../openvswitch-switch-flowexport_"$version"_*.deb \
+       ../openvswitch-switch-flowexport-dbgsym_"$version"_*.deb \
+       ../flowexport_"$version"_*.buildinfo \
+       ../flowexport_"$version"_*.changes _deb/ 2>/dev/null || true
+    ls _deb/openvswitch-switch-flowexport_"$version"_*.deb > /dev/null
+    say "lintian"
+    lintian --fail-on error _deb/flowexport_"$version"_*.changes
+    say "package: $(ls _deb/openvswitch-switch-flowexport_*.deb)"
+}
+
+do_check_host () {
+    do_deb
+    say "testing the package on this host (tests/check-host.sh)"
+    tests/check-host.sh "$(ls _deb/openvswitch-switch-flowexport_*.deb)"
+}
+
 usage () {
     cat <<EOF
-usage: $0 deps|build|check|demo|check-sanitizers|fuzz [SECONDS]|bench-deps
+usage: $0 deps|build|check|demo|deb|check-host|check-sanitizers|fuzz [SECONDS]|bench-deps
   deps    install the Debian packages needed (apt-get, as root)
   build   deps + boot.sh + configure in $BUILDDIR + make
   check   build + make check (extra testsuite flags in TESTSUITEFLAGS)
@@ -271,6 +306,10 @@ usage: $0 deps|build|check|demo|check-sanitizers|fuzz [SECONDS]|bench-deps
   fuzz [SECONDS]
           build tests/fuzz's libFuzzer targets in $FUZZ_OUTDIR and run each
           for SECONDS (default 60); fails on any crash
+  deb     build + the Debian package openvswitch-switch-flowexport in _deb
+  check-host
+          (root) deb + install and test it on this host beside Debian's
+          openvswitch-switch (tests/check-host.sh), then remove it
   bench-deps
           deps + the packages bench/run-e2e.sh needs (iperf3, softflowd)
           and heaptrack, for flowexport-soak --heaptrack
@@ -283,6 +322,8 @@ case $1 in
     build) do_build ;;
     check) do_check ;;
     demo) do_demo ;;
+    deb) do_deb ;;
+    check-host) do_check_host ;;
     check-sanitizers) do_check_sanitizers ;;
     fuzz) do_fuzz "$2" ;;
     bench-deps) STEP=bench-deps; do_bench_deps ;;

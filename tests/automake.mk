@@ -5,6 +5,9 @@ EXTRA_DIST += \
 	tests/atlocal.in \
 	tests/lsan.supp
 
+# The Debian package on a real host ("./setup.sh check-host", as root).
+EXTRA_DIST += tests/check-host.sh
+
 # libFuzzer targets: built and run by tests/fuzz/build.sh ("./setup.sh fuzz"),
 # not by make.
 EXTRA_DIST += \
