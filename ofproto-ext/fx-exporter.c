@@ -89,29 +89,6 @@ fx_exporter_options_clone(struct fx_exporter_options *dst,
     sset_clone(&dst->targets, &src->targets);
 }
 
-bool
-fx_exporter_options_equal(const struct fx_exporter_options *a,
-                          const struct fx_exporter_options *b)
-{
-    return (nullable_string_is_equal(a->name, b->name)
-            && a->protocol == b->protocol
-            && sset_equals(&a->targets, &b->targets)
-            && fx_encoder_settings_equal(&a->encoder, &b->encoder)
-            && a->active_timeout == b->active_timeout
-            && a->inactive_timeout == b->inactive_timeout
-            && a->tcp_fin_timeout == b->tcp_fin_timeout
-            && a->tcp_rst_timeout == b->tcp_rst_timeout
-            && a->dscp == b->dscp
-            && a->max_life == b->max_life
-            && a->max_flows == b->max_flows
-            && a->sampling_mode_set == b->sampling_mode_set
-            && a->balance == b->balance
-            && a->key_fields == b->key_fields
-            && a->ttl == b->ttl
-            && nullable_string_is_equal(a->source, b->source)
-            && nullable_string_is_equal(a->interface, b->interface));
-}
-
 /* Returns true if 'a' and 'b' differ at most in what only the flow cache
  * uses (timeouts and limits, see fx_tap_combine_limits()). */
 static bool
@@ -129,6 +106,19 @@ fx_exporter_options_equal_but_cache(const struct fx_exporter_options *a,
             && a->ttl == b->ttl
             && nullable_string_is_equal(a->source, b->source)
             && nullable_string_is_equal(a->interface, b->interface));
+}
+
+bool
+fx_exporter_options_equal(const struct fx_exporter_options *a,
+                          const struct fx_exporter_options *b)
+{
+    return (fx_exporter_options_equal_but_cache(a, b)
+            && a->active_timeout == b->active_timeout
+            && a->inactive_timeout == b->inactive_timeout
+            && a->tcp_fin_timeout == b->tcp_fin_timeout
+            && a->tcp_rst_timeout == b->tcp_rst_timeout
+            && a->max_life == b->max_life
+            && a->max_flows == b->max_flows);
 }
 
 /* If 'o' differs from the options of 'e' only in what the flow cache uses
