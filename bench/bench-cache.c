@@ -158,16 +158,17 @@ xorshift64(uint64_t *state)
 static size_t
 rss_bytes(void)
 {
+    const char *file_name = "/proc/self/statm";
     unsigned long int size, resident;
-    FILE *f = fopen("/proc/self/statm", "r");
+    FILE *stream = fopen(file_name, "r");
 
-    if (!f) {
-        ovs_fatal(errno, "/proc/self/statm");
+    if (!stream) {
+        ovs_fatal(errno, "%s", file_name);
     }
-    if (fscanf(f, "%lu %lu", &size, &resident) != 2) {
-        ovs_fatal(0, "/proc/self/statm: unexpected format");
+    if (fscanf(stream, "%lu %lu", &size, &resident) != 2) {
+        ovs_fatal(0, "%s: unexpected format", file_name);
     }
-    fclose(f);
+    fclose(stream);
     return resident * (size_t) sysconf(_SC_PAGESIZE);
 }
 

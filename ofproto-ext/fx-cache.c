@@ -769,9 +769,10 @@ flow_remove(struct fx_cache *cache, struct fx_shard *shard,
 {
     unsigned int class = ref >> FX_INDEX_BITS;
 
+    uint32_t slot = table_find_ref(&shard->table, cached_flow_hash(flow), ref);
+
     flow_emit(shard, flow, reason, now, records);
-    table_remove_at(&shard->table,
-                    table_find_ref(&shard->table, cached_flow_hash(flow), ref));
+    table_remove_at(&shard->table, slot);
     arena_free(&shard->arenas[class], class, ref & FX_INDEX_MASK);
     atomic_count_dec(&cache->n_flows);
 }

@@ -56,12 +56,14 @@
  * it.  Idle timeouts (inactive, TCP) longer than 2**30 ms (about 12.4 days)
  * act as 2**30 ms, and a datapath 'used' time more than 2**31 ms (about
  * 24.8 days) before the record's interval start or after its last update is
- * clamped: the cache keeps those times in 32 bits.  The active timeout and the maximum life have no
- * such bound.
+ * clamped: the cache keeps those times in 32 bits.  The active timeout and
+ * the maximum life have no such bound.
  *
  * Counters are 64-bit and exact: every packet and byte given to
- * fx_cache_update() comes out in exactly one record, whatever ends the flow.
- */
+ * fx_cache_update() comes out in exactly one record, whatever ends the flow,
+ * except that a record an update makes while FX_MAX_EXPIRED records of its
+ * shard wait for fx_cache_expire() is dropped and counted in the stats
+ * ('n_dropped', 'dropped_packets', 'dropped_bytes'). */
 
 #include <stddef.h>
 #include <stdint.h>

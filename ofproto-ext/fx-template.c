@@ -609,8 +609,10 @@ fx_tmpl_encoder_create(const struct fx_dialect *dialect,
         fx_template_init(&te->stats_template, dialect->stats_template);
     }
     if (dialect->sampling_templates && settings->sampling > 1) {
-        fx_template_init(&te->sampling_template,
-                         &dialect->sampling_templates[settings->sampling_mode]);
+        const struct fx_template_def *sampling_template
+            = &dialect->sampling_templates[settings->sampling_mode];
+
+        fx_template_init(&te->sampling_template, sampling_template);
     }
     if (settings->interface_table) {
         ovs_assert(dialect->n_iftable_templates <= FX_MAX_IFTABLE_TEMPLATES);

@@ -1729,7 +1729,7 @@ parse_options(int argc, char *argv[])
             exit(EXIT_FAILURE);
 
         default:
-            abort();
+            OVS_NOT_REACHED();
         }
     }
     free(short_options);

@@ -39,6 +39,7 @@
 #include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
+#include "svec.h"
 #include "util.h"
 #include "vswitchd/bridge.h"
 
@@ -136,28 +137,16 @@ fx_plugin_unbind_tap(const char *name)
     }
 }
 
-static int
-compare_strings(const void *a_, const void *b_)
+void
+fx_plugin_tap_names(struct svec *names)
 {
-    const char *const *a = a_;
-    const char *const *b = b_;
-
-    return strcmp(*a, *b);
-}
-
-size_t
-fx_plugin_tap_names(char ***namesp)
-{
-    char **names = xmalloc(MAX(hmap_count(&fx_bridges), 1) * sizeof *names);
     struct fx_bridge *br;
-    size_t n = 0;
 
+    svec_clear(names);
     HMAP_FOR_EACH (br, node, &fx_bridges) {
-        names[n++] = xstrdup(br->name);
+        svec_add(names, br->name);
     }
-    qsort(names, n, sizeof *names, compare_strings);
-    *namesp = names;
-    return n;
+    svec_sort(names);
 }
 
 static void

@@ -97,6 +97,7 @@ struct ofproto_ipfix_bridge_exporter_options;
 struct ofproto_ipfix_flow_exporter_options;
 struct ovsdb_idl;
 struct ovsdb_idl_class;
+struct svec;
 
 /* ovs-vswitchd.c */
 void fx_plugin_bridge_init(const char *remote);
@@ -123,9 +124,9 @@ void fx_plugin_unbind_tap(const char *bridge_name);
 void fx_plugin_export_bridge(const char *bridge_name);
 void fx_unixctl_register(void);
 
-/* Iteration over bound taps, in bridge name order: returns the number of
- * taps and stores a malloc'd array of their names in '*names', which the
- * caller frees (the strings too). */
-size_t fx_plugin_tap_names(char ***names);
+/* Iteration over bound taps: replaces the contents of 'names' (which the
+ * caller initialized and destroys) by the names of the bridges with a
+ * bound tap, sorted. */
+void fx_plugin_tap_names(struct svec *names);
 
 #endif /* fx-plugin.h */

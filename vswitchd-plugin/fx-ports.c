@@ -46,6 +46,7 @@
 #include "ovsdb-idl.h"
 #include "smap.h"
 #include "sset.h"
+#include "svec.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(fx_ports);
@@ -227,15 +228,16 @@ fx_ports_run(void)
 
     unsigned int seqno = ovsdb_idl_get_seqno(ports_idl);
     if (seqno != ports_idl_seqno) {
-        char **names;
-        size_t n = fx_plugin_tap_names(&names);
+        struct svec names = SVEC_EMPTY_INITIALIZER;
+        const char *name;
+        size_t i;
 
         ports_idl_seqno = seqno;
-        for (size_t i = 0; i < n; i++) {
-            fx_ports_refresh(names[i]);
-            free(names[i]);
+        fx_plugin_tap_names(&names);
+        SVEC_FOR_EACH (i, name, &names) {
+            fx_ports_refresh(name);
         }
-        free(names);
+        svec_destroy(&names);
     }
 }
 

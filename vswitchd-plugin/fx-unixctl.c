@@ -26,6 +26,7 @@
 #include "fx-tap.h"
 #include "fx-transport.h"
 #include "openvswitch/dynamic-string.h"
+#include "svec.h"
 #include "unixctl.h"
 #include "util.h"
 
@@ -49,14 +50,15 @@ fx_unixctl_for_taps(struct unixctl_conn *conn, int argc, const char *argv[],
         }
         cb(argv[1], tap, &reply);
     } else {
-        char **names;
-        size_t n = fx_plugin_tap_names(&names);
+        struct svec names = SVEC_EMPTY_INITIALIZER;
+        const char *name;
+        size_t i;
 
-        for (size_t i = 0; i < n; i++) {
-            cb(names[i], fx_plugin_find_tap(names[i]), &reply);
-            free(names[i]);
+        fx_plugin_tap_names(&names);
+        SVEC_FOR_EACH (i, name, &names) {
+            cb(name, fx_plugin_find_tap(name), &reply);
         }
-        free(names);
+        svec_destroy(&names);
     }
     if (trailer) {
         trailer(&reply);

@@ -15,9 +15,9 @@
  */
 
 /* OVS's vswitchd/bridge.c, unmodified, with its NetFlow and IPFIX
- * configuration and IDL creation redirected to the flowexport plugin (see fx-plugin.h).  It is
- * compiled against flowexport's merged-schema IDL, which comes first on the
- * include path. */
+ * configuration and IDL creation redirected to the flowexport plugin (see
+ * fx-plugin.h).  It is compiled against flowexport's merged-schema IDL,
+ * which comes first on the include path. */
 
 #define ofproto_set_netflow fx_plugin_ofproto_set_netflow
 #define ofproto_set_ipfix fx_plugin_ofproto_set_ipfix

@@ -45,8 +45,6 @@
 #include "flowexport-decode.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-
 /* Checks that the templates in 'st' take the memory it counts, per exporter
  * and in all, within its limits, and that they are in order of the time
  * they were received and, if 'expired' (just after a message), that none of
@@ -114,17 +112,27 @@ check_output(struct decoder_state *st, struct ds *out)
     }
 }
 
-int
-LLVMFuzzerInitialize(int *argc OVS_UNUSED, char ***argv OVS_UNUSED)
+/* Sets up what every input uses, on the first input (libFuzzer runs
+ * the target in one thread). */
+static void
+fuzz_init(void)
 {
+    static bool initialized;
+
+    if (initialized) {
+        return;
+    }
+    initialized = true;
+
     set_program_name("fuzz-decode");
     vlog_set_levels(NULL, VLF_ANY_DESTINATION, VLL_OFF);
-    return 0;
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    fuzz_init();
+
     struct ds out = DS_EMPTY_INITIALIZER;
     struct decoder_state st;
     uint8_t flags;

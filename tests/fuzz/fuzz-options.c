@@ -54,7 +54,7 @@
  * port (and no export_source or export_interface, which could make the
  * socket fail); exporters with tcp:, ssl: or sctp: targets are only
  * validated (opening one would connect), and host names never resolve
- * (LLVMFuzzerInitialize() points OVS_RESOLV_CONF at a file that does not
+ * (fuzz_init() points OVS_RESOLV_CONF at a file that does not
  * exist, as fuzz-target.c does).
  *
  * Build and run: tests/fuzz/build.sh, or "./setup.sh fuzz [SECONDS]". */
@@ -73,15 +73,22 @@
 #include "fuzz-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-
 /* Our collector: a UDP socket of 127.0.0.1, opened once. */
 static int collector_fd = -1;
 static uint16_t collector_port;
 
-int
-LLVMFuzzerInitialize(int *argc OVS_UNUSED, char ***argv OVS_UNUSED)
+/* Sets up what every input uses, on the first input (libFuzzer runs
+ * the target in one thread). */
+static void
+fuzz_init(void)
 {
+    static bool initialized;
+
+    if (initialized) {
+        return;
+    }
+    initialized = true;
+
     struct sockaddr_storage ss;
     int size = 16 * 1024 * 1024;
 
@@ -104,7 +111,6 @@ LLVMFuzzerInitialize(int *argc OVS_UNUSED, char ***argv OVS_UNUSED)
                    sizeof size)) {
         setsockopt(collector_fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
     }
-    return 0;
 }
 
 /* Reads integers from the front of the input. */
@@ -433,6 +439,8 @@ nonempty_or_null(char *s)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    fuzz_init();
+
     struct reader r = { data, size };
     struct fx_exporter_options o, copy;
     bool opens_streams = false;

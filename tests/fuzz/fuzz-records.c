@@ -77,8 +77,6 @@
 #include "timeval.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-
 /* The smallest MTU that configuration allows (ovsdb-schema's NetFlow and
  * IPFIX "mtu" columns).  At this MTU and above, every record must fit a v9
  * or IPFIX message that validation accepts (fx_exporter_options_validate()
@@ -632,17 +630,27 @@ encode_records(const struct fx_encoder_class *class,
     class->destroy(encoder);
 }
 
-int
-LLVMFuzzerInitialize(int *argc OVS_UNUSED, char ***argv OVS_UNUSED)
+/* Sets up what every input uses, on the first input (libFuzzer runs
+ * the target in one thread). */
+static void
+fuzz_init(void)
 {
+    static bool initialized;
+
+    if (initialized) {
+        return;
+    }
+    initialized = true;
+
     set_program_name("fuzz-records");
     vlog_set_levels(NULL, VLF_ANY_DESTINATION, VLL_OFF);
-    return 0;
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    fuzz_init();
+
     static const enum fx_protocol protocols[] = {
         FX_PROTO_NETFLOW_V5, FX_PROTO_NETFLOW_V9, FX_PROTO_IPFIX,
     };

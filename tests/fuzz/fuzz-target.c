@@ -32,7 +32,7 @@
  *
  * Nothing is ever sent: connect() on a UDP socket sends no packet, tcp: and
  * ssl: and sctp: targets are only parsed (fx_transport_check_target()), never
- * opened, and host names are never resolved, because LLVMFuzzerInitialize()
+ * opened, and host names are never resolved, because fuzz_init()
  * points OVS_RESOLV_CONF at a file that does not exist, so that OVS's
  * dns-resolve.c gives up before creating a libunbound context (a name then
  * fails to open, as if it did not resolve).
@@ -54,23 +54,31 @@
 #include "fuzz-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-int
-LLVMFuzzerInitialize(int *argc OVS_UNUSED, char ***argv OVS_UNUSED)
+/* Sets up what every input uses, on the first input (libFuzzer runs
+ * the target in one thread). */
+static void
+fuzz_init(void)
 {
+    static bool initialized;
+
+    if (initialized) {
+        return;
+    }
+    initialized = true;
+
     set_program_name("fuzz-target");
     vlog_set_levels(NULL, VLF_ANY_DESTINATION, VLL_OFF);
     if (setenv("OVS_RESOLV_CONF", "/nonexistent/fuzz-target/resolv.conf",
                1)) {
         ovs_fatal(errno, "setenv failed");
     }
-    return 0;
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    fuzz_init();
+
     struct ds s = DS_EMPTY_INITIALIZER;
     struct fx_transport *t;
     char *target;
