@@ -4,7 +4,7 @@
 #
 # bench/run-e2e.sh TABLE [--seconds=N] [--rounds=N] [--configs=LIST]
 #                  [--builddir=DIR] [--keep] [--no-deps] [--no-pin]
-#                  [TABLE OPTIONS]
+#                  [--pipeline=normal|ct] [TABLE OPTIONS]
 #
 # End-to-end benchmarks of flow export on OVS's userspace datapath: prints
 # figures (markdown tables and raw lines), never passes or fails on a
@@ -32,7 +32,13 @@
 # and hosts at0 (10.1.1.1/16) and at1 (10.1.1.2/16), each joined to br0 by
 # a veth (IPv6 off).  br0 has three OpenFlow rules, all NORMAL: "ip",
 # "ipv6" and a catch-all, so that its "ip" rule counts every IPv4 packet
-# the bridge forwarded.  The configurations:
+# the bridge forwarded.  With --pipeline=ct, IPv4 goes through conntrack
+# as in a stateful firewall (the OVS firewall driver's shape): table 0's
+# "ip" rule sends it to ct(table=1,zone=1), and table 1 commits and
+# forwards new connections, forwards established and related ones, and
+# drops the rest, so that every IPv4 packet takes two datapath passes
+# (recirculation); the "ip" rule still counts every IPv4 packet that
+# entered.  The configurations:
 #
 #   off          (a)  flowexport's ovs-vswitchd, no export: the baseline
 #   off-stock    (a') OVS's own ovs-vswitchd, no export
@@ -106,6 +112,7 @@ rate=
 flows=1000000
 inactive=
 pin=true
+pipeline=normal
 for arg in "$@"; do
     case $arg in
         long|churn|scale) table=$arg ;;
@@ -120,6 +127,7 @@ for arg in "$@"; do
         --flows=*) flows=${arg#--flows=} ;;
         --inactive=*) inactive=${arg#--inactive=} ;;
         --no-pin) pin=false ;;
+        --pipeline=normal|--pipeline=ct) pipeline=${arg#--pipeline=} ;;
         -h|--help) usage; exit 0 ;;
         *) echo "$0: unknown argument '$arg'" >&2; usage >&2; exit 1 ;;
     esac
@@ -406,11 +414,23 @@ start_switch () {
         --pidfile -vconsole:off --log-file || die "ovs-vswitchd failed"
     vswitchd_pid=$(cat ovs-vswitchd.pid)
     ovs-vsctl add-br br0 -- set Bridge br0 datapath_type=netdev fail-mode=secure
-    ovs-ofctl add-flows br0 - <<EOF
+    if test $pipeline = ct; then
+        ovs-ofctl add-flows br0 - <<EOF
+priority=10,ip,actions=ct(table=1,zone=1)
+priority=10,ipv6,actions=NORMAL
+priority=0,actions=NORMAL
+table=1,priority=10,ct_state=+trk+new,ip,actions=ct(commit,zone=1),NORMAL
+table=1,priority=10,ct_state=+trk+est,ip,actions=NORMAL
+table=1,priority=10,ct_state=+trk+rel,ip,actions=NORMAL
+table=1,priority=0,actions=drop
+EOF
+    else
+        ovs-ofctl add-flows br0 - <<EOF
 priority=10,ip,actions=NORMAL
 priority=10,ipv6,actions=NORMAL
 priority=0,actions=NORMAL
 EOF
+    fi
 
     # The veths; the hosts' ends come up later.  OVS reads its ends with
     # AF_PACKET, so the hosts must not leave checksums (or segmentation)
@@ -784,19 +804,19 @@ echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), run time $((end_time - start_tim
 echo
 case $table in
     long)
-        echo "Command: \`bench/run-e2e.sh long --seconds=$seconds --streams=$streams --inactive=$inactive --rounds=$rounds\`"
+        echo "Command: \`bench/run-e2e.sh long --seconds=$seconds --streams=$streams --inactive=$inactive --rounds=$rounds --pipeline=$pipeline\`"
         echo
         echo "| configuration | iperf3 rate | vs (a) | ovs-vswitchd CPU | CPU per Gbit/s | softflowd CPU | host CPU | rx lost before OVS | exported/forwarded packets |"
         echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
         ;;
     churn)
-        echo "Command: \`bench/run-e2e.sh churn --seconds=$seconds --rate=$req_rate --inactive=$inactive --rounds=$rounds\`"
+        echo "Command: \`bench/run-e2e.sh churn --seconds=$seconds --rate=$req_rate --inactive=$inactive --rounds=$rounds --pipeline=$pipeline\`"
         echo
         echo "| configuration | sent | delivered (new flows/s) | vs (a) | ovs-vswitchd CPU | softflowd CPU | host CPU | rx lost before OVS | exported/forwarded packets |"
         echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
         ;;
     scale)
-        echo "Command: \`bench/run-e2e.sh scale --seconds=$seconds --flows=$flows --rate=$req_rate --inactive=$inactive --rounds=$rounds\`"
+        echo "Command: \`bench/run-e2e.sh scale --seconds=$seconds --flows=$flows --rate=$req_rate --inactive=$inactive --rounds=$rounds --pipeline=$pipeline\`"
         echo
         echo "| configuration | delivered | vs (a) | ovs-vswitchd CPU | flows in the cache (max) | RSS start | RSS max | RSS growth per flow | flush of the cache | exported/forwarded packets |"
         echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
