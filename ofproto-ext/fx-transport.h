@@ -24,7 +24,9 @@
  *   HOST:PORT, udp:HOST:PORT    UDP (the default).
  *   tcp:HOST:PORT               TCP, through OVS's stream library.
  *   ssl:HOST:PORT               TLS, with the certificates configured for
- *                               ovs-vswitchd (Open_vSwitch table "ssl").
+ *                               ovs-vswitchd (Open_vSwitch table "ssl");
+ *                               the collector must prove HOST (see
+ *                               fx_transport_tls_expected_peer() below).
  *   sctp:HOST:PORT              SCTP (one-to-one socket), if the kernel
  *                               has it.
  *
