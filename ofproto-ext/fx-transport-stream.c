@@ -38,6 +38,7 @@
 #include "openvswitch/list.h"
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/vlog.h"
+#include "ovs-thread.h"
 #include "reconnect.h"
 #include "socket-util.h"
 #include "stream-fd.h"
@@ -290,15 +291,18 @@ fx_stream_move(struct fx_stream_transport *st)
     fx_stream_disconnect(st, 0);
 }
 
-/* The host name that the TLS stream that stream_open() is opening must
- * present in its certificate, or NULL: set only around that call, read by
- * ovs-vswitchd's SSL_new() wrapper (vswitchd-plugin/fx-tls.c). */
-static const char *tls_expected_name;
+/* What the certificate of the TLS collector that this thread is connecting
+ * to must carry: set only around stream_open() in fx_stream_connect(), read
+ * by ovs-vswitchd's SSL_new() wrapper (vswitchd-plugin/fx-tls.c), which
+ * stream_open() calls in the same thread.  Per thread, so that an SSL
+ * object that another thread makes meanwhile is left alone. */
+DEFINE_STATIC_PER_THREAD_DATA(const struct fx_tls_peer *, tls_expected_peer,
+                              NULL);
 
-const char *
-fx_transport_tls_expected_name(void)
+const struct fx_tls_peer *
+fx_transport_tls_expected_peer(void)
 {
-    return tls_expected_name;
+    return *tls_expected_peer_get();
 }
 
 /* Starts connecting to the collector's current address. */
@@ -319,12 +323,17 @@ fx_stream_connect(struct fx_stream_transport *st)
                                   &st->stream);
         }
     } else {
-        /* OVS resolves the name itself, from the same cache.  A collector
-         * given by name must prove that name, not only any certificate of
-         * the CA (an address is not checked: see fx-plugin.h). */
-        tls_expected_name = t->host;
+        /* OVS resolves the name itself, from the same cache.  Beyond the
+         * CA, the collector must prove the name, or the IP address, that
+         * it is given by (see fx-transport.h). */
+        const struct fx_tls_peer peer = {
+            .name = t->host,
+            .addr = t->host ? NULL : &t->addr,
+        };
+
+        *tls_expected_peer_get() = &peer;
         error = stream_open(t->target, &st->stream, t->dscp);
-        tls_expected_name = NULL;
+        *tls_expected_peer_get() = NULL;
     }
     if (!error) {
         st->peer = t->addr;

@@ -24,7 +24,9 @@
  *   HOST:PORT, udp:HOST:PORT    UDP (the default).
  *   tcp:HOST:PORT               TCP, through OVS's stream library.
  *   ssl:HOST:PORT               TLS, with the certificates configured for
- *                               ovs-vswitchd (Open_vSwitch table "ssl").
+ *                               ovs-vswitchd (Open_vSwitch table "ssl");
+ *                               the collector must prove HOST (see
+ *                               fx_transport_tls_expected_peer() below).
  *   sctp:HOST:PORT              SCTP (one-to-one socket), if the kernel
  *                               has it.
  *
@@ -45,6 +47,7 @@
 
 struct ds;
 struct ofpbuf;
+struct sockaddr_storage;
 
 struct fx_transport_stats {
     uint64_t messages;          /* Messages sent. */
@@ -98,7 +101,28 @@ void fx_transport_linger_wait(void);
 void fx_transport_linger_get_stats(struct fx_transport_linger_stats *);
 void fx_transport_linger_finish(long long int timeout_ms);
 
-const char *fx_transport_tls_expected_name(void);
+/* TLS collectors.  OVS's stream-ssl.c checks the collector's certificate
+ * chain against the CA certificate of ovs-vsctl set-ssl, and nothing else.
+ * While a TLS transport opens its stream (in stream_open(), in the thread
+ * that runs the transport: ovs-vswitchd's main thread),
+ * fx_transport_tls_expected_peer() returns what the collector's certificate
+ * must carry as well, or NULL at any other time and in any other thread:
+ *
+ *   - a collector given by host name: that name, as a DNS name in its
+ *     subjectAltName (or, without DNS names there, as its subject's CN),
+ *     with no partial wildcards ("*.example.org" matches, "f*.example.org"
+ *     does not);
+ *
+ *   - a collector given by an IPv4 or IPv6 address: that address, as an IP
+ *     address in its subjectAltName (the CN and DNS names do not count).
+ *
+ * ovs-vswitchd's SSL_new() wrapper (vswitchd-plugin/fx-tls.c) hands it to
+ * OpenSSL's verification, so that the handshake fails otherwise. */
+struct fx_tls_peer {
+    const char *name;           /* Host name, or NULL for an address. */
+    const struct sockaddr_storage *addr; /* The address if 'name' is NULL. */
+};
+const struct fx_tls_peer *fx_transport_tls_expected_peer(void);
 char *fx_quoted_error(const char *format, const char *value)
     OVS_WARN_UNUSED_RESULT;
 char *fx_transport_check_target(const char *target,

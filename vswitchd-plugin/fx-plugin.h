@@ -69,11 +69,16 @@
  *
  *                       --wrap=SSL_new -> __wrap_SSL_new (fx-tls.c): while
  *                       one of our transports opens a TLS stream to a
- *                       collector given by host name, the new SSL object
- *                       must verify that name (SSL_set1_host()); OVS's
- *                       stream-ssl.c checks only the CA.  Tested by
- *                       "hardening - a TLS collector must present the
- *                       host name it is given by".
+ *                       collector (stream_open() calls SSL_new() in the
+ *                       same thread), the new SSL object must verify the
+ *                       host name the collector is given by
+ *                       (X509_VERIFY_PARAM_set1_host()) or its IP address
+ *                       (X509_VERIFY_PARAM_set1_ip(), an IP
+ *                       subjectAltName); OVS's stream-ssl.c checks only
+ *                       the CA.  Tested by "hardening - a TLS collector
+ *                       must present the host name it is given by" and
+ *                       "... given by IPv4 (IPv6) address must present
+ *                       that address".
  *
  * Each fx_plugin_* function has the signature of the function it stands in
  * for and calls it.  The wrappers are compiled with the OVS build's own
