@@ -10,6 +10,7 @@ ofproto_ext_libflowexport_la_SOURCES = \
 	ofproto-ext/fx-biflow.h \
 	ofproto-ext/fx-cache.c \
 	ofproto-ext/fx-cache.h \
+	ofproto-ext/fx-defaults.h \
 	ofproto-ext/fx-encoder.c \
 	ofproto-ext/fx-encoder.h \
 	ofproto-ext/fx-exporter.c \

@@ -54,6 +54,7 @@
 
 #include "coverage.h"
 #include "dpif.h"
+#include "fx-defaults.h"
 #include "hash.h"
 #include "flow.h"
 #include "openvswitch/dynamic-string.h"
@@ -554,8 +555,8 @@ fx_cache_create(void)
     }
     atomic_count_init(&cache->n_flows, 0);
     atomic_count_init(&cache->next_serial, 0);
-    cache->limits.active_timeout = 600 * 1000;
-    cache->limits.inactive_timeout = 15 * 1000;
+    cache->limits.active_timeout = FX_DEFAULT_NETFLOW_ACTIVE_TIMEOUT_S * 1000;
+    cache->limits.inactive_timeout = FX_DEFAULT_INACTIVE_TIMEOUT_S * 1000;
     cache->limits.max_flows = SIZE_MAX;
     atomic_init(&cache->max_flows, SIZE_MAX);
     atomic_init(&cache->key_fields, 0);

@@ -108,6 +108,8 @@ struct fx_cache_stats {
                                      * hash tables. */
 };
 
+/* A new cache has the default timeouts (fx-defaults.h) and no flow limit,
+ * until fx_cache_set_limits(). */
 struct fx_cache *fx_cache_create(void);
 void fx_cache_destroy(struct fx_cache *);
 

@@ -21,6 +21,7 @@
 #include "fx-encoder.h"
 
 #include <string.h>
+#include "fx-defaults.h"
 #include "hash.h"
 #include "jhash.h"
 #include "openvswitch/ofpbuf.h"

@@ -98,11 +98,6 @@ struct fx_encoder_settings {
 bool fx_sampling_selects(const struct fx_encoder_settings *,
                          const struct fx_key *, uint32_t serial);
 
-/* Defaults for the settings above. */
-#define FX_DEFAULT_MTU 1400
-#define FX_DEFAULT_TEMPLATE_REFRESH_MS 10000
-#define FX_DEFAULT_TEMPLATE_REFRESH_MSGS 20
-
 void fx_encoder_settings_init(struct fx_encoder_settings *);
 bool fx_encoder_settings_equal(const struct fx_encoder_settings *,
                                const struct fx_encoder_settings *);

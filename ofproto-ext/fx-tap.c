@@ -27,6 +27,7 @@
 #include "dpif.h"
 #include "flow.h"
 #include "fx-cache.h"
+#include "fx-defaults.h"
 #include "fx-exporter.h"
 #include "fx-iftable.h"
 #include "ofproto/netflow.h"
@@ -44,10 +45,15 @@ COVERAGE_DEFINE(fx_tap_flow_clear);
 COVERAGE_DEFINE(fx_tap_held_back);
 COVERAGE_DEFINE(fx_tap_journey_update);
 
-/* Default cache settings, used until an exporter asks for others. */
-#define FX_DEFAULT_ACTIVE_TIMEOUT (NF_ACTIVE_TIMEOUT_DEFAULT * 1000LL)
-#define FX_DEFAULT_INACTIVE_TIMEOUT 15000LL
-#define FX_DEFAULT_MAX_FLOWS 1000000
+BUILD_ASSERT_DECL(FX_DEFAULT_NETFLOW_ACTIVE_TIMEOUT_S
+                  == NF_ACTIVE_TIMEOUT_DEFAULT);
+
+/* The cache's limits until an exporter asks for others. */
+static const struct fx_cache_limits default_limits = {
+    .active_timeout = FX_DEFAULT_NETFLOW_ACTIVE_TIMEOUT_S * 1000LL,
+    .inactive_timeout = FX_DEFAULT_INACTIVE_TIMEOUT_S * 1000LL,
+    .max_flows = FX_DEFAULT_MAX_FLOWS,
+};
 
 /* Protects the list of taps and their 'key_fields'. */
 static struct ovs_mutex taps_mutex = OVS_MUTEX_INITIALIZER;
@@ -142,19 +148,15 @@ struct netflow *
 netflow_create(void)
 {
     struct netflow *nf = xzalloc(sizeof *nf);
-    struct fx_cache_limits limits = {
-        .active_timeout = FX_DEFAULT_ACTIVE_TIMEOUT,
-        .inactive_timeout = FX_DEFAULT_INACTIVE_TIMEOUT,
-        .max_flows = FX_DEFAULT_MAX_FLOWS,
-    };
 
     ovs_refcount_init(&nf->ref_cnt);
     nf->cache = fx_cache_create();
-    fx_cache_set_limits(nf->cache, &limits);
+    fx_cache_set_limits(nf->cache, &default_limits);
     nf->name = xstrdup("(unnamed)");
     ovs_mutex_init(&nf->mutex);
     nf->iftable = fx_iftable_create();
-    nf->iftable_retention = FX_DEFAULT_INACTIVE_TIMEOUT + FX_IFTABLE_GRACE;
+    nf->iftable_retention = (default_limits.inactive_timeout
+                             + FX_IFTABLE_GRACE);
     atomic_count_inc(&n_taps);
 
     ovs_mutex_lock(&taps_mutex);
@@ -502,11 +504,7 @@ fx_tap_combine_limits(const struct fx_exporter_options *options, size_t n,
                       struct fx_cache_limits *limits)
 {
     if (!n) {
-        *limits = (struct fx_cache_limits) {
-            .active_timeout = FX_DEFAULT_ACTIVE_TIMEOUT,
-            .inactive_timeout = FX_DEFAULT_INACTIVE_TIMEOUT,
-            .max_flows = FX_DEFAULT_MAX_FLOWS,
-        };
+        *limits = default_limits;
         return;
     }
 

@@ -34,6 +34,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include "fx-defaults.h"
 #include "fx-exporter.h"
 #include "fx-ports.h"
 #include "fx-status.h"
@@ -51,11 +52,6 @@
 #include "uuid.h"
 
 VLOG_DEFINE_THIS_MODULE(fx_config);
-
-/* Defaults for columns left empty. */
-#define FX_INACTIVE_TIMEOUT 15          /* Seconds. */
-#define FX_MAX_FLOWS 1000000
-#define FX_IPFIX_ACTIVE_TIMEOUT 60      /* Seconds. */
 
 static const struct ovsrec_bridge *
 find_bridge_row(const char *name)
@@ -110,7 +106,7 @@ track_level_from_string(const char *level)
                                                                           \
         (O)->inactive_timeout = optional_seconds(                         \
             (ROW)->inactive_timeout, (ROW)->n_inactive_timeout,          \
-            FX_INACTIVE_TIMEOUT);                                         \
+            FX_DEFAULT_INACTIVE_TIMEOUT_S);                               \
         (O)->tcp_fin_timeout = optional_seconds(                          \
             (ROW)->tcp_fin_timeout, (ROW)->n_tcp_fin_timeout, 0);         \
         (O)->tcp_rst_timeout = optional_seconds(                          \
@@ -180,11 +176,11 @@ netflow_row_to_options(const struct ofproto *ofproto,
      * to refuse. */
     o->active_timeout = (row->active_timeout < 0 ? 0
                          : row->active_timeout == 0
-                         ? NF_ACTIVE_TIMEOUT_DEFAULT * 1000LL
+                         ? FX_DEFAULT_NETFLOW_ACTIVE_TIMEOUT_S * 1000LL
                          : row->active_timeout <= FX_MAX_ACTIVE_TIMEOUT / 1000
                          ? row->active_timeout * 1000
                          : FX_MAX_ACTIVE_TIMEOUT + 1);
-    o->max_flows = row->n_max_flows ? *row->max_flows : FX_MAX_FLOWS;
+    o->max_flows = row->n_max_flows ? *row->max_flows : FX_DEFAULT_MAX_FLOWS;
     FX_SHARED_COLUMNS_TO_OPTIONS(row, o);
 }
 
@@ -204,9 +200,9 @@ ipfix_row_to_options(const struct ovsrec_ipfix *row,
                                 ? *row->obs_domain_id : 0);
     o->active_timeout = optional_seconds(row->cache_active_timeout,
                                          row->n_cache_active_timeout,
-                                         FX_IPFIX_ACTIVE_TIMEOUT);
+                                         FX_DEFAULT_IPFIX_ACTIVE_TIMEOUT_S);
     o->max_flows = (row->n_cache_max_flows && *row->cache_max_flows
-                    ? *row->cache_max_flows : FX_MAX_FLOWS);
+                    ? *row->cache_max_flows : FX_DEFAULT_MAX_FLOWS);
     FX_SHARED_COLUMNS_TO_OPTIONS(row, o);
 }
 

@@ -68,6 +68,7 @@
 
 #include "dpif.h"
 #include "flow.h"
+#include "fx-defaults.h"
 #include "fx-biflow.h"
 #include "fx-cache.h"
 #include "fx-encoder.h"
