@@ -41,6 +41,9 @@
 #include "fx-tap.h"
 #include "fx-transport.h"
 #include "lib/vswitch-idl.h"
+#include "openvswitch/json.h"
+#include "ovsdb-data.h"
+#include "ovsdb-idl-provider.h"
 #include "ofproto/netflow.h"
 #include "ofproto/ofproto-dpif.h"
 #include "ofproto/ofproto-provider.h"
@@ -66,28 +69,6 @@ find_bridge_row(const char *name)
     return NULL;
 }
 
-static long long int
-optional_seconds(const int64_t *value, size_t n, long long int dflt)
-{
-    return (n && *value > 0 ? *value : dflt) * 1000;
-}
-
-/* Converts the key_fields column into FX_KEY_* bits.  OVSDB has already
- * checked that every string is one of these. */
-static uint32_t
-key_fields_from_strings(char **names, size_t n)
-{
-    uint32_t fields = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        fields |= (!strcmp(names[i], "mac") ? FX_KEY_MAC
-                   : !strcmp(names[i], "vlan") ? FX_KEY_VLAN
-                   : !strcmp(names[i], "mpls") ? FX_KEY_MPLS
-                   : !strcmp(names[i], "tunnel") ? FX_KEY_TUNNEL : 0);
-    }
-    return fields;
-}
-
 /* Converts the track_level column into FX_KEY_OMIT_* bits. */
 static uint32_t
 track_level_from_string(const char *level)
@@ -98,50 +79,118 @@ track_level_from_string(const char *level)
             : FX_TRACK_FULL);
 }
 
-/* The flowexport columns that the NetFlow and IPFIX tables share.  The IDL
- * gives each table its own struct, so this macro reads them from either. */
-#define FX_SHARED_COLUMNS_TO_OPTIONS(ROW, O)                              \
-    do {                                                                  \
-        struct fx_encoder_settings *s_ = &(O)->encoder;                   \
-                                                                          \
-        (O)->inactive_timeout = optional_seconds(                         \
-            (ROW)->inactive_timeout, (ROW)->n_inactive_timeout,          \
-            FX_DEFAULT_INACTIVE_TIMEOUT_S);                               \
-        (O)->tcp_fin_timeout = optional_seconds(                          \
-            (ROW)->tcp_fin_timeout, (ROW)->n_tcp_fin_timeout, 0);         \
-        (O)->tcp_rst_timeout = optional_seconds(                          \
-            (ROW)->tcp_rst_timeout, (ROW)->n_tcp_rst_timeout, 0);         \
-        s_->template_refresh_ms = optional_seconds(                       \
-            (ROW)->template_interval, (ROW)->n_template_interval,        \
-            FX_DEFAULT_TEMPLATE_REFRESH_MS / 1000);                       \
-        if ((ROW)->n_template_messages) {                                 \
-            s_->template_refresh_msgs = *(ROW)->template_messages;        \
-        }                                                                 \
-        if ((ROW)->n_mtu) {                                               \
-            s_->mtu = *(ROW)->mtu;                                        \
-        }                                                                 \
-        (O)->dscp = (ROW)->n_export_dscp ? *(ROW)->export_dscp : 0;       \
-        (O)->ttl = (ROW)->n_export_ttl ? *(ROW)->export_ttl : 0;          \
-        (O)->source = nullable_xstrdup((ROW)->export_source);             \
-        (O)->interface = nullable_xstrdup((ROW)->export_interface);       \
-        (O)->balance = ((ROW)->collector_mode                             \
-                        && !strcmp((ROW)->collector_mode, "balance"));    \
-        (O)->key_fields = (key_fields_from_strings((ROW)->key_fields,     \
-                                                   (ROW)->n_key_fields)   \
-                           | track_level_from_string((ROW)->track_level)); \
-        s_->key_fields = (O)->key_fields;                                 \
-        (O)->max_life = optional_seconds((ROW)->max_life,                 \
-                                         (ROW)->n_max_life, 0);           \
-        (O)->sampling_mode_set = (ROW)->sampling_mode != NULL;            \
-        if ((ROW)->sampling_mode) {                                       \
-            fx_sampling_mode_from_string((ROW)->sampling_mode,            \
-                                         &s_->sampling_mode);             \
-        }                                                                 \
-        s_->sampling = (ROW)->n_sampling ? *(ROW)->sampling : 1;          \
-        s_->bidirectional = (ROW)->bidirectional;                         \
-        s_->interface_table = (ROW)->interface_table;                     \
-        s_->port_identity = (ROW)->port_identity;                         \
-    } while (0)
+/* The flowexport columns that the NetFlow and IPFIX tables share have the
+ * same names and types in both, but the IDL gives each table its own
+ * struct: these functions read a column by name from a row of any table.
+ * (Only on configuration changes: a column is found by a linear search.) */
+static const struct ovsdb_datum *
+read_column(const struct ovsdb_idl_row *row, const char *name)
+{
+    const struct ovsdb_idl_table_class *class = row->table->class_;
+
+    for (size_t i = 0; i < class->n_columns; i++) {
+        if (!strcmp(class->columns[i].name, name)) {
+            return ovsdb_idl_read(row, &class->columns[i]);
+        }
+    }
+    OVS_NOT_REACHED();
+}
+
+/* The optional integer column 'name' of 'row', or 'dflt' if it is empty. */
+static int64_t
+column_integer(const struct ovsdb_idl_row *row, const char *name,
+               int64_t dflt)
+{
+    const struct ovsdb_datum *datum = read_column(row, name);
+
+    return datum->n ? datum->keys[0].integer : dflt;
+}
+
+/* The optional column 'name' of 'row', in seconds, as milliseconds; empty
+ * or not positive means 'dflt' seconds. */
+static long long int
+column_seconds(const struct ovsdb_idl_row *row, const char *name,
+               long long int dflt)
+{
+    int64_t seconds = column_integer(row, name, 0);
+
+    return (seconds > 0 ? seconds : dflt) * 1000;
+}
+
+/* The optional string column 'name' of 'row', or NULL if it is empty. */
+static const char *
+column_string(const struct ovsdb_idl_row *row, const char *name)
+{
+    const struct ovsdb_datum *datum = read_column(row, name);
+
+    return datum->n ? json_string(datum->keys[0].s) : NULL;
+}
+
+static bool
+column_boolean(const struct ovsdb_idl_row *row, const char *name)
+{
+    const struct ovsdb_datum *datum = read_column(row, name);
+
+    return datum->n && datum->keys[0].boolean;
+}
+
+/* Converts the key_fields column into FX_KEY_* bits.  OVSDB has already
+ * checked that every string is one of these. */
+static uint32_t
+column_key_fields(const struct ovsdb_idl_row *row)
+{
+    const struct ovsdb_datum *datum = read_column(row, "key_fields");
+    uint32_t fields = 0;
+
+    for (size_t i = 0; i < datum->n; i++) {
+        const char *name = json_string(datum->keys[i].s);
+
+        fields |= (!strcmp(name, "mac") ? FX_KEY_MAC
+                   : !strcmp(name, "vlan") ? FX_KEY_VLAN
+                   : !strcmp(name, "mpls") ? FX_KEY_MPLS
+                   : !strcmp(name, "tunnel") ? FX_KEY_TUNNEL : 0);
+    }
+    return fields;
+}
+
+/* Converts the columns that the NetFlow and IPFIX tables share, of 'row'
+ * of either, into 'o'. */
+static void
+shared_columns_to_options(const struct ovsdb_idl_row *row,
+                          struct fx_exporter_options *o)
+{
+    struct fx_encoder_settings *s = &o->encoder;
+    const char *collector_mode = column_string(row, "collector_mode");
+    const char *sampling_mode = column_string(row, "sampling_mode");
+
+    o->inactive_timeout = column_seconds(row, "inactive_timeout",
+                                         FX_DEFAULT_INACTIVE_TIMEOUT_S);
+    o->tcp_fin_timeout = column_seconds(row, "tcp_fin_timeout", 0);
+    o->tcp_rst_timeout = column_seconds(row, "tcp_rst_timeout", 0);
+    o->max_life = column_seconds(row, "max_life", 0);
+    s->template_refresh_ms = column_seconds(
+        row, "template_interval", FX_DEFAULT_TEMPLATE_REFRESH_MS / 1000);
+    s->template_refresh_msgs = column_integer(row, "template_messages",
+                                              s->template_refresh_msgs);
+    s->mtu = column_integer(row, "mtu", s->mtu);
+    o->dscp = column_integer(row, "export_dscp", 0);
+    o->ttl = column_integer(row, "export_ttl", 0);
+    o->source = nullable_xstrdup(column_string(row, "export_source"));
+    o->interface = nullable_xstrdup(column_string(row, "export_interface"));
+    o->balance = collector_mode && !strcmp(collector_mode, "balance");
+    o->key_fields = (column_key_fields(row)
+                     | track_level_from_string(column_string(row,
+                                                             "track_level")));
+    s->key_fields = o->key_fields;
+    o->sampling_mode_set = sampling_mode != NULL;
+    if (sampling_mode) {
+        fx_sampling_mode_from_string(sampling_mode, &s->sampling_mode);
+    }
+    s->sampling = column_integer(row, "sampling", 1);
+    s->bidirectional = column_boolean(row, "bidirectional");
+    s->interface_table = column_boolean(row, "interface_table");
+    s->port_identity = column_boolean(row, "port_identity");
+}
 
 /* Converts the NetFlow 'row' of the bridge of 'ofproto' into 'o'.
  *
@@ -181,7 +230,7 @@ netflow_row_to_options(const struct ofproto *ofproto,
                          ? row->active_timeout * 1000
                          : FX_MAX_ACTIVE_TIMEOUT + 1);
     o->max_flows = row->n_max_flows ? *row->max_flows : FX_DEFAULT_MAX_FLOWS;
-    FX_SHARED_COLUMNS_TO_OPTIONS(row, o);
+    shared_columns_to_options(&row->header_, o);
 }
 
 /* Converts the IPFIX 'row' into 'o'.  Unlike OVS's IPFIX, which samples
@@ -198,12 +247,11 @@ ipfix_row_to_options(const struct ovsrec_ipfix *row,
     sset_add_array(&o->targets, row->targets, row->n_targets);
     o->encoder.obs_domain_id = (row->n_obs_domain_id
                                 ? *row->obs_domain_id : 0);
-    o->active_timeout = optional_seconds(row->cache_active_timeout,
-                                         row->n_cache_active_timeout,
-                                         FX_DEFAULT_IPFIX_ACTIVE_TIMEOUT_S);
+    o->active_timeout = column_seconds(&row->header_, "cache_active_timeout",
+                                       FX_DEFAULT_IPFIX_ACTIVE_TIMEOUT_S);
     o->max_flows = (row->n_cache_max_flows && *row->cache_max_flows
                     ? *row->cache_max_flows : FX_DEFAULT_MAX_FLOWS);
-    FX_SHARED_COLUMNS_TO_OPTIONS(row, o);
+    shared_columns_to_options(&row->header_, o);
 }
 
 /* Checks 'candidate', the options built from a row of 'bridge' (the
