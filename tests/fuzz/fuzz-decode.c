@@ -44,7 +44,10 @@
 #define FLOWEXPORT_DECODE_NO_MAIN 1
 #include "flowexport-decode.c"
 
+#include "fuzz-util.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 /* Checks that the templates in 'st' take the memory it counts, per exporter
  * and in all, within its limits, and that they are in order of the time
  * they were received and, if 'expired' (just after a message), that none of
@@ -112,26 +115,10 @@ check_output(struct decoder_state *st, struct ds *out)
     }
 }
 
-/* Sets up what every input uses, on the first input (libFuzzer runs
- * the target in one thread). */
-static void
-fuzz_init(void)
-{
-    static bool initialized;
-
-    if (initialized) {
-        return;
-    }
-    initialized = true;
-
-    set_program_name("fuzz-decode");
-    vlog_set_levels(NULL, VLF_ANY_DESTINATION, VLL_OFF);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fuzz_init();
+    fuzz_first_input("fuzz-decode");
 
     struct ds out = DS_EMPTY_INITIALIZER;
     struct decoder_state st;

@@ -73,27 +73,22 @@
 #include "fuzz-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 /* Our collector: a UDP socket of 127.0.0.1, opened once. */
 static int collector_fd = -1;
 static uint16_t collector_port;
 
-/* Sets up what every input uses, on the first input (libFuzzer runs
- * the target in one thread). */
+/* Sets up what every input uses, on the first input. */
 static void
 fuzz_init(void)
 {
-    static bool initialized;
-
-    if (initialized) {
+    if (!fuzz_first_input("fuzz-options")) {
         return;
     }
-    initialized = true;
 
     struct sockaddr_storage ss;
     int size = 16 * 1024 * 1024;
 
-    set_program_name("fuzz-options");
-    vlog_set_levels(NULL, VLF_ANY_DESTINATION, VLL_OFF);
     if (setenv("OVS_RESOLV_CONF", "/nonexistent/fuzz-options/resolv.conf",
                1)) {
         ovs_fatal(errno, "setenv failed");

@@ -68,16 +68,18 @@
 
 #include "dpif.h"
 #include "flow.h"
-#include "fx-defaults.h"
 #include "fx-biflow.h"
 #include "fx-cache.h"
+#include "fx-defaults.h"
 #include "fx-encoder.h"
 #include "fx-exporter.h"
 #include "fx-iftable.h"
+#include "fuzz-util.h"
 #include "fx-record.h"
 #include "timeval.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 /* The smallest MTU that configuration allows (ovsdb-schema's NetFlow and
  * IPFIX "mtu" columns).  At this MTU and above, every record must fit a v9
  * or IPFIX message that validation accepts (fx_exporter_options_validate()
@@ -631,26 +633,10 @@ encode_records(const struct fx_encoder_class *class,
     class->destroy(encoder);
 }
 
-/* Sets up what every input uses, on the first input (libFuzzer runs
- * the target in one thread). */
-static void
-fuzz_init(void)
-{
-    static bool initialized;
-
-    if (initialized) {
-        return;
-    }
-    initialized = true;
-
-    set_program_name("fuzz-records");
-    vlog_set_levels(NULL, VLF_ANY_DESTINATION, VLL_OFF);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fuzz_init();
+    fuzz_first_input("fuzz-records");
 
     static const enum fx_protocol protocols[] = {
         FX_PROTO_NETFLOW_V5, FX_PROTO_NETFLOW_V9, FX_PROTO_IPFIX,

@@ -54,20 +54,14 @@
 #include "fuzz-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-/* Sets up what every input uses, on the first input (libFuzzer runs
- * the target in one thread). */
+
+/* Sets up what every input uses, on the first input. */
 static void
 fuzz_init(void)
 {
-    static bool initialized;
-
-    if (initialized) {
+    if (!fuzz_first_input("fuzz-target")) {
         return;
     }
-    initialized = true;
-
-    set_program_name("fuzz-target");
-    vlog_set_levels(NULL, VLF_ANY_DESTINATION, VLL_OFF);
     if (setenv("OVS_RESOLV_CONF", "/nonexistent/fuzz-target/resolv.conf",
                1)) {
         ovs_fatal(errno, "setenv failed");

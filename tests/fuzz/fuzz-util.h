@@ -17,13 +17,34 @@
 #ifndef FUZZ_UTIL_H
 #define FUZZ_UTIL_H 1
 
-/* Helpers shared by the fuzz targets that configure transports. */
+/* Helpers shared by the fuzz targets. */
 
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
+#include "openvswitch/vlog.h"
 #include "util.h"
+
+/* Returns true the first time it is called, having named the program
+ * 'name' and turned its logging off: the target's first input, before
+ * which it sets up what every input uses (libFuzzer runs a target in one
+ * thread). */
+static inline bool
+fuzz_first_input(const char *name)
+{
+    static bool initialized;
+
+    if (initialized) {
+        return false;
+    }
+    initialized = true;
+    set_program_name(name);
+    vlog_set_levels(NULL, VLF_ANY_DESTINATION, VLL_OFF);
+    return true;
+}
+
+/* For the targets that configure transports. */
 
 /* Returns true if 'target' names a TCP, TLS or SCTP collector.  Opening one
  * may start a connection, which sends a packet: those are only parsed. */
