@@ -132,9 +132,10 @@ struct fx_encoder {
     uint64_t options_too_big;   /* Options records that did not fit even
                                  * an empty message, and were not sent. */
 
-    /* fx_encoder_add() sent a message of templates alone because the
-     * record did not fit next to them, and tries the record again: no new
-     * round of templates begins until it is in. */
+    /* fx_encoder_add() or the class's 'add_options' sent a message of
+     * templates alone because a record did not fit next to them, and
+     * tries the record again: no new round of templates begins until it
+     * is in (or left out). */
     bool retrying_without_templates;
 };
 

@@ -647,6 +647,14 @@ close_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
     }
 }
 
+/* Returns the padding that closing the data set open in 'msg' adds (0 if
+ * none is open): a record that opens a new set must find room for it too. */
+static size_t
+open_set_padding(const struct fx_tmpl_encoder *te, const struct ofpbuf *msg)
+{
+    return te->set_ofs ? PAD_SIZE(msg->size - te->set_ofs, 4) : 0;
+}
+
 /* Closes the data set open in 'msg', if any, and opens one for records of
  * template 't'. */
 static void
@@ -1205,8 +1213,9 @@ fx_tmpl_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
     bool announce = !te->announced[index];
     bool new_set = announce || te->set_id != t->id;
 
-    /* Room for the template if it has not gone out yet, a set header if
-     * needed, the record, and padding.  Ports with names or identities so
+    /* Room for the template if it has not gone out yet, the padding of
+     * the set it closes and a set header if needed, the record, and
+     * padding.  Ports with names or identities so
      * long that the record would not fit even a message of its own have
      * them shortened, as far as needed (validation makes sure that it
      * fits with none, see fx_tmpl_encoder_min_mtu()). */
@@ -1219,7 +1228,8 @@ fx_tmpl_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
                                            + overhead + len - s->mtu))) {
         len = view_record_len(t, &view);
     }
-    if (msg->size + overhead + len > s->mtu) {
+    size_t closing = new_set ? open_set_padding(te, msg) : 0;
+    if (msg->size + closing + overhead + len > s->mtu) {
         return FX_ENCODE_FULL;
     }
 
@@ -1310,15 +1320,19 @@ fx_tmpl_encoder_add_options(struct fx_encoder *encoder, struct ofpbuf *msg,
 
         size_t len = view_record_len(t, &view);
         bool new_set = te->set_id != t->id;
-        size_t need = (new_set ? sizeof(struct fx_set_header) : 0) + len + 3;
+        size_t need = (new_set ? (open_set_padding(te, msg)
+                                  + sizeof(struct fx_set_header)) : 0)
+                       + len + 3;
         if (msg->size + need > s->mtu) {
             if (*n_added || te->n_data) {
                 return FX_ENCODE_FULL;
-            } else if (te->n_options + te->n_templates
-                       && !te->iftable_retrying) {
-                /* What begin() put in leaves no room: send it, and try
-                 * once more in a message that may have less of it. */
-                te->iftable_retrying = true;
+            } else if (msg->size > te->dialect->header_len) {
+                /* What begin() put in (a round of templates) leaves no
+                 * room: send it, and try again.  As for data records (see
+                 * fx_encoder_add()), no new round begins meanwhile, so
+                 * each retry carries the rest of the round or nothing but
+                 * the header. */
+                encoder->retrying_without_templates = true;
                 return FX_ENCODE_FULL;
             }
 
@@ -1329,7 +1343,7 @@ fx_tmpl_encoder_add_options(struct fx_encoder *encoder, struct ofpbuf *msg,
                          "of %"PRIuSIZE" bytes", iface->port, len, s->mtu);
             encoder->options_too_big++;
             te->iftable_pos++;
-            te->iftable_retrying = false;
+            encoder->retrying_without_templates = false;
             continue;
         }
         if (new_set) {
@@ -1338,7 +1352,7 @@ fx_tmpl_encoder_add_options(struct fx_encoder *encoder, struct ofpbuf *msg,
         put_view(msg, t, &view);
         te->n_options++;
         te->iftable_pos++;
-        te->iftable_retrying = false;
+        encoder->retrying_without_templates = false;
         (*n_added)++;
     }
     return FX_ENCODE_DONE;

@@ -371,8 +371,6 @@ struct fx_tmpl_encoder {
     uint64_t iftable_version;   /* Version of the table last begun. */
     bool iftable_due;           /* Rows remain to be sent. */
     size_t iftable_pos;         /* Next: template * rows + row. */
-    bool iftable_retrying;      /* The last row did not fit next to what
-                                 * begin() put in: its message went out. */
 
     /* Totals of the stream, for the statistics options record. */
     uint64_t octets_total;

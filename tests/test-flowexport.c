@@ -1768,6 +1768,131 @@ test_iftable(struct ovs_cmdl_context *ctx OVS_UNUSED)
     fx_iftable_destroy(t);
 }
 
+/* encoder-mtu: at every message size from the smallest that validation
+ * accepts up, NetFlow v9 and IPFIX messages stay within it and carry every
+ * record, with records of several templates and lengths (port names of
+ * every length modulo 4, so that sets need padding) mixed with interface
+ * table options records in one message. */
+
+struct mtu_run {
+    struct fx_encoder *encoder;
+    struct ofpbuf msg;
+    size_t mtu;
+    size_t n_records;           /* Data records finish() reported. */
+    size_t n_msgs;
+};
+
+static void
+mtu_run_send(struct mtu_run *run)
+{
+    struct fx_encoder *e = run->encoder;
+
+    run->n_records += e->class->finish(e, &run->msg, 1000, 1700000000000LL);
+    CHECK(run->msg.size <= run->mtu, "%s: %"PRIu32"-byte message, MTU %"
+          PRIuSIZE, e->class->name, run->msg.size, run->mtu);
+    run->n_msgs++;
+    ofpbuf_clear(&run->msg);
+}
+
+static void
+mtu_run_options(struct mtu_run *run)
+{
+    struct fx_encoder *e = run->encoder;
+    size_t n;
+
+    while (e->class->add_options(e, &run->msg, &n) == FX_ENCODE_FULL) {
+        mtu_run_send(run);
+    }
+}
+
+static void
+test_encoder_mtu(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    static const struct fx_encoder_class *classes[] = {
+        &fx_netflow_v9_class, &fx_ipfix_class,
+    };
+    struct fx_port_info ports[8];
+    char names[ARRAY_SIZE(ports)][16];
+
+    for (size_t i = 0; i < ARRAY_SIZE(ports); i++) {
+        snprintf(names[i], sizeof names[i], "%.*s", (int) (i + 1),
+                 "abcdefghijklmno");
+        ports[i] = (struct fx_port_info) {
+            .port = i + 1, .name = names[i], .type = "system",
+            .iface_id = i % 2 ? "lsp" : NULL,
+        };
+    }
+
+    for (size_t c = 0; c < ARRAY_SIZE(classes); c++) {
+        const struct fx_encoder_class *class = classes[c];
+        struct fx_encoder_settings settings;
+        size_t n_msgs = 0;
+
+        fx_encoder_settings_init(&settings);
+        settings.port_identity = true;
+        settings.interface_table = true;
+
+        size_t min_mtu = class->min_mtu(&settings);
+        for (size_t mtu = min_mtu; mtu < min_mtu + 200; mtu++) {
+            struct fx_iftable *ift = fx_iftable_create();
+            struct mtu_run run = { .mtu = mtu };
+            size_t n_added = 0;
+
+            fx_iftable_set(ift, ports, ARRAY_SIZE(ports), 0);
+            settings.mtu = mtu;
+            run.encoder = class->create(&settings);
+            run.encoder->iftable = ift;
+            ofpbuf_init(&run.msg, 0);
+
+            for (size_t i = 0; i < 60; i++) {
+                struct test_flow tf = {
+                    1 + i % ARRAY_SIZE(ports),
+                    i % 3 ? "10.0.0.1" : "2001:db8::1",
+                    i % 3 ? "10.0.0.2" : "2001:db8::2",
+                    IPPROTO_UDP, 0, 1000 + i, 53
+                };
+                struct fx_record rec;
+
+                make_record(&tf, 1 + (i * 3) % ARRAY_SIZE(ports), 0, 1, 100,
+                            10, 20, &rec);
+                enum fx_encode_result result;
+                while ((result = fx_encoder_add(run.encoder, &run.msg, &rec))
+                       == FX_ENCODE_FULL) {
+                    mtu_run_send(&run);
+                }
+                CHECK(result == FX_ENCODE_DONE, "%s, MTU %"PRIuSIZE
+                      ": record %"PRIuSIZE" refused", class->name, mtu, i);
+                n_added++;
+                if (i % 7 == 6) {
+                    /* Changed names make the whole table due again. */
+                    ports[i % ARRAY_SIZE(ports)].name
+                        = i % 2 ? "renamed" : names[i % ARRAY_SIZE(ports)];
+                    fx_iftable_set(ift, ports, ARRAY_SIZE(ports), i);
+                    mtu_run_options(&run);
+                }
+            }
+            if (run.msg.size) {
+                mtu_run_send(&run);
+            }
+            CHECK(run.n_records == n_added, "%s, MTU %"PRIuSIZE": %"PRIuSIZE
+                  " records added, %"PRIuSIZE" in messages", class->name,
+                  mtu, n_added, run.n_records);
+            CHECK(!run.encoder->options_too_big, "%s, MTU %"PRIuSIZE
+                  ": options left out", class->name, mtu);
+            n_msgs += run.n_msgs;
+
+            ofpbuf_uninit(&run.msg);
+            class->destroy(run.encoder);
+            fx_iftable_destroy(ift);
+            for (size_t i = 0; i < ARRAY_SIZE(ports); i++) {
+                ports[i].name = names[i];
+            }
+        }
+        printf("%s: MTU %"PRIuSIZE" to %"PRIuSIZE": every message fits\n",
+               class->name, min_mtu, min_mtu + 199);
+    }
+}
+
 /* tunnel-types TARGET: sends to IPFIX collector TARGET (UDP) one record per
  * tunnel type of VMware's tunnelType element, as OVS's own IPFIX exporter
  * numbers them, for tshark and ipfixDump to read (tests/unit.at).  OVS's
@@ -1883,6 +2008,7 @@ static const struct ovs_cmdl_command commands[] = {
     {"exporter-roundtrip", NULL, 0, 0, test_exporter_roundtrip, OVS_RO},
     {"tunnel-types", "TARGET", 1, 1, test_tunnel_types, OVS_RO},
     {"iftable", NULL, 0, 0, test_iftable, OVS_RO},
+    {"encoder-mtu", NULL, 0, 0, test_encoder_mtu, OVS_RO},
     {NULL, NULL, 0, 0, NULL, OVS_RO},
 };
 
