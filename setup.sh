@@ -237,13 +237,17 @@ do_fuzz () {
         mkdir -p "$corpus" "$artifacts"
         say "fuzzing $t for $seconds s (corpus $corpus)"
         # New inputs go into the first directory, which persists between
-        # runs; crashes are saved in $artifacts.
+        # runs; crashes are saved in $artifacts.  Inputs that once crashed
+        # a target (tests/fuzz/regress/TARGET, fixed since) run first, in
+        # every run.
+        local regress=
+        test -d "tests/fuzz/regress/$t" && regress=tests/fuzz/regress/$t
         if ! env ASAN_OPTIONS="${FUZZ_ASAN_OPTIONS:-}" \
                  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
                  "$FUZZ_OUTDIR/fuzz-$t" -max_total_time="$seconds" \
                  -timeout=25 -max_len=16384 -print_final_stats=1 \
                  -artifact_prefix="$artifacts" \
-                 "$corpus" "$FUZZ_OUTDIR/seeds/$t" \
+                 "$corpus" "$FUZZ_OUTDIR/seeds/$t" $regress \
                  > "$FUZZ_OUTDIR/fuzz-$t.log" 2>&1; then
             tail -60 "$FUZZ_OUTDIR/fuzz-$t.log"
             say "fuzz-$t failed: log in $FUZZ_OUTDIR/fuzz-$t.log," \

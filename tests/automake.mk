@@ -17,7 +17,8 @@ EXTRA_DIST += \
 	tests/fuzz/fuzz-records.c \
 	tests/fuzz/fuzz-target.c \
 	tests/fuzz/fuzz-util.h \
-	tests/fuzz/make-seeds.py
+	tests/fuzz/make-seeds.py \
+	tests/fuzz/regress/records/ipfix-set-padding-over-mtu
 TESTSUITE_AT = \
 	tests/testsuite.at \
 	tests/fx-macros.at \
