@@ -35,6 +35,8 @@
 #include "openvswitch/vlog.h"
 #include "ovs-atomic.h"
 #include "ovs-thread.h"
+#include "openvswitch/poll-loop.h"
+#include "seq.h"
 #include "timeval.h"
 #include "util.h"
 #include "uuid.h"
@@ -44,6 +46,7 @@ VLOG_DEFINE_THIS_MODULE(fx_tap);
 COVERAGE_DEFINE(fx_tap_flow_clear);
 COVERAGE_DEFINE(fx_tap_held_back);
 COVERAGE_DEFINE(fx_tap_journey_update);
+COVERAGE_DEFINE(fx_tap_finished_later);
 
 BUILD_ASSERT_DECL(FX_DEFAULT_NETFLOW_ACTIVE_TIMEOUT_S
                   == NF_ACTIVE_TIMEOUT_DEFAULT);
@@ -67,8 +70,7 @@ struct netflow {
     struct ovs_list list_node OVS_GUARDED_BY(taps_mutex); /* In 'taps'. */
     uint32_t key_fields OVS_GUARDED_BY(taps_mutex); /* The cache's. */
 
-    /* Exporters.  Used from the main thread, except by the last
-     * netflow_unref(), which may run in any thread. */
+    /* Exporters.  Used from the main thread only (see netflow_unref()). */
     struct ovs_mutex mutex;
     struct fx_exporter **exporters OVS_GUARDED;
     size_t n_exporters OVS_GUARDED;
@@ -84,6 +86,23 @@ struct netflow {
  * wait for its reverse direction up to 2 s in a biflow exporter, and the
  * datapath pushes statistics up to about a second late). */
 #define FX_IFTABLE_GRACE 10000
+
+/* Taps whose last reference went in another thread than the main one
+ * (e.g. the RCU thread clearing an xlate cache after the bridge went
+ * away): the main thread finishes them in fx_tap_reap(), since exporting,
+ * sending and the transports' lingering belong to it. */
+static struct ovs_mutex dying_mutex = OVS_MUTEX_INITIALIZER;
+static struct ovs_list dying OVS_GUARDED_BY(dying_mutex)
+    = OVS_LIST_INITIALIZER(&dying);
+static struct seq *dying_seq;
+
+/* The thread that ran the program's constructors: the main thread. */
+static pthread_t main_thread;
+
+OVS_CONSTRUCTOR(fx_tap_init) {
+    main_thread = pthread_self();
+    dying_seq = seq_create();
+}
 
 /* Number of taps in existence, for netflow_exists(). */
 static atomic_count n_taps = ATOMIC_COUNT_INIT(0);
@@ -178,32 +197,83 @@ netflow_ref(const struct netflow *nf_)
     return nf;
 }
 
+/* Exports whatever 'nf' still holds and frees it.  Main thread only. */
+static void
+fx_tap_finish(struct netflow *nf)
+{
+    ovs_mutex_lock(&nf->mutex);
+    fx_tap_flush__(nf, FX_END_SHUTDOWN);
+    for (size_t i = 0; i < nf->n_exporters; i++) {
+        fx_exporter_destroy(nf->exporters[i]);
+    }
+    free(nf->exporters);
+    fx_iftable_destroy(nf->iftable);
+    ovs_mutex_unlock(&nf->mutex);
+
+    fx_cache_destroy(nf->cache);
+    ovs_mutex_destroy(&nf->mutex);
+    free(nf->name);
+    free(nf);
+    atomic_count_dec(&n_taps);
+}
+
 /* The last reference may be dropped in any thread, e.g. by the RCU thread
- * clearing an xlate cache after the bridge went away.  Whatever the cache
- * still holds is exported first. */
+ * clearing an xlate cache after the bridge went away.  The tap leaves the
+ * list of taps at once (nothing can find it any more); whatever its cache
+ * still holds is exported when it is finished: at once in the main thread,
+ * otherwise by the main thread's next fx_tap_reap(). */
 void
 netflow_unref(struct netflow *nf)
 {
     if (nf && ovs_refcount_unref_relaxed(&nf->ref_cnt) == 1) {
-        ovs_mutex_lock(&nf->mutex);
-        fx_tap_flush__(nf, FX_END_SHUTDOWN);
-        for (size_t i = 0; i < nf->n_exporters; i++) {
-            fx_exporter_destroy(nf->exporters[i]);
-        }
-        free(nf->exporters);
-        fx_iftable_destroy(nf->iftable);
-        ovs_mutex_unlock(&nf->mutex);
-
         ovs_mutex_lock(&taps_mutex);
         ovs_list_remove(&nf->list_node);
         update_all_key_fields();
         ovs_mutex_unlock(&taps_mutex);
 
-        fx_cache_destroy(nf->cache);
-        ovs_mutex_destroy(&nf->mutex);
-        free(nf->name);
-        free(nf);
-        atomic_count_dec(&n_taps);
+        if (pthread_equal(pthread_self(), main_thread)) {
+            fx_tap_finish(nf);
+        } else {
+            COVERAGE_INC(fx_tap_finished_later);
+            ovs_mutex_lock(&dying_mutex);
+            ovs_list_push_back(&dying, &nf->list_node);
+            ovs_mutex_unlock(&dying_mutex);
+            seq_change(dying_seq);
+        }
+    }
+}
+
+/* Finishes the taps whose last reference went in other threads.  Main
+ * thread only, from its loop and before exiting. */
+void
+fx_tap_reap(void)
+{
+    struct ovs_list finish = OVS_LIST_INITIALIZER(&finish);
+    struct netflow *nf;
+
+    ovs_mutex_lock(&dying_mutex);
+    ovs_list_push_back_all(&finish, &dying);
+    ovs_mutex_unlock(&dying_mutex);
+
+    LIST_FOR_EACH_POP (nf, list_node, &finish) {
+        fx_tap_finish(nf);
+    }
+}
+
+void
+fx_tap_reap_wait(void)
+{
+    uint64_t seqno = seq_read(dying_seq);
+    bool any;
+
+    ovs_mutex_lock(&dying_mutex);
+    any = !ovs_list_is_empty(&dying);
+    ovs_mutex_unlock(&dying_mutex);
+
+    if (any) {
+        poll_immediate_wake();
+    } else {
+        seq_wait(dying_seq, seqno);
     }
 }
 

@@ -69,6 +69,14 @@ size_t fx_tap_n_exporters(const struct netflow *);
 bool fx_tap_get_exporter_options(struct netflow *, const char *name,
                                  struct fx_exporter_options *);
 
+/* The last netflow_unref() of a tap may run in any thread; unless that is
+ * the main thread, the tap is finished (its cache exported, its exporters
+ * and transports destroyed) by the main thread's next fx_tap_reap(), which
+ * the main loop calls, with fx_tap_reap_wait(), and once more before
+ * exiting. */
+void fx_tap_reap(void);
+void fx_tap_reap_wait(void);
+
 void fx_tap_format_show(struct netflow *, struct ds *);
 void fx_tap_format_counters(struct netflow *, struct ds *);
 void fx_tap_dump_flows(struct netflow *, struct ds *);

@@ -43,9 +43,11 @@
 #include "fx-exporter.h"
 #include "fx-iftable.h"
 #include "fx-record.h"
+#include "fx-tap.h"
 #include "fx-template.h"
 #include "jsonrpc.h"
 #include "lib/netflow.h"
+#include "ofproto/netflow.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/json.h"
 #include "openvswitch/ofpbuf.h"
@@ -1656,6 +1658,86 @@ test_exporter_roundtrip(struct ovs_cmdl_context *ctx OVS_UNUSED)
     close(fd);
 }
 
+/* tap-unref-thread: a tap whose last reference goes in another thread
+ * (as when the RCU thread clears an xlate cache after its bridge went
+ * away) sends nothing from that thread: the main thread's fx_tap_reap()
+ * exports what it held. */
+static void *
+unref_thread(void *nf)
+{
+    netflow_unref(nf);
+    return NULL;
+}
+
+/* Returns the number of records in the NetFlow v5 message waiting on 'fd',
+ * adding their packets to '*packets', or 0 if none comes within
+ * 'timeout_ms'. */
+static size_t
+recv_v5(int fd, int timeout_ms, uint64_t *packets)
+{
+    struct pollfd pfd = { .fd = fd, .events = POLLIN };
+    uint8_t buf[65536];
+
+    if (poll(&pfd, 1, timeout_ms) <= 0) {
+        return 0;
+    }
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    CHECK(n >= (ssize_t) sizeof(struct netflow_v5_header), "short message");
+
+    const struct netflow_v5_header *h = (void *) buf;
+    const struct netflow_v5_record *r = (void *) (h + 1);
+    size_t count = ntohs(h->count);
+    for (size_t i = 0; i < count; i++) {
+        *packets += ntohl(r[i].packet_count);
+    }
+    return count;
+}
+
+static void
+test_tap_unref_thread(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct sockaddr_storage ss;
+    int fd = inet_open_passive(SOCK_DGRAM, "0:127.0.0.1", 0, &ss,
+                               DSCP_DEFAULT, false);
+    CHECK(fd >= 0, "cannot open UDP socket (%s)", ovs_strerror(-fd));
+
+    struct fx_exporter_options options;
+    fx_exporter_options_init(&options);
+    options.name = xstrdup("netflow");
+    options.protocol = FX_PROTO_NETFLOW_V5;
+    char *target = xasprintf("127.0.0.1:%"PRIu16, ss_get_port(&ss));
+    sset_add(&options.targets, target);
+    free(target);
+
+    struct netflow *nf = netflow_create();
+    fx_tap_configure(nf, &options, 1);
+    fx_exporter_options_destroy(&options);
+
+    struct test_flow tf = { 1, "10.0.0.1", "10.0.0.2", IPPROTO_UDP, 0, 1, 2 };
+    struct dpif_flow_stats stats = {
+        .n_packets = 3, .n_bytes = 300, .used = time_msec(),
+    };
+    struct flow flow;
+    make_flow(&tf, &flow);
+    netflow_flow_update(nf, &flow, u16_to_ofp(2), &stats);
+
+    pthread_t thread = ovs_thread_create("unref", unref_thread, nf);
+    xpthread_join(thread, NULL);
+
+    uint64_t packets = 0;
+    size_t n = recv_v5(fd, 200, &packets);
+    CHECK(!n, "the thread that dropped the last reference sent %"PRIuSIZE
+          " records", n);
+    printf("last reference dropped in another thread: nothing sent\n");
+
+    fx_tap_reap();
+    n = recv_v5(fd, 10000, &packets);
+    printf("fx_tap_reap(): %"PRIuSIZE" record, %"PRIu64" packets\n",
+           n, packets);
+    CHECK(!netflow_exists(), "the tap still exists");
+    close(fd);
+}
+
 /* iftable: the interface table keeps the identities ports had, finds the
  * one a record's time needs, forgets them after their retention, and an
  * IPFIX record with a long name uses the three-byte length (RFC 7011
@@ -2009,6 +2091,7 @@ static const struct ovs_cmdl_command commands[] = {
     {"tunnel-types", "TARGET", 1, 1, test_tunnel_types, OVS_RO},
     {"iftable", NULL, 0, 0, test_iftable, OVS_RO},
     {"encoder-mtu", NULL, 0, 0, test_encoder_mtu, OVS_RO},
+    {"tap-unref-thread", NULL, 0, 0, test_tap_unref_thread, OVS_RO},
     {NULL, NULL, 0, 0, NULL, OVS_RO},
 };
 

@@ -270,6 +270,7 @@ fx_plugin_bridge_run(void)
     fx_ports_run();
     bridge_run();
     fx_plugin_prune_taps();
+    fx_tap_reap();
     fx_transport_linger_run();
     fx_status_run();
 }
@@ -278,6 +279,7 @@ void
 fx_plugin_bridge_wait(void)
 {
     bridge_wait();
+    fx_tap_reap_wait();
     fx_transport_linger_wait();
     fx_status_wait();
     fx_ports_wait();
@@ -302,6 +304,7 @@ fx_plugin_bridge_exit(bool delete_datapath)
         fx_plugin_unbind_tap(br->name);
     }
     hmap_destroy(&fx_bridges);
+    fx_tap_reap();
     fx_transport_linger_finish(FX_EXIT_LINGER_MS);
     latch_destroy(&term_latch);
 }
