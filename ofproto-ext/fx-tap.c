@@ -58,7 +58,12 @@ static const struct fx_cache_limits default_limits = {
     .max_flows = FX_DEFAULT_MAX_FLOWS,
 };
 
-/* Protects the list of taps and their 'key_fields'. */
+/* Protects the list of taps and their 'key_fields'.
+ *
+ * Lock order: a tap's 'mutex', then 'taps_mutex' (fx_tap_configure());
+ * never the other way.  'dying_mutex' is taken alone.  The cache's shard
+ * locks are innermost: the cache takes them itself, and calls nothing
+ * back. */
 static struct ovs_mutex taps_mutex = OVS_MUTEX_INITIALIZER;
 
 struct netflow {
@@ -115,7 +120,16 @@ static struct ovs_list taps OVS_GUARDED_BY(taps_mutex)
  * every datapath flow, since netflow_mask_wc() does not say which bridge it
  * is for.  Un-wildcarding too much is safe; too little is not, so it is
  * made finer before a tap's cache is (see fx_tap_refine_key()) and coarser
- * only after. */
+ * only after.
+ *
+ * Handler threads read it relaxed, in netflow_mask_wc().  What orders that
+ * read after a refinement is not this variable but the caller of
+ * fx_tap_refine_key(): it then runs udpif_flush() (vswitchd-plugin), which
+ * joins every handler and revalidator thread, deletes the datapath flows
+ * made with the coarser mask and starts new threads, so every translation
+ * after it sees the finer fields (thread creation orders memory); only
+ * then is the cache refined (fx_tap_configure()).  A coarser value may be
+ * seen late, which un-wildcards too much for a while: safe. */
 static atomic_uint32_t all_key_fields = ATOMIC_VAR_INIT(0);
 
 /* Recomputes 'all_key_fields' from the taps that exist. */
