@@ -61,7 +61,9 @@ fx_encoder_class_find(enum fx_protocol protocol)
 }
 
 /* Adds 'rec' to the message being built in 'msg' (an empty 'msg' is first
- * begun), with the encoder class's 'add' contract, except that a record
+ * begun), with 'reverse' for a biflow (RFC 5103) or NULL, with the encoder
+ * class's 'add' contract, except that a biflow is FX_ENCODE_UNSUPPORTED
+ * (and 'msg' is left as it is) if the class has none, and that a record
  * that does not fit even an empty message is FX_ENCODE_UNSUPPORTED (and
  * 'msg' is left empty) rather than FULL forever.  A record that does not
  * fit a fresh message next to what 'begin' put in (templates) is FULL:
@@ -70,13 +72,13 @@ fx_encoder_class_find(enum fx_protocol protocol)
  * so that each retry either carries the rest of a round or nothing but
  * the header: then the record is refused.  On FX_ENCODE_FULL, the caller
  * finishes and sends 'msg', clears it, and calls again. */
-static enum fx_encode_result
-fx_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
-                 struct fx_record *rec, const struct fx_record *reverse)
+enum fx_encode_result
+fx_encoder_add(struct fx_encoder *encoder, struct ofpbuf *msg,
+               struct fx_record *rec, const struct fx_record *reverse)
 {
     bool fresh = !msg->size;
 
-    if (reverse && !encoder->class->add_biflow) {
+    if (reverse && !encoder->class->biflows) {
         return FX_ENCODE_UNSUPPORTED;
     }
     if (fresh) {
@@ -84,9 +86,8 @@ fx_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
     }
 
     size_t before = msg->size;
-    enum fx_encode_result result
-        = (reverse ? encoder->class->add_biflow(encoder, msg, rec, reverse)
-           : encoder->class->add(encoder, msg, rec));
+    enum fx_encode_result result = encoder->class->add(encoder, msg, rec,
+                                                       reverse);
     if (result == FX_ENCODE_FULL && fresh && msg->size == before) {
         if (before > encoder->class->header_len) {
             encoder->retrying_without_templates = true;
@@ -99,25 +100,6 @@ fx_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
         encoder->retrying_without_templates = false;
     }
     return result;
-}
-
-enum fx_encode_result
-fx_encoder_add(struct fx_encoder *encoder, struct ofpbuf *msg,
-               struct fx_record *rec)
-{
-    return fx_encoder_add__(encoder, msg, rec, NULL);
-}
-
-/* Like fx_encoder_add(), for a biflow (RFC 5103): 'rec' is the forward
- * direction, 'reverse' the reverse one.  Never modifies the records.
- * Protocols that cannot carry biflows return FX_ENCODE_UNSUPPORTED. */
-enum fx_encode_result
-fx_encoder_add_biflow(struct fx_encoder *encoder, struct ofpbuf *msg,
-                      const struct fx_record *rec,
-                      const struct fx_record *reverse)
-{
-    return fx_encoder_add__(encoder, msg, CONST_CAST(struct fx_record *, rec),
-                            reverse);
 }
 
 void

@@ -23,11 +23,16 @@
  * one encoder instance per configured exporter and drives it like this:
  *
  *     begin(msg)                        start a message in empty 'msg'
- *     add(msg, rec) ... until FULL      append records
+ *     add(msg, rec, reverse) ... until FULL   append records (reverse:
+ *                                       NULL, or a biflow's other half)
  *     finish(msg)                       complete the header (counts, seq)
  *
  * Encoders keep whatever per-stream state their protocol needs (sequence
- * numbers, export time base, template state). */
+ * numbers, export time base, template state).
+ *
+ * Threads: an encoder is used by one thread at a time, its owner's (the
+ * exporter's, which the tap serializes); the classes and the functions
+ * on settings below keep no state and may be called from any thread. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -160,19 +165,19 @@ struct fx_encoder_class {
     /* Starts a new, empty message in 'msg', which is empty on entry. */
     void (*begin)(struct fx_encoder *encoder, struct ofpbuf *msg);
 
-    /* Appends 'rec' to 'msg' (see enum fx_encode_result).  May modify
-     * 'rec' only as described for FX_ENCODE_FULL. */
-    enum fx_encode_result (*add)(struct fx_encoder *encoder,
-                                 struct ofpbuf *msg, struct fx_record *rec);
+    /* True if 'add' can carry biflows (RFC 5103). */
+    bool biflows;
 
-    /* Appends a biflow record (RFC 5103) of forward direction 'rec' and
-     * reverse direction 'reverse' to 'msg' (FX_ENCODE_DONE or _FULL; a
-     * full message is left unchanged).  Only called for encoders created
-     * with 'bidirectional' set.  NULL if the protocol has no biflows. */
-    enum fx_encode_result (*add_biflow)(struct fx_encoder *encoder,
-                                        struct ofpbuf *msg,
-                                        const struct fx_record *rec,
-                                        const struct fx_record *reverse);
+    /* Appends to 'msg' 'rec' (see enum fx_encode_result) if 'reverse' is
+     * NULL, otherwise a biflow record (RFC 5103) of forward direction
+     * 'rec' and reverse direction 'reverse'.  'reverse' is nonnull only
+     * for a class with 'biflows' and an encoder created with
+     * 'bidirectional' set.  May modify 'rec' only as described for
+     * FX_ENCODE_FULL, and never for a biflow: a biflow is DONE or FULL as
+     * a whole, and a full message is left unchanged. */
+    enum fx_encode_result (*add)(struct fx_encoder *encoder,
+                                 struct ofpbuf *msg, struct fx_record *rec,
+                                 const struct fx_record *reverse);
 
     /* Appends to 'msg' options records that are due without a flow record
      * to carry them (the interface table, after a change or after the
@@ -208,10 +213,7 @@ extern const struct fx_encoder_class fx_ipfix_class;
 const struct fx_encoder_class *fx_encoder_class_find(enum fx_protocol);
 
 enum fx_encode_result fx_encoder_add(struct fx_encoder *, struct ofpbuf *msg,
-                                     struct fx_record *);
-enum fx_encode_result fx_encoder_add_biflow(struct fx_encoder *,
-                                            struct ofpbuf *msg,
-                                            const struct fx_record *,
-                                            const struct fx_record *reverse);
+                                     struct fx_record *,
+                                     const struct fx_record *reverse);
 
 #endif /* fx-encoder.h */

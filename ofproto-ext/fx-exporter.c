@@ -422,10 +422,7 @@ fx_exporter_add(struct fx_exporter *e, struct fx_record *rec,
         stream = &e->streams[e->cur_stream];
         stream->encoder->flows_observed = e->stats.flows_observed;
         stream->encoder->flows_selected = e->stats.flows_selected;
-        result = (reverse
-                  ? fx_encoder_add_biflow(stream->encoder, &stream->msg, rec,
-                                          reverse)
-                  : fx_encoder_add(stream->encoder, &stream->msg, rec));
+        result = fx_encoder_add(stream->encoder, &stream->msg, rec, reverse);
         if (result != FX_ENCODE_FULL) {
             break;
         }

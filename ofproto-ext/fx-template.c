@@ -1166,10 +1166,12 @@ shorten_longest_text(struct fx_ie_view *v, size_t excess)
     return true;
 }
 
-static enum fx_encode_result
-fx_tmpl_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
-                      const struct fx_record *rec,
-                      const struct fx_record *reverse)
+/* Adds a record, or with 'reverse' a biflow record (IPFIX only: a non-IP
+ * pair has no biflow template and is refused).  See fx_encoder_class's
+ * 'add'. */
+enum fx_encode_result
+fx_tmpl_encoder_add(struct fx_encoder *encoder, struct ofpbuf *msg,
+                    struct fx_record *rec, const struct fx_record *reverse)
 {
     struct fx_tmpl_encoder *te = fx_tmpl_encoder_cast(encoder);
     const struct fx_encoder_settings *s = &encoder->settings;
@@ -1244,23 +1246,6 @@ fx_tmpl_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
     put_view(msg, t, &view);
     te->n_data++;
     return FX_ENCODE_DONE;
-}
-
-enum fx_encode_result
-fx_tmpl_encoder_add(struct fx_encoder *encoder, struct ofpbuf *msg,
-                    struct fx_record *rec)
-{
-    return fx_tmpl_encoder_add__(encoder, msg, rec, NULL);
-}
-
-/* Adds a biflow record: 'rec' forward, 'reverse' reverse (IPFIX only).  A
- * non-IP pair has no biflow template and is refused. */
-enum fx_encode_result
-fx_tmpl_encoder_add_biflow(struct fx_encoder *encoder, struct ofpbuf *msg,
-                           const struct fx_record *rec,
-                           const struct fx_record *reverse)
-{
-    return fx_tmpl_encoder_add__(encoder, msg, rec, reverse);
 }
 
 /* Fills in 'view' for row 'iface' of the interface table. */

@@ -397,11 +397,8 @@ size_t fx_tmpl_encoder_min_mtu(const struct fx_dialect *,
 void fx_tmpl_encoder_begin(struct fx_encoder *, struct ofpbuf *msg);
 enum fx_encode_result fx_tmpl_encoder_add(struct fx_encoder *,
                                           struct ofpbuf *msg,
-                                          struct fx_record *);
-enum fx_encode_result fx_tmpl_encoder_add_biflow(struct fx_encoder *,
-                                                 struct ofpbuf *msg,
-                                                 const struct fx_record *,
-                                                 const struct fx_record *);
+                                          struct fx_record *,
+                                          const struct fx_record *reverse);
 enum fx_encode_result fx_tmpl_encoder_add_options(struct fx_encoder *,
                                                   struct ofpbuf *msg,
                                                   size_t *n_added);
