@@ -37,6 +37,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "fx-record.h"
+#include "fx-selection.h"
 
 struct ofpbuf;
 struct fx_encoder_options;
@@ -49,33 +50,6 @@ enum fx_protocol {
 };
 
 const char *fx_protocol_to_string(enum fx_protocol);
-
-/* How flow sampling (RFC 7014 flow selection) picks 1 flow in N.  Every
- * record of a flow is selected, or none: the decision depends only on what
- * all of them share. */
-enum fx_sampling_mode {
-    FX_SAMPLING_HASH,           /* A hash of the flow key falls in the
-                                 * lowest 1/N of its range: "Hash-based
-                                 * Filtering using BOB" (Bob Jenkins'
-                                 * lookup3, OVS's jhash). */
-    FX_SAMPLING_DETERMINISTIC,  /* Every Nth flow the cache creates:
-                                 * "Systematic count-based Sampling". */
-    FX_SAMPLING_RANDOM,         /* Each flow with probability 1/N, from a
-                                 * hash of its creation number with a random
-                                 * basis chosen at startup: "Uniform
-                                 * probabilistic Sampling". */
-    FX_N_SAMPLING_MODES
-};
-
-const char *fx_sampling_mode_to_string(enum fx_sampling_mode);
-bool fx_sampling_mode_from_string(const char *, enum fx_sampling_mode *);
-uint16_t fx_sampling_mode_to_ipfix(enum fx_sampling_mode);
-
-/* Hash-based selection: the hash basis, and the largest selected hash
- * value for 1 in 'n' (the selected range is 0 to that value, out of 0 to
- * UINT32_MAX). */
-#define FX_SAMPLING_HASH_BASIS 0x5eed
-uint32_t fx_sampling_hash_max(uint32_t n);
 
 /* What an encoder needs to know beyond the records themselves. */
 struct fx_encoder_settings {
@@ -100,9 +74,6 @@ struct fx_encoder_settings {
                                  * VM identities: IPFIX only. */
 };
 
-bool fx_sampling_selects(const struct fx_encoder_settings *,
-                         const struct fx_key *, uint32_t serial);
-
 void fx_encoder_settings_init(struct fx_encoder_settings *);
 bool fx_encoder_settings_equal(const struct fx_encoder_settings *,
                                const struct fx_encoder_settings *);
@@ -124,11 +95,12 @@ struct fx_encoder {
     const struct fx_encoder_class *class;
     struct fx_encoder_settings settings;
 
-    /* Flow selection totals, kept up to date by the encoder's owner, for
-     * the sampling options record (RFC 7014 selectorIDTotalFlowsObserved
-     * and selectorIDTotalFlowsSelected). */
-    uint64_t flows_observed;
-    uint64_t flows_selected;
+    /* The owner's flow selection totals, for the sampling options record
+     * (RFC 7014 selectorIDTotalFlowsObserved and
+     * selectorIDTotalFlowsSelected), read when the record is written.
+     * Set once by the encoder's owner, which keeps them as long as the
+     * encoder exists; NULL: zeros. */
+    const struct fx_selection_totals *selection;
 
     /* The bridge's interface table, for the interface table options
      * records, the ports' identities in records and the types of tunnels

@@ -285,6 +285,7 @@ fx_exporter_create(const struct fx_exporter_options *options)
         struct fx_export_stream *stream = &e->streams[i];
 
         stream->encoder = class->create(&options->encoder);
+        stream->encoder->selection = &e->stats.selection;
         stream->transports = xcalloc(n_targets, sizeof *stream->transports);
         ofpbuf_init(&stream->msg, 1500);
     }
@@ -420,8 +421,6 @@ fx_exporter_add(struct fx_exporter *e, struct fx_record *rec,
 
     for (;;) {
         stream = &e->streams[e->cur_stream];
-        stream->encoder->flows_observed = e->stats.flows_observed;
-        stream->encoder->flows_selected = e->stats.flows_selected;
         result = fx_encoder_add(stream->encoder, &stream->msg, rec, reverse);
         if (result != FX_ENCODE_FULL) {
             break;
@@ -486,12 +485,13 @@ fx_exporter_export(struct fx_exporter *e, const struct ovs_list *records,
         fx_key_restrict(&copy.key, e->options.key_fields);
 
         /* Flow selection: every record of a flow, or none. */
-        bool selected = fx_sampling_selects(&e->options.encoder, &copy.key,
-                                            copy.serial);
+        bool selected = fx_selection_selects(e->options.encoder.sampling,
+                                             e->options.encoder.sampling_mode,
+                                             &copy.key, copy.serial);
         e->stats.records++;
         if (copy.first) {
-            e->stats.flows_observed++;
-            e->stats.flows_selected += selected;
+            e->stats.selection.flows_observed++;
+            e->stats.selection.flows_selected += selected;
         }
         if (!selected) {
             e->stats.not_selected++;
@@ -627,7 +627,8 @@ fx_exporter_format(const struct fx_exporter *e, struct ds *s)
                       ", records not selected %"PRIu64"\n",
                       o->encoder.sampling,
                       fx_sampling_mode_to_string(o->encoder.sampling_mode),
-                      st->flows_observed, st->flows_selected,
+                      st->selection.flows_observed,
+                      st->selection.flows_selected,
                       st->not_selected);
     }
     if (e->biflow) {
@@ -687,8 +688,8 @@ fx_exporter_format_counters(const struct fx_exporter *e, struct ds *s)
         { "exported", st->exported },
         { "not_exportable", st->unsupported },
         { "not_selected", st->not_selected },
-        { "flows_observed", st->flows_observed },
-        { "flows_selected", st->flows_selected },
+        { "flows_observed", st->selection.flows_observed },
+        { "flows_selected", st->selection.flows_selected },
         { "messages", st->messages },
         { "packets", st->packets },
         { "bytes", st->bytes },

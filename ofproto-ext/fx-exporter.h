@@ -87,8 +87,7 @@ struct fx_exporter_stats {
                                  * record holds two). */
     uint64_t unsupported;       /* Records the protocol cannot carry. */
     uint64_t not_selected;      /* Records of flows not sampled. */
-    uint64_t flows_observed;    /* Flows seen (their first records). */
-    uint64_t flows_selected;    /* Those that flow sampling selected. */
+    struct fx_selection_totals selection; /* Flow sampling's flows. */
     uint64_t messages;          /* Messages built. */
     uint64_t packets;           /* Packets in exported records. */
     uint64_t bytes;             /* Bytes in exported records. */

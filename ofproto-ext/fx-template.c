@@ -869,8 +869,10 @@ put_sampling_record(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
     view.hash_selected_min = htonll(0);
     view.hash_selected_max = htonll(fx_sampling_hash_max(n));
     view.hash_init = htonll(FX_SAMPLING_HASH_BASIS);
-    view.flows_observed = htonll(te->up.flows_observed);
-    view.flows_selected = htonll(te->up.flows_selected);
+    if (te->up.selection) {
+        view.flows_observed = htonll(te->up.selection->flows_observed);
+        view.flows_selected = htonll(te->up.selection->flows_selected);
+    }
     view.sampling_interval = htonl(n);
     view.sampling_algorithm = (s->sampling_mode == FX_SAMPLING_DETERMINISTIC
                                ? 1 : 2);

@@ -533,11 +533,12 @@ count_selected(enum fx_sampling_mode mode, uint32_t n, uint32_t n_flows)
 
         make_flow(&tf, &flow);
         CHECK(fx_key_from_flow(&flow, 0, &key), "not IP");
-        bool sel = fx_sampling_selects(&s, &key, i);
+        bool sel = fx_selection_selects(s.sampling, s.sampling_mode, &key, i);
         coarse = key;
         fx_key_restrict(&coarse, FX_TRACK_IP);
         if (mode != FX_SAMPLING_HASH) {
-            CHECK(sel == fx_sampling_selects(&s, &coarse, i),
+            CHECK(sel == fx_selection_selects(s.sampling, s.sampling_mode,
+                                              &coarse, i),
                   "%s: the key changed the decision",
                   fx_sampling_mode_to_string(mode));
         }

@@ -322,7 +322,9 @@ export_and_check(const struct fx_exporter_options *o, uint32_t seed)
         struct fx_key key = rec->key;
 
         fx_key_restrict(&key, eo.key_fields);
-        if (fx_sampling_selects(&eo.encoder, &key, rec->serial)) {
+        if (fx_selection_selects(eo.encoder.sampling,
+                                 eo.encoder.sampling_mode, &key,
+                                 rec->serial)) {
             n_selected++;
             n_unfit += (eo.protocol == FX_PROTO_NETFLOW_V5
                         && !fx_key_is_ipv4(&rec->key));
