@@ -410,8 +410,10 @@ fx_exporter_add_options(struct fx_exporter *e)
 
 /* Encodes 'rec', with 'reverse' for a biflow (or NULL), into the current
  * stream's message, sending full messages.  With load balancing, each full
- * message moves on to the next target. */
-static void
+ * message moves on to the next target.  Returns true if the record is in
+ * a message, false if the protocol cannot carry it (counted as
+ * unsupported). */
+static bool
 fx_exporter_add(struct fx_exporter *e, struct fx_record *rec,
                 const struct fx_record *reverse)
 {
@@ -433,8 +435,10 @@ fx_exporter_add(struct fx_exporter *e, struct fx_record *rec,
     if (result == FX_ENCODE_DONE) {
         stream->msg_records++;
         e->stats.exported += n_records;
+        return true;
     } else {
         e->stats.unsupported += n_records;
+        return false;
     }
 }
 
@@ -454,10 +458,8 @@ fx_exporter_add_biflows(struct fx_exporter *e, struct ovs_list *records)
     struct fx_biflow_record *br;
 
     LIST_FOR_EACH (br, list_node, records) {
-        uint64_t exported = e->stats.exported;
-
-        fx_exporter_add(e, &br->forward, br->paired ? &br->reverse : NULL);
-        if (e->stats.exported != exported) {
+        if (fx_exporter_add(e, &br->forward,
+                            br->paired ? &br->reverse : NULL)) {
             e->stats.packets += br->forward.packets + br->reverse.packets;
             e->stats.bytes += br->forward.bytes + br->reverse.bytes;
         }
@@ -497,14 +499,11 @@ fx_exporter_export(struct fx_exporter *e, const struct ovs_list *records,
             e->stats.not_selected++;
         } else if (e->biflow) {
             fx_biflow_add(e->biflow, &copy, now, &biflows);
-        } else {
-            uint64_t exported = e->stats.exported;
-
-            fx_exporter_add(e, &copy, NULL);
-            if (e->stats.exported != exported) {
-                e->stats.packets += rec->packets;
-                e->stats.bytes += rec->bytes;
-            }
+        } else if (fx_exporter_add(e, &copy, NULL)) {
+            /* 'rec': the encoder may have reduced the counters of 'copy'
+             * by what it put into full messages. */
+            e->stats.packets += rec->packets;
+            e->stats.bytes += rec->bytes;
         }
     }
     if (e->biflow) {
