@@ -62,8 +62,11 @@ struct fx_encoder_settings {
     long long int template_refresh_ms;     /* Resend templates this often. */
     unsigned int template_refresh_msgs;    /* ...or after this many
                                             * messages without them. */
-    uint32_t key_fields;        /* Optional key parts (FX_KEY_*) to export,
-                                 * if the protocol can. */
+    uint32_t key_fields;        /* Flow key parts and track level,
+                                 * FX_KEY_*: the exporter restricts
+                                 * records to them (fx_key_restrict()),
+                                 * the encoder exports the optional parts
+                                 * the protocol can carry. */
     uint32_t sampling;          /* Flow sampling 1 in 'sampling' (1: all),
                                  * signalled in an options record. */
     enum fx_sampling_mode sampling_mode;  /* How flows are selected. */

@@ -102,7 +102,6 @@ fx_exporter_options_equal_but_cache(const struct fx_exporter_options *a,
             && a->dscp == b->dscp
             && a->sampling_mode_set == b->sampling_mode_set
             && a->balance == b->balance
-            && a->key_fields == b->key_fields
             && a->ttl == b->ttl
             && nullable_string_is_equal(a->source, b->source)
             && nullable_string_is_equal(a->interface, b->interface));
@@ -305,7 +304,8 @@ fx_exporter_create(const struct fx_exporter_options *options)
         stream->transports[stream->n_transports++] = t;
     }
     if (options->encoder.bidirectional) {
-        e->biflow = fx_biflow_create(options->key_fields, FX_BIFLOW_WAIT_MS,
+        e->biflow = fx_biflow_create(options->encoder.key_fields,
+                                     FX_BIFLOW_WAIT_MS,
                                      FX_BIFLOW_MAX_PENDING);
     }
     return e;
@@ -484,7 +484,7 @@ fx_exporter_export(struct fx_exporter *e, const struct ovs_list *records,
         struct fx_record copy = *rec;
 
         /* The exporter's view of the flow: its cache may track more. */
-        fx_key_restrict(&copy.key, e->options.key_fields);
+        fx_key_restrict(&copy.key, e->options.encoder.key_fields);
 
         /* Flow selection: every record of a flow, or none. */
         bool selected = fx_selection_selects(e->options.encoder.sampling,
@@ -591,10 +591,10 @@ fx_exporter_format(const struct fx_exporter *e, struct ds *s)
     if (o->max_life) {
         ds_put_format(s, "    max life %llds\n", o->max_life / 1000);
     }
-    if (o->key_fields & FX_KEY_OMIT_MASK) {
+    uint32_t track = o->encoder.key_fields & FX_KEY_OMIT_MASK;
+    if (track) {
         ds_put_format(s, "    track level %s\n",
-                      ((o->key_fields & FX_KEY_OMIT_MASK) == FX_TRACK_IP
-                       ? "ip" : "proto"));
+                      track == FX_TRACK_IP ? "ip" : "proto");
     }
     if (o->tcp_fin_timeout || o->tcp_rst_timeout) {
         ds_put_format(s, "    tcp fin timeout %llds, tcp rst timeout %llds\n",

@@ -67,9 +67,6 @@ struct fx_exporter_options {
     bool sampling_mode_set;     /* Was a sampling mode configured? */
     bool balance;               /* Round-robin messages over 'targets'
                                  * instead of sending each to all. */
-    uint32_t key_fields;        /* Flow key parts and track level,
-                                 * FX_KEY_*: records are restricted to
-                                 * them (fx_key_restrict()). */
 };
 
 void fx_exporter_options_init(struct fx_exporter_options *);

@@ -526,8 +526,8 @@ fx_tap_combine_limits(const struct fx_exporter_options *options, size_t n,
         limits->max_life = min_nonzero(limits->max_life, o->max_life);
         limits->max_flows = MIN(limits->max_flows, o->max_flows);
         limits->key_fields = (i ? fx_key_fields_finest(limits->key_fields,
-                                                       o->key_fields)
-                              : o->key_fields);
+                                                       o->encoder.key_fields)
+                              : o->encoder.key_fields);
     }
 }
 
@@ -551,7 +551,8 @@ fx_tap_reconfigure_needs_flush(const struct netflow *nf,
         for (size_t j = 0; j < n; j++) {
             if (!strcmp(options[j].name, old->name)
                 && options[j].protocol == old->protocol
-                && options[j].key_fields == old->key_fields) {
+                && (options[j].encoder.key_fields
+                    == old->encoder.key_fields)) {
                 kept = true;
                 break;
             }
@@ -699,7 +700,8 @@ fx_tap_looks_up_ports(const struct netflow *nf)
         const struct fx_exporter_options *o
             = fx_exporter_get_options(nf->exporters[i]);
 
-        if (o->encoder.port_identity || o->key_fields & FX_KEY_TUNNEL) {
+        if (o->encoder.port_identity
+            || o->encoder.key_fields & FX_KEY_TUNNEL) {
             return true;
         }
     }
@@ -816,7 +818,7 @@ fx_tap_format_show(struct netflow *nf, struct ds *s)
 
         uses_iftable |= (o->encoder.interface_table
                          || o->encoder.port_identity
-                         || o->key_fields & FX_KEY_TUNNEL);
+                         || o->encoder.key_fields & FX_KEY_TUNNEL);
     }
     if (uses_iftable) {
         struct fx_iftable_stats ifst;

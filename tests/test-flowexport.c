@@ -1936,7 +1936,7 @@ test_tunnel_types(struct ovs_cmdl_context *ctx)
     options.name = xstrdup("ipfix");
     options.protocol = FX_PROTO_IPFIX;
     options.encoder.obs_domain_id = 5;
-    options.key_fields = options.encoder.key_fields = FX_KEY_TUNNEL;
+    options.encoder.key_fields = FX_KEY_TUNNEL;
     options.active_timeout = 60000;
     options.inactive_timeout = 15000;
     options.max_flows = 1000;

@@ -397,7 +397,6 @@ config_is_valid(enum fx_protocol protocol,
     o.name = xstrdup("ipfix");
     o.protocol = protocol;
     o.encoder = *settings;
-    o.key_fields = settings->key_fields;
     o.inactive_timeout = 15000;
     o.max_flows = 1000;
     sset_add(&o.targets, "127.0.0.1:9");
