@@ -18,7 +18,10 @@
 #define FX_TRANSPORT_PROVIDER_H 1
 
 /* Transport implementations.  See fx-transport.h for the public contract;
- * fx-transport.c picks a class by the target's prefix. */
+ * fx-transport.c picks a class by the target's prefix, and knows a class
+ * only by what it says here (no tests for a particular class).  A class's
+ * functions are called through fx-transport.c by the transport's owner,
+ * one thread at a time, as for the public functions. */
 
 #include <sys/socket.h>
 #include "fx-transport.h"
@@ -58,6 +61,16 @@ struct fx_transport_class {
     /* Target prefixes this class handles, e.g. "tcp:"; NULL-terminated. An
      * empty string matches targets without a prefix. */
     const char *const *prefixes;
+
+    /* How fx_transport_format() names a transport of this class: this
+     * prefix followed by the target without its prefix (so that targets
+     * with and without a default prefix look alike), or, if NULL, the
+     * target as configured. */
+    const char *format_prefix;
+
+    /* True if the class makes connections, which fx_transport_format()
+     * then reports ('stats.connects'). */
+    bool connects;
 
     /* Allocates and returns a transport whose 'up' members the caller then
      * fills in, before calling 'open'.  Never fails. */

@@ -615,9 +615,11 @@ fx_transport_format(const struct fx_transport *t, struct ds *s)
 {
     const struct fx_transport_stats *st = &t->stats;
 
-    ds_put_format(s, "%s%s: ", t->class == &fx_udp_transport_class
-                  ? "udp:" : "", t->class == &fx_udp_transport_class
-                  ? t->name : t->target);
+    if (t->class->format_prefix) {
+        ds_put_format(s, "%s%s: ", t->class->format_prefix, t->name);
+    } else {
+        ds_put_format(s, "%s: ", t->target);
+    }
     t->class->format_state(t, s);
     if (t->host) {
         ds_put_cstr(s, ", address ");
@@ -639,7 +641,7 @@ fx_transport_format(const struct fx_transport *t, struct ds *s)
                       st->lost_unresolved, st->lost_disconnected,
                       st->lost_other);
     }
-    if (t->class != &fx_udp_transport_class) {
+    if (t->class->connects) {
         ds_put_format(s, ", connects %"PRIu64, st->connects);
     }
     if (t->host) {
