@@ -37,7 +37,10 @@
  *
  * What differs between v9 and IPFIX (message header, set ids, sequence
  * numbering, which time elements are used) is described by a
- * 'struct fx_dialect'; fx-nf9.c and fx-ipfix.c each define one. */
+ * 'struct fx_dialect'; fx-nf9.c and fx-ipfix.c each define one.
+ *
+ * The fx_tmpl_encoder_*() functions below are those classes' members,
+ * with fx_encoder_class's contracts and threads (see fx-encoder.h). */
 
 #include <stddef.h>
 #include <stdint.h>

@@ -38,7 +38,13 @@
  * to the kernel or counts it as lost; TCP and TLS queue messages, up to a
  * bound, while connecting or reconnecting (with backoff), and count what
  * does not fit as lost.  Each new connection first carries the "greeting"
- * the owner supplies (IPFIX templates, RFC 7011 section 10.4.2.2). */
+ * the owner supplies (IPFIX templates, RFC 7011 section 10.4.2.2).
+ *
+ * Threads: a transport is used by its owner (an exporter), one thread at
+ * a time.  The list of lingering transports is global and unlocked:
+ * fx_transport_destroy() and the fx_transport_linger_*() functions expect
+ * ovs-vswitchd's main thread.  (A known gap: the last netflow_unref() of a
+ * tap may run in another thread and destroy its transports there.) */
 
 #include <stdbool.h>
 #include <stddef.h>
