@@ -727,20 +727,24 @@ fx_exporter_format_counters(const struct fx_exporter *e, struct ds *s)
             { "bytes", ts.bytes },
             { "records", ts.records },
             { "records_lost", ts.records_lost },
-            { "messages_lost_full", ts.lost_full },
-            { "messages_lost_unreachable", ts.lost_unreachable },
-            { "messages_lost_unresolved", ts.lost_unresolved },
-            { "messages_lost_disconnected", ts.lost_disconnected },
-            { "messages_lost_other", ts.lost_other },
+            { NULL, 0 },        /* The losses by cause. */
             { "connects", ts.connects },
             { "dns_failures", ts.dns_failures },
             { "address_changes", ts.address_changes },
         };
         const char *target = fx_transport_target(t);
         for (size_t j = 0; j < ARRAY_SIZE(tcounters); j++) {
-            ds_put_format(s, "exporter.%s.target.%s.%s %"PRIu64"\n",
-                          name, target, tcounters[j].name,
-                          tcounters[j].value);
+            if (tcounters[j].name) {
+                ds_put_format(s, "exporter.%s.target.%s.%s %"PRIu64"\n",
+                              name, target, tcounters[j].name,
+                              tcounters[j].value);
+                continue;
+            }
+            for (size_t k = 0; k < FX_N_LOSSES; k++) {
+                ds_put_format(s, "exporter.%s.target.%s.messages_lost_%s %"
+                              PRIu64"\n", name, target,
+                              fx_transport_loss_name(k), ts.lost[k]);
+            }
         }
     }
 }

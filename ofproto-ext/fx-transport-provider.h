@@ -107,16 +107,6 @@ struct fx_transport_class {
 extern const struct fx_transport_class fx_udp_transport_class;
 extern const struct fx_transport_class fx_stream_transport_class;
 
-/* Why a message was lost. */
-enum fx_transport_loss {
-    FX_LOST_FULL,               /* Socket buffer or queue full. */
-    FX_LOST_UNREACHABLE,        /* Refused, or ICMP unreachable. */
-    FX_LOST_UNRESOLVED,         /* The collector's name has no address. */
-    FX_LOST_DISCONNECTED,       /* Not connected, or lost with a
-                                 * connection. */
-    FX_LOST_OTHER,              /* Any other error. */
-};
-
 enum fx_transport_loss fx_transport_loss_from_errno(int error);
 void fx_transport_count_lost(struct fx_transport *, size_t n_records,
                              enum fx_transport_loss, int error);
