@@ -43,8 +43,8 @@
  * Threads: a transport is used by its owner (an exporter), one thread at
  * a time.  The list of lingering transports is global and unlocked:
  * fx_transport_destroy() and the fx_transport_linger_*() functions expect
- * ovs-vswitchd's main thread.  (A known gap: the last netflow_unref() of a
- * tap may run in another thread and destroy its transports there.) */
+ * ovs-vswitchd's main thread (fx-tap.c finishes a tap whose last
+ * reference went in another thread in the main loop, for this). */
 
 #include <stdbool.h>
 #include <stddef.h>
