@@ -209,7 +209,7 @@ main(int argc, char *argv[])
         struct fx_record copy = recs[i];
         enum fx_encode_result result;
         for (;;) {
-            result = fx_encoder_add(encoder, &msg, &copy);
+            result = fx_encoder_add(encoder, &msg, &copy, NULL);
             if (result != FX_ENCODE_FULL) {
                 break;
             }

@@ -23,6 +23,8 @@ ofproto_ext_libflowexport_la_SOURCES = \
 	ofproto-ext/fx-nf9.c \
 	ofproto-ext/fx-record.c \
 	ofproto-ext/fx-record.h \
+	ofproto-ext/fx-selection.c \
+	ofproto-ext/fx-selection.h \
 	ofproto-ext/fx-tap.c \
 	ofproto-ext/fx-tap.h \
 	ofproto-ext/fx-template.c \

@@ -22,11 +22,7 @@
 
 #include <string.h>
 #include "fx-defaults.h"
-#include "hash.h"
-#include "jhash.h"
 #include "openvswitch/ofpbuf.h"
-#include "ovs-thread.h"
-#include "random.h"
 #include "util.h"
 
 const char *
@@ -61,7 +57,9 @@ fx_encoder_class_find(enum fx_protocol protocol)
 }
 
 /* Adds 'rec' to the message being built in 'msg' (an empty 'msg' is first
- * begun), with the encoder class's 'add' contract, except that a record
+ * begun), with 'reverse' for a biflow (RFC 5103) or NULL, with the encoder
+ * class's 'add' contract, except that a biflow is FX_ENCODE_UNSUPPORTED
+ * (and 'msg' is left as it is) if the class has none, and that a record
  * that does not fit even an empty message is FX_ENCODE_UNSUPPORTED (and
  * 'msg' is left empty) rather than FULL forever.  A record that does not
  * fit a fresh message next to what 'begin' put in (templates) is FULL:
@@ -70,13 +68,13 @@ fx_encoder_class_find(enum fx_protocol protocol)
  * so that each retry either carries the rest of a round or nothing but
  * the header: then the record is refused.  On FX_ENCODE_FULL, the caller
  * finishes and sends 'msg', clears it, and calls again. */
-static enum fx_encode_result
-fx_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
-                 struct fx_record *rec, const struct fx_record *reverse)
+enum fx_encode_result
+fx_encoder_add(struct fx_encoder *encoder, struct ofpbuf *msg,
+               struct fx_record *rec, const struct fx_record *reverse)
 {
     bool fresh = !msg->size;
 
-    if (reverse && !encoder->class->add_biflow) {
+    if (reverse && !encoder->class->biflows) {
         return FX_ENCODE_UNSUPPORTED;
     }
     if (fresh) {
@@ -84,9 +82,8 @@ fx_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
     }
 
     size_t before = msg->size;
-    enum fx_encode_result result
-        = (reverse ? encoder->class->add_biflow(encoder, msg, rec, reverse)
-           : encoder->class->add(encoder, msg, rec));
+    enum fx_encode_result result = encoder->class->add(encoder, msg, rec,
+                                                       reverse);
     if (result == FX_ENCODE_FULL && fresh && msg->size == before) {
         if (before > encoder->class->header_len) {
             encoder->retrying_without_templates = true;
@@ -99,25 +96,6 @@ fx_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
         encoder->retrying_without_templates = false;
     }
     return result;
-}
-
-enum fx_encode_result
-fx_encoder_add(struct fx_encoder *encoder, struct ofpbuf *msg,
-               struct fx_record *rec)
-{
-    return fx_encoder_add__(encoder, msg, rec, NULL);
-}
-
-/* Like fx_encoder_add(), for a biflow (RFC 5103): 'rec' is the forward
- * direction, 'reverse' the reverse one.  Never modifies the records.
- * Protocols that cannot carry biflows return FX_ENCODE_UNSUPPORTED. */
-enum fx_encode_result
-fx_encoder_add_biflow(struct fx_encoder *encoder, struct ofpbuf *msg,
-                      const struct fx_record *rec,
-                      const struct fx_record *reverse)
-{
-    return fx_encoder_add__(encoder, msg, CONST_CAST(struct fx_record *, rec),
-                            reverse);
 }
 
 void
@@ -147,88 +125,6 @@ fx_encoder_settings_equal(const struct fx_encoder_settings *a,
             && a->bidirectional == b->bidirectional
             && a->interface_table == b->interface_table
             && a->port_identity == b->port_identity);
-}
-
-static const char *const sampling_mode_names[FX_N_SAMPLING_MODES] = {
-    [FX_SAMPLING_HASH] = "hash",
-    [FX_SAMPLING_DETERMINISTIC] = "deterministic",
-    [FX_SAMPLING_RANDOM] = "random",
-};
-
-/* IANA flowSelectorAlgorithm values (RFC 7014 section 7.1). */
-static const uint16_t sampling_mode_ipfix[FX_N_SAMPLING_MODES] = {
-    [FX_SAMPLING_HASH] = 6,             /* Hash-based Filtering using BOB. */
-    [FX_SAMPLING_DETERMINISTIC] = 1,    /* Systematic count-based. */
-    [FX_SAMPLING_RANDOM] = 4,           /* Uniform probabilistic. */
-};
-
-const char *
-fx_sampling_mode_to_string(enum fx_sampling_mode mode)
-{
-    return mode < FX_N_SAMPLING_MODES ? sampling_mode_names[mode] : "unknown";
-}
-
-bool
-fx_sampling_mode_from_string(const char *s, enum fx_sampling_mode *mode)
-{
-    for (size_t i = 0; i < FX_N_SAMPLING_MODES; i++) {
-        if (!strcmp(s, sampling_mode_names[i])) {
-            *mode = i;
-            return true;
-        }
-    }
-    return false;
-}
-
-uint16_t
-fx_sampling_mode_to_ipfix(enum fx_sampling_mode mode)
-{
-    return mode < FX_N_SAMPLING_MODES ? sampling_mode_ipfix[mode] : 0;
-}
-
-uint32_t
-fx_sampling_hash_max(uint32_t n)
-{
-    return n > 1 ? ((UINT64_C(1) << 32) / n) - 1 : UINT32_MAX;
-}
-
-/* The random basis of FX_SAMPLING_RANDOM, chosen once per process, so that
- * reconfiguration keeps the selection of flows already cached. */
-static uint32_t
-random_basis(void)
-{
-    static struct ovsthread_once once = OVSTHREAD_ONCE_INITIALIZER;
-    static uint32_t basis;
-
-    if (ovsthread_once_start(&once)) {
-        basis = random_uint32();
-        ovsthread_once_done(&once);
-    }
-    return basis;
-}
-
-/* Returns true if flow sampling with 's' selects the flow with 'key' (as
- * the exporter sees it) and creation number 'serial'. */
-bool
-fx_sampling_selects(const struct fx_encoder_settings *s,
-                    const struct fx_key *key, uint32_t serial)
-{
-    uint32_t n = s->sampling;
-
-    if (n <= 1) {
-        return true;
-    }
-    switch (s->sampling_mode) {
-    case FX_SAMPLING_DETERMINISTIC:
-        return serial % n == 0;
-    case FX_SAMPLING_RANDOM:
-        return hash_int(serial, random_basis()) % n == 0;
-    case FX_SAMPLING_HASH:
-    case FX_N_SAMPLING_MODES:
-    default:
-        return (jhash_bytes(key, sizeof *key, FX_SAMPLING_HASH_BASIS)
-                <= fx_sampling_hash_max(n));
-    }
 }
 
 /* Returns the interface number to export for OpenFlow port 'port': the

@@ -23,15 +23,21 @@
  * one encoder instance per configured exporter and drives it like this:
  *
  *     begin(msg)                        start a message in empty 'msg'
- *     add(msg, rec) ... until FULL      append records
+ *     add(msg, rec, reverse) ... until FULL   append records (reverse:
+ *                                       NULL, or a biflow's other half)
  *     finish(msg)                       complete the header (counts, seq)
  *
  * Encoders keep whatever per-stream state their protocol needs (sequence
- * numbers, export time base, template state). */
+ * numbers, export time base, template state).
+ *
+ * Threads: an encoder is used by one thread at a time, its owner's (the
+ * exporter's, which the tap serializes); the classes and the functions
+ * on settings below keep no state and may be called from any thread. */
 
 #include <stdbool.h>
 #include <stdint.h>
 #include "fx-record.h"
+#include "fx-selection.h"
 
 struct ofpbuf;
 struct fx_encoder_options;
@@ -45,33 +51,6 @@ enum fx_protocol {
 
 const char *fx_protocol_to_string(enum fx_protocol);
 
-/* How flow sampling (RFC 7014 flow selection) picks 1 flow in N.  Every
- * record of a flow is selected, or none: the decision depends only on what
- * all of them share. */
-enum fx_sampling_mode {
-    FX_SAMPLING_HASH,           /* A hash of the flow key falls in the
-                                 * lowest 1/N of its range: "Hash-based
-                                 * Filtering using BOB" (Bob Jenkins'
-                                 * lookup3, OVS's jhash). */
-    FX_SAMPLING_DETERMINISTIC,  /* Every Nth flow the cache creates:
-                                 * "Systematic count-based Sampling". */
-    FX_SAMPLING_RANDOM,         /* Each flow with probability 1/N, from a
-                                 * hash of its creation number with a random
-                                 * basis chosen at startup: "Uniform
-                                 * probabilistic Sampling". */
-    FX_N_SAMPLING_MODES
-};
-
-const char *fx_sampling_mode_to_string(enum fx_sampling_mode);
-bool fx_sampling_mode_from_string(const char *, enum fx_sampling_mode *);
-uint16_t fx_sampling_mode_to_ipfix(enum fx_sampling_mode);
-
-/* Hash-based selection: the hash basis, and the largest selected hash
- * value for 1 in 'n' (the selected range is 0 to that value, out of 0 to
- * UINT32_MAX). */
-#define FX_SAMPLING_HASH_BASIS 0x5eed
-uint32_t fx_sampling_hash_max(uint32_t n);
-
 /* What an encoder needs to know beyond the records themselves. */
 struct fx_encoder_settings {
     uint8_t engine_type;        /* NetFlow engine type. */
@@ -83,8 +62,11 @@ struct fx_encoder_settings {
     long long int template_refresh_ms;     /* Resend templates this often. */
     unsigned int template_refresh_msgs;    /* ...or after this many
                                             * messages without them. */
-    uint32_t key_fields;        /* Optional key parts (FX_KEY_*) to export,
-                                 * if the protocol can. */
+    uint32_t key_fields;        /* Flow key parts and track level,
+                                 * FX_KEY_*: the exporter restricts
+                                 * records to them (fx_key_restrict()),
+                                 * the encoder exports the optional parts
+                                 * the protocol can carry. */
     uint32_t sampling;          /* Flow sampling 1 in 'sampling' (1: all),
                                  * signalled in an options record. */
     enum fx_sampling_mode sampling_mode;  /* How flows are selected. */
@@ -94,9 +76,6 @@ struct fx_encoder_settings {
     bool port_identity;         /* Records carry their ports' names and
                                  * VM identities: IPFIX only. */
 };
-
-bool fx_sampling_selects(const struct fx_encoder_settings *,
-                         const struct fx_key *, uint32_t serial);
 
 void fx_encoder_settings_init(struct fx_encoder_settings *);
 bool fx_encoder_settings_equal(const struct fx_encoder_settings *,
@@ -119,11 +98,12 @@ struct fx_encoder {
     const struct fx_encoder_class *class;
     struct fx_encoder_settings settings;
 
-    /* Flow selection totals, kept up to date by the encoder's owner, for
-     * the sampling options record (RFC 7014 selectorIDTotalFlowsObserved
-     * and selectorIDTotalFlowsSelected). */
-    uint64_t flows_observed;
-    uint64_t flows_selected;
+    /* The owner's flow selection totals, for the sampling options record
+     * (RFC 7014 selectorIDTotalFlowsObserved and
+     * selectorIDTotalFlowsSelected), read when the record is written.
+     * Set once by the encoder's owner, which keeps them as long as the
+     * encoder exists; NULL: zeros. */
+    const struct fx_selection_totals *selection;
 
     /* The bridge's interface table, for the interface table options
      * records, the ports' identities in records and the types of tunnels
@@ -160,19 +140,19 @@ struct fx_encoder_class {
     /* Starts a new, empty message in 'msg', which is empty on entry. */
     void (*begin)(struct fx_encoder *encoder, struct ofpbuf *msg);
 
-    /* Appends 'rec' to 'msg' (see enum fx_encode_result).  May modify
-     * 'rec' only as described for FX_ENCODE_FULL. */
-    enum fx_encode_result (*add)(struct fx_encoder *encoder,
-                                 struct ofpbuf *msg, struct fx_record *rec);
+    /* True if 'add' can carry biflows (RFC 5103). */
+    bool biflows;
 
-    /* Appends a biflow record (RFC 5103) of forward direction 'rec' and
-     * reverse direction 'reverse' to 'msg' (FX_ENCODE_DONE or _FULL; a
-     * full message is left unchanged).  Only called for encoders created
-     * with 'bidirectional' set.  NULL if the protocol has no biflows. */
-    enum fx_encode_result (*add_biflow)(struct fx_encoder *encoder,
-                                        struct ofpbuf *msg,
-                                        const struct fx_record *rec,
-                                        const struct fx_record *reverse);
+    /* Appends to 'msg' 'rec' (see enum fx_encode_result) if 'reverse' is
+     * NULL, otherwise a biflow record (RFC 5103) of forward direction
+     * 'rec' and reverse direction 'reverse'.  'reverse' is nonnull only
+     * for a class with 'biflows' and an encoder created with
+     * 'bidirectional' set.  May modify 'rec' only as described for
+     * FX_ENCODE_FULL, and never for a biflow: a biflow is DONE or FULL as
+     * a whole, and a full message is left unchanged. */
+    enum fx_encode_result (*add)(struct fx_encoder *encoder,
+                                 struct ofpbuf *msg, struct fx_record *rec,
+                                 const struct fx_record *reverse);
 
     /* Appends to 'msg' options records that are due without a flow record
      * to carry them (the interface table, after a change or after the
@@ -208,10 +188,7 @@ extern const struct fx_encoder_class fx_ipfix_class;
 const struct fx_encoder_class *fx_encoder_class_find(enum fx_protocol);
 
 enum fx_encode_result fx_encoder_add(struct fx_encoder *, struct ofpbuf *msg,
-                                     struct fx_record *);
-enum fx_encode_result fx_encoder_add_biflow(struct fx_encoder *,
-                                            struct ofpbuf *msg,
-                                            const struct fx_record *,
-                                            const struct fx_record *reverse);
+                                     struct fx_record *,
+                                     const struct fx_record *reverse);
 
 #endif /* fx-encoder.h */

@@ -102,7 +102,6 @@ fx_exporter_options_equal_but_cache(const struct fx_exporter_options *a,
             && a->dscp == b->dscp
             && a->sampling_mode_set == b->sampling_mode_set
             && a->balance == b->balance
-            && a->key_fields == b->key_fields
             && a->ttl == b->ttl
             && nullable_string_is_equal(a->source, b->source)
             && nullable_string_is_equal(a->interface, b->interface));
@@ -285,6 +284,7 @@ fx_exporter_create(const struct fx_exporter_options *options)
         struct fx_export_stream *stream = &e->streams[i];
 
         stream->encoder = class->create(&options->encoder);
+        stream->encoder->selection = &e->stats.selection;
         stream->transports = xcalloc(n_targets, sizeof *stream->transports);
         ofpbuf_init(&stream->msg, 1500);
     }
@@ -304,7 +304,8 @@ fx_exporter_create(const struct fx_exporter_options *options)
         stream->transports[stream->n_transports++] = t;
     }
     if (options->encoder.bidirectional) {
-        e->biflow = fx_biflow_create(options->key_fields, FX_BIFLOW_WAIT_MS,
+        e->biflow = fx_biflow_create(options->encoder.key_fields,
+                                     FX_BIFLOW_WAIT_MS,
                                      FX_BIFLOW_MAX_PENDING);
     }
     return e;
@@ -409,8 +410,10 @@ fx_exporter_add_options(struct fx_exporter *e)
 
 /* Encodes 'rec', with 'reverse' for a biflow (or NULL), into the current
  * stream's message, sending full messages.  With load balancing, each full
- * message moves on to the next target. */
-static void
+ * message moves on to the next target.  Returns true if the record is in
+ * a message, false if the protocol cannot carry it (counted as
+ * unsupported). */
+static bool
 fx_exporter_add(struct fx_exporter *e, struct fx_record *rec,
                 const struct fx_record *reverse)
 {
@@ -420,12 +423,7 @@ fx_exporter_add(struct fx_exporter *e, struct fx_record *rec,
 
     for (;;) {
         stream = &e->streams[e->cur_stream];
-        stream->encoder->flows_observed = e->stats.flows_observed;
-        stream->encoder->flows_selected = e->stats.flows_selected;
-        result = (reverse
-                  ? fx_encoder_add_biflow(stream->encoder, &stream->msg, rec,
-                                          reverse)
-                  : fx_encoder_add(stream->encoder, &stream->msg, rec));
+        result = fx_encoder_add(stream->encoder, &stream->msg, rec, reverse);
         if (result != FX_ENCODE_FULL) {
             break;
         }
@@ -437,8 +435,10 @@ fx_exporter_add(struct fx_exporter *e, struct fx_record *rec,
     if (result == FX_ENCODE_DONE) {
         stream->msg_records++;
         e->stats.exported += n_records;
+        return true;
     } else {
         e->stats.unsupported += n_records;
+        return false;
     }
 }
 
@@ -458,10 +458,8 @@ fx_exporter_add_biflows(struct fx_exporter *e, struct ovs_list *records)
     struct fx_biflow_record *br;
 
     LIST_FOR_EACH (br, list_node, records) {
-        uint64_t exported = e->stats.exported;
-
-        fx_exporter_add(e, &br->forward, br->paired ? &br->reverse : NULL);
-        if (e->stats.exported != exported) {
+        if (fx_exporter_add(e, &br->forward,
+                            br->paired ? &br->reverse : NULL)) {
             e->stats.packets += br->forward.packets + br->reverse.packets;
             e->stats.bytes += br->forward.bytes + br->reverse.bytes;
         }
@@ -486,28 +484,26 @@ fx_exporter_export(struct fx_exporter *e, const struct ovs_list *records,
         struct fx_record copy = *rec;
 
         /* The exporter's view of the flow: its cache may track more. */
-        fx_key_restrict(&copy.key, e->options.key_fields);
+        fx_key_restrict(&copy.key, e->options.encoder.key_fields);
 
         /* Flow selection: every record of a flow, or none. */
-        bool selected = fx_sampling_selects(&e->options.encoder, &copy.key,
-                                            copy.serial);
+        bool selected = fx_selection_selects(e->options.encoder.sampling,
+                                             e->options.encoder.sampling_mode,
+                                             &copy.key, copy.serial);
         e->stats.records++;
         if (copy.first) {
-            e->stats.flows_observed++;
-            e->stats.flows_selected += selected;
+            e->stats.selection.flows_observed++;
+            e->stats.selection.flows_selected += selected;
         }
         if (!selected) {
             e->stats.not_selected++;
         } else if (e->biflow) {
             fx_biflow_add(e->biflow, &copy, now, &biflows);
-        } else {
-            uint64_t exported = e->stats.exported;
-
-            fx_exporter_add(e, &copy, NULL);
-            if (e->stats.exported != exported) {
-                e->stats.packets += rec->packets;
-                e->stats.bytes += rec->bytes;
-            }
+        } else if (fx_exporter_add(e, &copy, NULL)) {
+            /* 'rec': the encoder may have reduced the counters of 'copy'
+             * by what it put into full messages. */
+            e->stats.packets += rec->packets;
+            e->stats.bytes += rec->bytes;
         }
     }
     if (e->biflow) {
@@ -595,10 +591,10 @@ fx_exporter_format(const struct fx_exporter *e, struct ds *s)
     if (o->max_life) {
         ds_put_format(s, "    max life %llds\n", o->max_life / 1000);
     }
-    if (o->key_fields & FX_KEY_OMIT_MASK) {
+    uint32_t track = o->encoder.key_fields & FX_KEY_OMIT_MASK;
+    if (track) {
         ds_put_format(s, "    track level %s\n",
-                      ((o->key_fields & FX_KEY_OMIT_MASK) == FX_TRACK_IP
-                       ? "ip" : "proto"));
+                      track == FX_TRACK_IP ? "ip" : "proto");
     }
     if (o->tcp_fin_timeout || o->tcp_rst_timeout) {
         ds_put_format(s, "    tcp fin timeout %llds, tcp rst timeout %llds\n",
@@ -630,7 +626,8 @@ fx_exporter_format(const struct fx_exporter *e, struct ds *s)
                       ", records not selected %"PRIu64"\n",
                       o->encoder.sampling,
                       fx_sampling_mode_to_string(o->encoder.sampling_mode),
-                      st->flows_observed, st->flows_selected,
+                      st->selection.flows_observed,
+                      st->selection.flows_selected,
                       st->not_selected);
     }
     if (e->biflow) {
@@ -690,8 +687,8 @@ fx_exporter_format_counters(const struct fx_exporter *e, struct ds *s)
         { "exported", st->exported },
         { "not_exportable", st->unsupported },
         { "not_selected", st->not_selected },
-        { "flows_observed", st->flows_observed },
-        { "flows_selected", st->flows_selected },
+        { "flows_observed", st->selection.flows_observed },
+        { "flows_selected", st->selection.flows_selected },
         { "messages", st->messages },
         { "packets", st->packets },
         { "bytes", st->bytes },
@@ -730,20 +727,24 @@ fx_exporter_format_counters(const struct fx_exporter *e, struct ds *s)
             { "bytes", ts.bytes },
             { "records", ts.records },
             { "records_lost", ts.records_lost },
-            { "messages_lost_full", ts.lost_full },
-            { "messages_lost_unreachable", ts.lost_unreachable },
-            { "messages_lost_unresolved", ts.lost_unresolved },
-            { "messages_lost_disconnected", ts.lost_disconnected },
-            { "messages_lost_other", ts.lost_other },
+            { NULL, 0 },        /* The losses by cause. */
             { "connects", ts.connects },
             { "dns_failures", ts.dns_failures },
             { "address_changes", ts.address_changes },
         };
         const char *target = fx_transport_target(t);
         for (size_t j = 0; j < ARRAY_SIZE(tcounters); j++) {
-            ds_put_format(s, "exporter.%s.target.%s.%s %"PRIu64"\n",
-                          name, target, tcounters[j].name,
-                          tcounters[j].value);
+            if (tcounters[j].name) {
+                ds_put_format(s, "exporter.%s.target.%s.%s %"PRIu64"\n",
+                              name, target, tcounters[j].name,
+                              tcounters[j].value);
+                continue;
+            }
+            for (size_t k = 0; k < FX_N_LOSSES; k++) {
+                ds_put_format(s, "exporter.%s.target.%s.messages_lost_%s %"
+                              PRIu64"\n", name, target,
+                              fx_transport_loss_name(k), ts.lost[k]);
+            }
         }
     }
 }

@@ -67,9 +67,6 @@ struct fx_exporter_options {
     bool sampling_mode_set;     /* Was a sampling mode configured? */
     bool balance;               /* Round-robin messages over 'targets'
                                  * instead of sending each to all. */
-    uint32_t key_fields;        /* Flow key parts and track level,
-                                 * FX_KEY_*: records are restricted to
-                                 * them (fx_key_restrict()). */
 };
 
 void fx_exporter_options_init(struct fx_exporter_options *);
@@ -87,8 +84,7 @@ struct fx_exporter_stats {
                                  * record holds two). */
     uint64_t unsupported;       /* Records the protocol cannot carry. */
     uint64_t not_selected;      /* Records of flows not sampled. */
-    uint64_t flows_observed;    /* Flows seen (their first records). */
-    uint64_t flows_selected;    /* Those that flow sampling selected. */
+    struct fx_selection_totals selection; /* Flow sampling's flows. */
     uint64_t messages;          /* Messages built. */
     uint64_t packets;           /* Packets in exported records. */
     uint64_t bytes;             /* Bytes in exported records. */

@@ -106,13 +106,15 @@ nf5_count(const struct ofpbuf *msg)
 
 /* Counters that do not fit v5's 32 bits are split over as many records as
  * needed, each with an even share of packets and bytes so that the average
- * packet size stays plausible in every one. */
+ * packet size stays plausible in every one.  v5 has no biflows and no
+ * IPv6. */
 static enum fx_encode_result
-nf5_add(struct fx_encoder *encoder, struct ofpbuf *msg, struct fx_record *rec)
+nf5_add(struct fx_encoder *encoder, struct ofpbuf *msg, struct fx_record *rec,
+        const struct fx_record *reverse)
 {
     const struct fx_encoder_settings *s = &encoder->settings;
 
-    if (!fx_key_is_ipv4(&rec->key)) {
+    if (reverse || !fx_key_is_ipv4(&rec->key)) {
         return FX_ENCODE_UNSUPPORTED;
     }
 

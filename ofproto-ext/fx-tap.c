@@ -610,8 +610,8 @@ fx_tap_combine_limits(const struct fx_exporter_options *options, size_t n,
         limits->max_life = min_nonzero(limits->max_life, o->max_life);
         limits->max_flows = MIN(limits->max_flows, o->max_flows);
         limits->key_fields = (i ? fx_key_fields_finest(limits->key_fields,
-                                                       o->key_fields)
-                              : o->key_fields);
+                                                       o->encoder.key_fields)
+                              : o->encoder.key_fields);
     }
 }
 
@@ -635,7 +635,8 @@ fx_tap_reconfigure_needs_flush(const struct netflow *nf,
         for (size_t j = 0; j < n; j++) {
             if (!strcmp(options[j].name, old->name)
                 && options[j].protocol == old->protocol
-                && options[j].key_fields == old->key_fields) {
+                && (options[j].encoder.key_fields
+                    == old->encoder.key_fields)) {
                 kept = true;
                 break;
             }
@@ -783,7 +784,8 @@ fx_tap_looks_up_ports(const struct netflow *nf)
         const struct fx_exporter_options *o
             = fx_exporter_get_options(nf->exporters[i]);
 
-        if (o->encoder.port_identity || o->key_fields & FX_KEY_TUNNEL) {
+        if (o->encoder.port_identity
+            || o->encoder.key_fields & FX_KEY_TUNNEL) {
             return true;
         }
     }
@@ -857,40 +859,136 @@ fx_tap_get_exporter_options(struct netflow *nf, const char *name,
     return found;
 }
 
+/* The numbers that flowexport/show and flowexport/counters report for a
+ * tap, read once for either. */
+struct tap_numbers {
+    struct fx_cache_stats cache;
+    struct fx_cache_limits limits;
+    struct fx_iftable_stats iftable;
+};
+
+/* The tap's counters: TAP_COUNTER(ENUM, NAME, MEMBER) for each, in the
+ * order of flowexport/counters.  NAME is the counter's name there, MEMBER
+ * where its value is in struct tap_numbers.  "cache.records" is an array
+ * by end reason: its names are "cache.records.REASON". */
+#define TAP_COUNTERS                                                    \
+    TAP_COUNTER(FLOWS, "cache.flows", cache.n_flows)                    \
+    TAP_COUNTER(PEAK_FLOWS, "cache.peak_flows", cache.peak_flows)       \
+    TAP_COUNTER(MAX_FLOWS, "cache.max_flows", limits.max_flows)         \
+    TAP_COUNTER(MEMORY, "cache.memory", cache.memory)                   \
+    TAP_COUNTER(CREATED, "cache.flows_created", cache.n_created)        \
+    TAP_COUNTER(CREATED_IPV4, "cache.flows_created_ipv4",               \
+                cache.n_ipv4_flows)                                     \
+    TAP_COUNTER(CREATED_IPV6, "cache.flows_created_ipv6",               \
+                cache.n_ipv6_flows)                                     \
+    TAP_COUNTER(CREATED_MPLS, "cache.flows_created_mpls",               \
+                cache.n_mpls_flows)                                     \
+    TAP_COUNTER(UPDATES, "cache.updates", cache.n_updates)              \
+    TAP_COUNTER(PACKETS, "cache.packets", cache.packets)                \
+    TAP_COUNTER(BYTES, "cache.bytes", cache.bytes)                      \
+    TAP_COUNTER(NON_IP_UPDATES, "cache.not_accounted_updates",          \
+                cache.n_non_ip)                                         \
+    TAP_COUNTER(NON_IP_PACKETS, "cache.not_accounted_packets",          \
+                cache.non_ip_packets)                                   \
+    TAP_COUNTER(NON_IP_BYTES, "cache.not_accounted_bytes",              \
+                cache.non_ip_bytes)                                     \
+    TAP_COUNTER(RECORDS, "cache.records", cache.n_records)              \
+    TAP_COUNTER(LOST_RECORDS, "cache.lost_waiting_records",             \
+                cache.n_dropped)                                        \
+    TAP_COUNTER(LOST_PACKETS, "cache.lost_waiting_packets",             \
+                cache.dropped_packets)                                  \
+    TAP_COUNTER(LOST_BYTES, "cache.lost_waiting_bytes",                 \
+                cache.dropped_bytes)                                    \
+    TAP_COUNTER(PORTS, "iftable.ports", iftable.n_ports)                \
+    TAP_COUNTER(IDENTITIES, "iftable.identities", iftable.n_history)    \
+    TAP_COUNTER(CHANGES, "iftable.changes", iftable.n_changes)          \
+    TAP_COUNTER(LOOKUPS, "iftable.lookups", iftable.n_lookups)          \
+    TAP_COUNTER(UNKNOWN, "iftable.unknown", iftable.n_misses)
+
+enum tap_counter {
+#define TAP_COUNTER(ENUM, NAME, MEMBER) TC_##ENUM,
+    TAP_COUNTERS
+#undef TAP_COUNTER
+    TC_N
+};
+
+/* Where a counter's value is, in struct tap_numbers. */
+struct tap_counter_def {
+    const char *name;           /* See TAP_COUNTERS. */
+    size_t offset;              /* Of its member. */
+    size_t size;                /* Of the member: sizeof(uint64_t) or
+                                 * sizeof(size_t), or FX_N_END_REASONS
+                                 * times sizeof(uint64_t) for the array. */
+};
+
+static const struct tap_counter_def tap_counter_defs[TC_N] = {
+#define TAP_COUNTER(ENUM, NAME, MEMBER)                                 \
+    [TC_##ENUM] = {                                                     \
+        NAME, offsetof(struct tap_numbers, MEMBER),                     \
+        MEMBER_SIZEOF(struct tap_numbers, MEMBER)                       \
+    },
+    TAP_COUNTERS
+#undef TAP_COUNTER
+};
+
+/* Returns counter 'c' in 'n', for 'reason' if it is "cache.records". */
+static uint64_t
+tap_counter(const struct tap_numbers *n, enum tap_counter c,
+            enum fx_end_reason reason)
+{
+    const struct tap_counter_def *def = &tap_counter_defs[c];
+    const char *p = (const char *) n + def->offset;
+
+    if (c == TC_RECORDS) {
+        return ((const uint64_t *) p)[reason];
+    } else if (def->size == sizeof(uint64_t)) {
+        return *(const uint64_t *) p;
+    } else {
+        return *(const size_t *) p;
+    }
+}
+
+/* Reads the cache's part of the numbers of 'nf' into 'n'. */
+static void
+tap_get_cache_numbers(struct netflow *nf, struct tap_numbers *n)
+{
+    memset(n, 0, sizeof *n);
+    fx_cache_get_stats(nf->cache, &n->cache);
+    fx_cache_get_limits(nf->cache, &n->limits);
+}
+
 /* Appends the flowexport/show report for 'nf' to 's'. */
 void
 fx_tap_format_show(struct netflow *nf, struct ds *s)
 {
-    struct fx_cache_limits limits;
-    struct fx_cache_stats st;
+    struct tap_numbers n;
+#define C(ENUM) tap_counter(&n, TC_##ENUM, 0)
 
-    fx_cache_get_stats(nf->cache, &st);
-    fx_cache_get_limits(nf->cache, &limits);
-
+    tap_get_cache_numbers(nf, &n);
     ds_put_format(s, "bridge %s:\n", nf->name);
-    ds_put_format(s, "  flow cache: %"PRIuSIZE" flows (peak %"PRIuSIZE
-                  ", limit %"PRIuSIZE"), memory %"PRIuSIZE" bytes\n",
-                  st.n_flows, st.peak_flows, limits.max_flows, st.memory);
+    ds_put_format(s, "  flow cache: %"PRIu64" flows (peak %"PRIu64
+                  ", limit %"PRIu64"), memory %"PRIu64" bytes\n",
+                  C(FLOWS), C(PEAK_FLOWS), C(MAX_FLOWS), C(MEMORY));
     ds_put_format(s, "    flows created %"PRIu64" (IPv4 %"PRIu64", IPv6 %"
                   PRIu64", MPLS %"PRIu64"), updates %"PRIu64"\n",
-                  st.n_created, st.n_ipv4_flows, st.n_ipv6_flows,
-                  st.n_mpls_flows, st.n_updates);
+                  C(CREATED), C(CREATED_IPV4), C(CREATED_IPV6),
+                  C(CREATED_MPLS), C(UPDATES));
     ds_put_format(s, "    not accounted (not IP%s): updates %"PRIu64
                   ", packets %"PRIu64", bytes %"PRIu64"\n",
-                  limits.key_fields & FX_KEY_MPLS ? " or MPLS" : "",
-                  st.n_non_ip, st.non_ip_packets, st.non_ip_bytes);
+                  n.limits.key_fields & FX_KEY_MPLS ? " or MPLS" : "",
+                  C(NON_IP_UPDATES), C(NON_IP_PACKETS), C(NON_IP_BYTES));
     ds_put_format(s, "    accounted packets %"PRIu64", bytes %"PRIu64"\n",
-                  st.packets, st.bytes);
+                  C(PACKETS), C(BYTES));
     ds_put_cstr(s, "    records by reason:");
     for (size_t r = 0; r < FX_N_END_REASONS; r++) {
         ds_put_format(s, " %s %"PRIu64, fx_end_reason_to_string(r),
-                      st.n_records[r]);
+                      tap_counter(&n, TC_RECORDS, r));
     }
     ds_put_char(s, '\n');
     ds_put_format(s, "    lost waiting for the main loop (evictions, output "
                   "changes): records %"PRIu64", packets %"PRIu64", bytes %"
-                  PRIu64"\n", st.n_dropped, st.dropped_packets,
-                  st.dropped_bytes);
+                  PRIu64"\n", C(LOST_RECORDS), C(LOST_PACKETS),
+                  C(LOST_BYTES));
 
     ovs_mutex_lock(&nf->mutex);
     bool uses_iftable = false;
@@ -900,22 +998,20 @@ fx_tap_format_show(struct netflow *nf, struct ds *s)
 
         uses_iftable |= (o->encoder.interface_table
                          || o->encoder.port_identity
-                         || o->key_fields & FX_KEY_TUNNEL);
+                         || o->encoder.key_fields & FX_KEY_TUNNEL);
     }
     if (uses_iftable) {
-        struct fx_iftable_stats ifst;
-
-        fx_iftable_get_stats(nf->iftable, &ifst);
-        ds_put_format(s, "  interface table: %"PRIuSIZE" ports, %"PRIuSIZE
+        fx_iftable_get_stats(nf->iftable, &n.iftable);
+        ds_put_format(s, "  interface table: %"PRIu64" ports, %"PRIu64
                       " identities kept, %"PRIu64" changes; looked up %"
-                      PRIu64" times, unknown %"PRIu64"\n", ifst.n_ports,
-                      ifst.n_history, ifst.n_changes, ifst.n_lookups,
-                      ifst.n_misses);
+                      PRIu64" times, unknown %"PRIu64"\n", C(PORTS),
+                      C(IDENTITIES), C(CHANGES), C(LOOKUPS), C(UNKNOWN));
     }
     for (size_t i = 0; i < nf->n_exporters; i++) {
         fx_exporter_format(nf->exporters[i], s);
     }
     ovs_mutex_unlock(&nf->mutex);
+#undef C
 }
 
 /* Appends the counters of 'nf' to 's' for flowexport/counters: one
@@ -926,50 +1022,24 @@ fx_tap_format_show(struct netflow *nf, struct ds *s)
 void
 fx_tap_format_counters(struct netflow *nf, struct ds *s)
 {
-    struct fx_cache_limits limits;
-    struct fx_cache_stats st;
+    struct tap_numbers n;
 
-    fx_cache_get_stats(nf->cache, &st);
-    fx_cache_get_limits(nf->cache, &limits);
-
-    ds_put_format(s, "cache.flows %"PRIuSIZE"\n", st.n_flows);
-    ds_put_format(s, "cache.peak_flows %"PRIuSIZE"\n", st.peak_flows);
-    ds_put_format(s, "cache.max_flows %"PRIuSIZE"\n", limits.max_flows);
-    ds_put_format(s, "cache.memory %"PRIuSIZE"\n", st.memory);
-    ds_put_format(s, "cache.flows_created %"PRIu64"\n", st.n_created);
-    ds_put_format(s, "cache.flows_created_ipv4 %"PRIu64"\n",
-                  st.n_ipv4_flows);
-    ds_put_format(s, "cache.flows_created_ipv6 %"PRIu64"\n",
-                  st.n_ipv6_flows);
-    ds_put_format(s, "cache.flows_created_mpls %"PRIu64"\n",
-                  st.n_mpls_flows);
-    ds_put_format(s, "cache.updates %"PRIu64"\n", st.n_updates);
-    ds_put_format(s, "cache.packets %"PRIu64"\n", st.packets);
-    ds_put_format(s, "cache.bytes %"PRIu64"\n", st.bytes);
-    ds_put_format(s, "cache.not_accounted_updates %"PRIu64"\n", st.n_non_ip);
-    ds_put_format(s, "cache.not_accounted_packets %"PRIu64"\n",
-                  st.non_ip_packets);
-    ds_put_format(s, "cache.not_accounted_bytes %"PRIu64"\n",
-                  st.non_ip_bytes);
-    for (size_t r = 0; r < FX_N_END_REASONS; r++) {
-        ds_put_format(s, "cache.records.%s %"PRIu64"\n",
-                      fx_end_reason_to_string(r), st.n_records[r]);
-    }
-    ds_put_format(s, "cache.lost_waiting_records %"PRIu64"\n", st.n_dropped);
-    ds_put_format(s, "cache.lost_waiting_packets %"PRIu64"\n",
-                  st.dropped_packets);
-    ds_put_format(s, "cache.lost_waiting_bytes %"PRIu64"\n",
-                  st.dropped_bytes);
-
-    struct fx_iftable_stats ifst;
-
+    tap_get_cache_numbers(nf, &n);
     ovs_mutex_lock(&nf->mutex);
-    fx_iftable_get_stats(nf->iftable, &ifst);
-    ds_put_format(s, "iftable.ports %"PRIuSIZE"\n", ifst.n_ports);
-    ds_put_format(s, "iftable.identities %"PRIuSIZE"\n", ifst.n_history);
-    ds_put_format(s, "iftable.changes %"PRIu64"\n", ifst.n_changes);
-    ds_put_format(s, "iftable.lookups %"PRIu64"\n", ifst.n_lookups);
-    ds_put_format(s, "iftable.unknown %"PRIu64"\n", ifst.n_misses);
+    fx_iftable_get_stats(nf->iftable, &n.iftable);
+    for (size_t c = 0; c < TC_N; c++) {
+        const char *name = tap_counter_defs[c].name;
+
+        if (c != TC_RECORDS) {
+            ds_put_format(s, "%s %"PRIu64"\n", name, tap_counter(&n, c, 0));
+            continue;
+        }
+        for (size_t r = 0; r < FX_N_END_REASONS; r++) {
+            ds_put_format(s, "%s.%s %"PRIu64"\n", name,
+                          fx_end_reason_to_string(r),
+                          tap_counter(&n, c, r));
+        }
+    }
     for (size_t i = 0; i < nf->n_exporters; i++) {
         fx_exporter_format_counters(nf->exporters[i], s);
     }

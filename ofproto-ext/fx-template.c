@@ -869,8 +869,10 @@ put_sampling_record(struct fx_tmpl_encoder *te, struct ofpbuf *msg)
     view.hash_selected_min = htonll(0);
     view.hash_selected_max = htonll(fx_sampling_hash_max(n));
     view.hash_init = htonll(FX_SAMPLING_HASH_BASIS);
-    view.flows_observed = htonll(te->up.flows_observed);
-    view.flows_selected = htonll(te->up.flows_selected);
+    if (te->up.selection) {
+        view.flows_observed = htonll(te->up.selection->flows_observed);
+        view.flows_selected = htonll(te->up.selection->flows_selected);
+    }
     view.sampling_interval = htonl(n);
     view.sampling_algorithm = (s->sampling_mode == FX_SAMPLING_DETERMINISTIC
                                ? 1 : 2);
@@ -1166,10 +1168,12 @@ shorten_longest_text(struct fx_ie_view *v, size_t excess)
     return true;
 }
 
-static enum fx_encode_result
-fx_tmpl_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
-                      const struct fx_record *rec,
-                      const struct fx_record *reverse)
+/* Adds a record, or with 'reverse' a biflow record (IPFIX only: a non-IP
+ * pair has no biflow template and is refused).  See fx_encoder_class's
+ * 'add'. */
+enum fx_encode_result
+fx_tmpl_encoder_add(struct fx_encoder *encoder, struct ofpbuf *msg,
+                    struct fx_record *rec, const struct fx_record *reverse)
 {
     struct fx_tmpl_encoder *te = fx_tmpl_encoder_cast(encoder);
     const struct fx_encoder_settings *s = &encoder->settings;
@@ -1244,23 +1248,6 @@ fx_tmpl_encoder_add__(struct fx_encoder *encoder, struct ofpbuf *msg,
     put_view(msg, t, &view);
     te->n_data++;
     return FX_ENCODE_DONE;
-}
-
-enum fx_encode_result
-fx_tmpl_encoder_add(struct fx_encoder *encoder, struct ofpbuf *msg,
-                    struct fx_record *rec)
-{
-    return fx_tmpl_encoder_add__(encoder, msg, rec, NULL);
-}
-
-/* Adds a biflow record: 'rec' forward, 'reverse' reverse (IPFIX only).  A
- * non-IP pair has no biflow template and is refused. */
-enum fx_encode_result
-fx_tmpl_encoder_add_biflow(struct fx_encoder *encoder, struct ofpbuf *msg,
-                           const struct fx_record *rec,
-                           const struct fx_record *reverse)
-{
-    return fx_tmpl_encoder_add__(encoder, msg, rec, reverse);
 }
 
 /* Fills in 'view' for row 'iface' of the interface table. */

@@ -37,7 +37,10 @@
  *
  * What differs between v9 and IPFIX (message header, set ids, sequence
  * numbering, which time elements are used) is described by a
- * 'struct fx_dialect'; fx-nf9.c and fx-ipfix.c each define one. */
+ * 'struct fx_dialect'; fx-nf9.c and fx-ipfix.c each define one.
+ *
+ * The fx_tmpl_encoder_*() functions below are those classes' members,
+ * with fx_encoder_class's contracts and threads (see fx-encoder.h). */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -397,11 +400,8 @@ size_t fx_tmpl_encoder_min_mtu(const struct fx_dialect *,
 void fx_tmpl_encoder_begin(struct fx_encoder *, struct ofpbuf *msg);
 enum fx_encode_result fx_tmpl_encoder_add(struct fx_encoder *,
                                           struct ofpbuf *msg,
-                                          struct fx_record *);
-enum fx_encode_result fx_tmpl_encoder_add_biflow(struct fx_encoder *,
-                                                 struct ofpbuf *msg,
-                                                 const struct fx_record *,
-                                                 const struct fx_record *);
+                                          struct fx_record *,
+                                          const struct fx_record *reverse);
 enum fx_encode_result fx_tmpl_encoder_add_options(struct fx_encoder *,
                                                   struct ofpbuf *msg,
                                                   size_t *n_added);

@@ -18,7 +18,10 @@
 #define FX_TRANSPORT_PROVIDER_H 1
 
 /* Transport implementations.  See fx-transport.h for the public contract;
- * fx-transport.c picks a class by the target's prefix. */
+ * fx-transport.c picks a class by the target's prefix, and knows a class
+ * only by what it says here (no tests for a particular class).  A class's
+ * functions are called through fx-transport.c by the transport's owner,
+ * one thread at a time, as for the public functions. */
 
 #include <sys/socket.h>
 #include "fx-transport.h"
@@ -59,6 +62,16 @@ struct fx_transport_class {
      * empty string matches targets without a prefix. */
     const char *const *prefixes;
 
+    /* How fx_transport_format() names a transport of this class: this
+     * prefix followed by the target without its prefix (so that targets
+     * with and without a default prefix look alike), or, if NULL, the
+     * target as configured. */
+    const char *format_prefix;
+
+    /* True if the class makes connections, which fx_transport_format()
+     * then reports ('stats.connects'). */
+    bool connects;
+
     /* Allocates and returns a transport whose 'up' members the caller then
      * fills in, before calling 'open'.  Never fails. */
     struct fx_transport *(*alloc)(void);
@@ -93,16 +106,6 @@ struct fx_transport_class {
 
 extern const struct fx_transport_class fx_udp_transport_class;
 extern const struct fx_transport_class fx_stream_transport_class;
-
-/* Why a message was lost. */
-enum fx_transport_loss {
-    FX_LOST_FULL,               /* Socket buffer or queue full. */
-    FX_LOST_UNREACHABLE,        /* Refused, or ICMP unreachable. */
-    FX_LOST_UNRESOLVED,         /* The collector's name has no address. */
-    FX_LOST_DISCONNECTED,       /* Not connected, or lost with a
-                                 * connection. */
-    FX_LOST_OTHER,              /* Any other error. */
-};
 
 enum fx_transport_loss fx_transport_loss_from_errno(int error);
 void fx_transport_count_lost(struct fx_transport *, size_t n_records,

@@ -476,6 +476,7 @@ fx_stream_format_state(const struct fx_transport *t, struct ds *s)
 
 const struct fx_transport_class fx_stream_transport_class = {
     .prefixes = stream_prefixes,
+    .connects = true,
     .alloc = fx_stream_alloc,
     .open = fx_stream_open,
     .destroy = fx_stream_destroy,

@@ -212,6 +212,7 @@ udp_format_state(const struct fx_transport *t, struct ds *s)
 
 const struct fx_transport_class fx_udp_transport_class = {
     .prefixes = udp_prefixes,
+    .format_prefix = "udp:",
     .alloc = udp_alloc,
     .open = udp_open,
     .destroy = udp_destroy,

@@ -573,6 +573,26 @@ fx_transport_loss_from_errno(int error)
     }
 }
 
+/* The causes of loss: their names for flowexport/counters ("full" in
+ * "messages_lost_full"), and their descriptions for
+ * fx_transport_format(). */
+static const struct {
+    const char *name;
+    const char *description;
+} losses[FX_N_LOSSES] = {
+    [FX_LOST_FULL] = { "full", "buffer full" },
+    [FX_LOST_UNREACHABLE] = { "unreachable", "unreachable" },
+    [FX_LOST_UNRESOLVED] = { "unresolved", "unresolved" },
+    [FX_LOST_DISCONNECTED] = { "disconnected", "disconnected" },
+    [FX_LOST_OTHER] = { "other", "other" },
+};
+
+const char *
+fx_transport_loss_name(enum fx_transport_loss loss)
+{
+    return loss < FX_N_LOSSES ? losses[loss].name : "unknown";
+}
+
 /* Counts a message of 'n_records' data records as lost for 'loss', because
  * of 'error', with a rate-limited log message. */
 void
@@ -583,24 +603,7 @@ fx_transport_count_lost(struct fx_transport *t, size_t n_records,
     struct fx_transport_stats *st = &t->stats;
 
     COVERAGE_INC(fx_transport_message_lost);
-    switch (loss) {
-    case FX_LOST_FULL:
-        st->lost_full++;
-        break;
-    case FX_LOST_UNREACHABLE:
-        st->lost_unreachable++;
-        break;
-    case FX_LOST_UNRESOLVED:
-        st->lost_unresolved++;
-        break;
-    case FX_LOST_DISCONNECTED:
-        st->lost_disconnected++;
-        break;
-    case FX_LOST_OTHER:
-    default:
-        st->lost_other++;
-        break;
-    }
+    st->lost[loss < FX_N_LOSSES ? loss : FX_LOST_OTHER]++;
     st->records_lost += n_records;
     st->last_error = error;
     VLOG_WARN_RL(&rl, "%s: export message of %"PRIuSIZE" records lost (%s)",
@@ -615,9 +618,11 @@ fx_transport_format(const struct fx_transport *t, struct ds *s)
 {
     const struct fx_transport_stats *st = &t->stats;
 
-    ds_put_format(s, "%s%s: ", t->class == &fx_udp_transport_class
-                  ? "udp:" : "", t->class == &fx_udp_transport_class
-                  ? t->name : t->target);
+    if (t->class->format_prefix) {
+        ds_put_format(s, "%s%s: ", t->class->format_prefix, t->name);
+    } else {
+        ds_put_format(s, "%s: ", t->target);
+    }
     t->class->format_state(t, s);
     if (t->host) {
         ds_put_cstr(s, ", address ");
@@ -630,16 +635,19 @@ fx_transport_format(const struct fx_transport *t, struct ds *s)
     ds_put_format(s, ", messages %"PRIu64", bytes %"PRIu64", records %"PRIu64
                   ", records lost %"PRIu64, st->messages, st->bytes,
                   st->records, st->records_lost);
-    if (st->lost_full || st->lost_unreachable || st->lost_unresolved
-        || st->lost_disconnected || st->lost_other) {
-        ds_put_format(s, " (messages lost: buffer full %"PRIu64
-                      ", unreachable %"PRIu64", unresolved %"PRIu64
-                      ", disconnected %"PRIu64", other %"PRIu64")",
-                      st->lost_full, st->lost_unreachable,
-                      st->lost_unresolved, st->lost_disconnected,
-                      st->lost_other);
+    uint64_t n_lost = 0;
+    for (size_t i = 0; i < FX_N_LOSSES; i++) {
+        n_lost += st->lost[i];
     }
-    if (t->class != &fx_udp_transport_class) {
+    if (n_lost) {
+        ds_put_cstr(s, " (messages lost:");
+        for (size_t i = 0; i < FX_N_LOSSES; i++) {
+            ds_put_format(s, "%s %s %"PRIu64, i ? "," : "",
+                          losses[i].description, st->lost[i]);
+        }
+        ds_put_char(s, ')');
+    }
+    if (t->class->connects) {
         ds_put_format(s, ", connects %"PRIu64, st->connects);
     }
     if (t->host) {

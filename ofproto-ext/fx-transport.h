@@ -38,7 +38,13 @@
  * to the kernel or counts it as lost; TCP and TLS queue messages, up to a
  * bound, while connecting or reconnecting (with backoff), and count what
  * does not fit as lost.  Each new connection first carries the "greeting"
- * the owner supplies (IPFIX templates, RFC 7011 section 10.4.2.2). */
+ * the owner supplies (IPFIX templates, RFC 7011 section 10.4.2.2).
+ *
+ * Threads: a transport is used by its owner (an exporter), one thread at
+ * a time.  The list of lingering transports is global and unlocked:
+ * fx_transport_destroy() and the fx_transport_linger_*() functions expect
+ * ovs-vswitchd's main thread (fx-tap.c finishes a tap whose last
+ * reference went in another thread in the main loop, for this). */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -49,17 +55,27 @@ struct ds;
 struct ofpbuf;
 struct sockaddr_storage;
 
+/* Why a message was lost. */
+enum fx_transport_loss {
+    FX_LOST_FULL,               /* Socket buffer or queue full. */
+    FX_LOST_UNREACHABLE,        /* Refused, or ICMP unreachable. */
+    FX_LOST_UNRESOLVED,         /* The collector's name has no address. */
+    FX_LOST_DISCONNECTED,       /* Not connected, or lost with a
+                                 * connection. */
+    FX_LOST_OTHER,              /* Any other error. */
+    FX_N_LOSSES
+};
+
+const char *fx_transport_loss_name(enum fx_transport_loss);
+
+
 struct fx_transport_stats {
     uint64_t messages;          /* Messages sent. */
     uint64_t bytes;             /* Bytes in those messages. */
     uint64_t records;           /* Data records in those messages. */
 
     /* Messages lost, by cause, and the data records in them. */
-    uint64_t lost_full;         /* Socket buffer or queue full. */
-    uint64_t lost_unreachable;  /* Refused or ICMP unreachable. */
-    uint64_t lost_unresolved;   /* Collector name had no address. */
-    uint64_t lost_disconnected; /* Not connected or connection lost. */
-    uint64_t lost_other;        /* Any other error. */
+    uint64_t lost[FX_N_LOSSES];         /* By enum fx_transport_loss. */
     uint64_t records_lost;      /* Data records in all of them. */
 
     uint64_t connects;          /* Connections made (stream transports). */

@@ -535,11 +535,12 @@ count_selected(enum fx_sampling_mode mode, uint32_t n, uint32_t n_flows)
 
         make_flow(&tf, &flow);
         CHECK(fx_key_from_flow(&flow, 0, &key), "not IP");
-        bool sel = fx_sampling_selects(&s, &key, i);
+        bool sel = fx_selection_selects(s.sampling, s.sampling_mode, &key, i);
         coarse = key;
         fx_key_restrict(&coarse, FX_TRACK_IP);
         if (mode != FX_SAMPLING_HASH) {
-            CHECK(sel == fx_sampling_selects(&s, &coarse, i),
+            CHECK(sel == fx_selection_selects(s.sampling, s.sampling_mode,
+                                              &coarse, i),
                   "%s: the key changed the decision",
                   fx_sampling_mode_to_string(mode));
         }
@@ -968,7 +969,7 @@ print_msg(const char *title, const struct ofpbuf *msg, bool header_only)
 static enum fx_encode_result
 nf5_add(struct fx_encoder *e, struct ofpbuf *msg, struct fx_record *rec)
 {
-    return e->class->add(e, msg, rec);
+    return e->class->add(e, msg, rec, NULL);
 }
 
 static size_t
@@ -1102,16 +1103,16 @@ test_v9_golden(struct ovs_cmdl_context *ctx OVS_UNUSED)
     struct fx_encoder *e = class->create(&settings);
     ofpbuf_init(&msg, 0);
     make_record(&icmp, 2, 0, 3, 252, 1000, 2000, &rec);
-    CHECK(fx_encoder_add(e, &msg, &rec) == FX_ENCODE_DONE, "icmp");
+    CHECK(fx_encoder_add(e, &msg, &rec, NULL) == FX_ENCODE_DONE, "icmp");
     make_record(&tcp6, 65535, 0x1b, 10, 1500, 1500, 2500, &rec);
-    CHECK(fx_encoder_add(e, &msg, &rec) == FX_ENCODE_DONE, "tcp6");
+    CHECK(fx_encoder_add(e, &msg, &rec, NULL) == FX_ENCODE_DONE, "tcp6");
     CHECK(nf5_finish(e, &msg) == 2, "2 data records expected");
     print_msg("v9: templates, statistics, ICMP, TCPv6", &msg, false);
 
     /* The next message: no templates, sequence 1. */
     ofpbuf_clear(&msg);
     make_record(&icmp, 2, 0, 1, 84, 3000, 3000, &rec);
-    CHECK(fx_encoder_add(e, &msg, &rec) == FX_ENCODE_DONE, "icmp");
+    CHECK(fx_encoder_add(e, &msg, &rec, NULL) == FX_ENCODE_DONE, "icmp");
     CHECK(nf5_finish(e, &msg) == 1, "1 data record expected");
     print_msg("v9: ICMP", &msg, false);
 
@@ -1156,7 +1157,7 @@ test_ipfix_golden(struct ovs_cmdl_context *ctx OVS_UNUSED)
     ofpbuf_init(&msg, 0);
     make_record(&icmp, 2, 0, 3, 252, 1000, 2000, &rec);
     rec.reason = FX_END_IDLE;
-    CHECK(fx_encoder_add(e, &msg, &rec) == FX_ENCODE_DONE, "icmp");
+    CHECK(fx_encoder_add(e, &msg, &rec, NULL) == FX_ENCODE_DONE, "icmp");
     CHECK(nf5_finish(e, &msg) == 1, "1 data record expected");
 
     /* Header 16, template set 140, options template set 32, statistics
@@ -1358,7 +1359,7 @@ test_v9_mpls_golden(struct ovs_cmdl_context *ctx OVS_UNUSED)
     rec.bytes = 150;
     rec.first_used = time_boot_msec() + 1000;
     rec.last_used = time_boot_msec() + 2000;
-    CHECK(fx_encoder_add(e, &msg, &rec) == FX_ENCODE_DONE, "mpls");
+    CHECK(fx_encoder_add(e, &msg, &rec, NULL) == FX_ENCODE_DONE, "mpls");
     CHECK(nf5_finish(e, &msg) == 1, "1 data record expected");
     print_msg("v9: templates, statistics, MPLS", &msg, false);
 
@@ -1528,7 +1529,7 @@ test_ipfix_biflow_golden(struct ovs_cmdl_context *ctx OVS_UNUSED)
     make_record(&echo, 2, 0, 3, 252, 1000, 2000, &fwd);
     make_record(&echo_reply, 1, 0x12, 2, 168, 1100, 2500, &rev);
     fwd.reason = FX_END_IDLE;
-    CHECK(fx_encoder_add_biflow(e, &msg, &fwd, &rev) == FX_ENCODE_DONE,
+    CHECK(fx_encoder_add(e, &msg, &fwd, &rev) == FX_ENCODE_DONE,
           "biflow");
     CHECK(nf5_finish(e, &msg) == 1, "1 data record expected");
 
@@ -1550,7 +1551,7 @@ test_ipfix_biflow_golden(struct ovs_cmdl_context *ctx OVS_UNUSED)
     /* v9 and v5 cannot carry biflows. */
     struct fx_encoder *e9 = fx_netflow_v9_class.create(&settings);
     ofpbuf_clear(&msg);
-    CHECK(fx_encoder_add_biflow(e9, &msg, &fwd, &rev)
+    CHECK(fx_encoder_add(e9, &msg, &fwd, &rev)
           == FX_ENCODE_UNSUPPORTED && !msg.size, "v9 took a biflow");
     fx_netflow_v9_class.destroy(e9);
 
@@ -1837,7 +1838,7 @@ test_iftable(struct ovs_cmdl_context *ctx OVS_UNUSED)
     make_record(&tf, 2, 0, 1, 100, 0, 0, &rec);
     rec.first_used = rec.last_used = 400;
     ofpbuf_init(&msg, 0);
-    CHECK(fx_encoder_add(encoder, &msg, &rec) == FX_ENCODE_DONE,
+    CHECK(fx_encoder_add(encoder, &msg, &rec, NULL) == FX_ENCODE_DONE,
           "record not encoded");
     fx_ipfix_class.finish(encoder, &msg, 400, 400);
 
@@ -1938,7 +1939,8 @@ test_encoder_mtu(struct ovs_cmdl_context *ctx OVS_UNUSED)
                 make_record(&tf, 1 + (i * 3) % ARRAY_SIZE(ports), 0, 1, 100,
                             10, 20, &rec);
                 enum fx_encode_result result;
-                while ((result = fx_encoder_add(run.encoder, &run.msg, &rec))
+                while ((result = fx_encoder_add(run.encoder, &run.msg, &rec,
+                                                NULL))
                        == FX_ENCODE_FULL) {
                     mtu_run_send(&run);
                 }
@@ -2016,7 +2018,7 @@ test_tunnel_types(struct ovs_cmdl_context *ctx)
     options.name = xstrdup("ipfix");
     options.protocol = FX_PROTO_IPFIX;
     options.encoder.obs_domain_id = 5;
-    options.key_fields = options.encoder.key_fields = FX_KEY_TUNNEL;
+    options.encoder.key_fields = FX_KEY_TUNNEL;
     options.active_timeout = 60000;
     options.inactive_timeout = 15000;
     options.max_flows = 1000;

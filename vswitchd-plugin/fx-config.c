@@ -178,10 +178,9 @@ shared_columns_to_options(const struct ovsdb_idl_row *row,
     o->source = nullable_xstrdup(column_string(row, "export_source"));
     o->interface = nullable_xstrdup(column_string(row, "export_interface"));
     o->balance = collector_mode && !strcmp(collector_mode, "balance");
-    o->key_fields = (column_key_fields(row)
+    s->key_fields = (column_key_fields(row)
                      | track_level_from_string(column_string(row,
                                                              "track_level")));
-    s->key_fields = o->key_fields;
     o->sampling_mode_set = sampling_mode != NULL;
     if (sampling_mode) {
         fx_sampling_mode_from_string(sampling_mode, &s->sampling_mode);

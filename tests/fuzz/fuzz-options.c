@@ -154,10 +154,9 @@ parse_options(struct reader *r, struct fx_exporter_options *o)
     s->bidirectional = flags & 16;
     s->interface_table = flags & 32;
     s->port_identity = flags & 64;
-    o->key_fields = (read_u32(r) & (FX_KEY_MAC | FX_KEY_VLAN | FX_KEY_MPLS
+    s->key_fields = (read_u32(r) & (FX_KEY_MAC | FX_KEY_VLAN | FX_KEY_MPLS
                                     | FX_KEY_TUNNEL))
                      | track_levels[read_range(r, 0, 2)];
-    s->key_fields = o->key_fields;
     s->engine_type = read_u32(r);
     s->engine_id = read_u32(r);
     s->obs_domain_id = read_u32(r);
@@ -263,7 +262,7 @@ make_traffic(const struct fx_exporter_options *o, uint32_t seed,
     int n = 1 + seed % 64;
 
     fx_cache_get_limits(cache, &limits);
-    limits.key_fields = o->key_fields;
+    limits.key_fields = o->encoder.key_fields;
     fx_cache_set_limits(cache, &limits);
     for (int i = 0; i < n; i++) {
         struct dpif_flow_stats stats = {
@@ -321,8 +320,10 @@ export_and_check(const struct fx_exporter_options *o, uint32_t seed)
     LIST_FOR_EACH (rec, list_node, &records) {
         struct fx_key key = rec->key;
 
-        fx_key_restrict(&key, eo.key_fields);
-        if (fx_sampling_selects(&eo.encoder, &key, rec->serial)) {
+        fx_key_restrict(&key, eo.encoder.key_fields);
+        if (fx_selection_selects(eo.encoder.sampling,
+                                 eo.encoder.sampling_mode, &key,
+                                 rec->serial)) {
             n_selected++;
             n_unfit += (eo.protocol == FX_PROTO_NETFLOW_V5
                         && !fx_key_is_ipv4(&rec->key));
@@ -347,7 +348,7 @@ export_and_check(const struct fx_exporter_options *o, uint32_t seed)
                   " that the protocol cannot carry), %"PRIu64" counted, "
                   "%"PRIu64" exported, %"PRIu64" not exportable, %"PRIu64
                   " not selected", fx_protocol_to_string(eo.protocol),
-                  eo.encoder.mtu, eo.key_fields,
+                  eo.encoder.mtu, eo.encoder.key_fields,
                   eo.encoder.bidirectional ? ", bidirectional" : "",
                   n_records, n_selected, n_unfit, stats.records,
                   stats.exported, stats.unsupported, stats.not_selected);

@@ -29,7 +29,7 @@
  *     less than the cache) and, for IPFIX with 'bidirectional', the biflow
  *     pairing stage (ofproto-ext/fx-biflow.c);
  *   - every encoder class (fx_encoder_class_find() for 5, 9 and 10:
- *     begin/add/add_biflow/finish, driven as fx_exporter_export() drives
+ *     begin/add/finish, driven as fx_exporter_export() drives
  *     them) at a fuzzed MTU, which may be tiny, and at the default MTU;
  *   - and back: every message is decoded by flowexport-decode's
  *     decode_message() (utilities/flowexport-decode.c, #included with
@@ -397,7 +397,6 @@ config_is_valid(enum fx_protocol protocol,
     o.name = xstrdup("ipfix");
     o.protocol = protocol;
     o.encoder = *settings;
-    o.key_fields = settings->key_fields;
     o.inactive_timeout = 15000;
     o.max_flows = 1000;
     sset_add(&o.targets, "127.0.0.1:9");
@@ -578,10 +577,7 @@ encode_records(const struct fx_encoder_class *class,
         enum fx_encode_result result;
 
         for (;;) {
-            result = (reverse
-                      ? fx_encoder_add_biflow(encoder, &msg, &item->rec,
-                                              reverse)
-                      : fx_encoder_add(encoder, &msg, &item->rec));
+            result = fx_encoder_add(encoder, &msg, &item->rec, reverse);
             if (result != FX_ENCODE_FULL) {
                 break;
             }
