@@ -807,6 +807,8 @@ fx_tap_format_show(struct netflow *nf, struct ds *s)
                   "changes): records %"PRIu64", packets %"PRIu64", bytes %"
                   PRIu64"\n", st.n_dropped, st.dropped_packets,
                   st.dropped_bytes);
+    ds_put_format(s, "    update batches applied by their own thread "
+                  "(apply queue full): %"PRIu64"\n", st.n_backpressure);
 
     ovs_mutex_lock(&nf->mutex);
     bool uses_iftable = false;
@@ -876,6 +878,8 @@ fx_tap_format_counters(struct netflow *nf, struct ds *s)
                   st.dropped_packets);
     ds_put_format(s, "cache.lost_waiting_bytes %"PRIu64"\n",
                   st.dropped_bytes);
+    ds_put_format(s, "cache.backpressure_batches %"PRIu64"\n",
+                  st.n_backpressure);
 
     struct fx_iftable_stats ifst;
 
