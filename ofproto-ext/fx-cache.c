@@ -219,8 +219,9 @@ struct fx_shard {
  * the queue themselves (cache_drain()), so that they see every update
  * made before them. */
 
-/* Updates in a batch. */
-#define FX_BATCH_SIZE 128
+/* Bytes of updates in a batch: about 180 IPv4 updates with the default
+ * key. */
+#define FX_BATCH_BYTES 16384
 
 /* Batches that may wait for the applier; beyond, a thread that fills one
  * applies it itself (back-pressure).  fx_cache_set_max_queued() changes it,
@@ -235,26 +236,53 @@ enum fx_update_family {
     FX_UPDATE_MPLS,
 };
 
-/* One logged update. */
+/* One logged update, of variable size (update_size()), so that a batch
+ * takes only the memory its keys need. */
 struct fx_update {
     uint64_t n_packets;
     uint64_t n_bytes;
     long long int used;             /* Datapath's last use, or 0. */
     long long int now;              /* time_msec() at the update. */
-    uint32_t hash;                  /* packed_hash() of 'pk'. */
+    uint32_t hash;                  /* packed_hash() of the key. */
     uint16_t out_port;
     uint16_t tcp_flags;
     uint8_t family;                 /* enum fx_update_family. */
     uint8_t journey;                /* FX_JOURNEY_*, 0 if none. */
-    struct fx_ct_info ct;           /* If 'journey'. */
-    struct fx_packed_key pk;        /* Only its first bytes are written. */
+    uint8_t key_fields;             /* FX_KEY_* the key was packed with. */
+    uint8_t key_len;                /* Bytes in 'key'. */
+    uint8_t key[];                  /* Packed key; if 'journey', followed by
+                                     * a struct fx_ct_info (unaligned). */
 };
+
+/* The largest update. */
+#define FX_UPDATE_MAX ROUND_UP(sizeof(struct fx_update) + FX_KEY_PACKED_MAX \
+                               + sizeof(struct fx_ct_info), 8)
 
 struct fx_batch {
     struct ovs_list list_node;      /* In the queue, or the pool. */
-    size_t n;                       /* Updates in 'updates'. */
-    struct fx_update updates[FX_BATCH_SIZE];
+    size_t n;                       /* Updates in 'buf'. */
+    size_t used;                    /* Bytes of 'buf' they take. */
+    uint64_t buf[FX_BATCH_BYTES / 8];
 };
+BUILD_ASSERT_DECL(FX_BATCH_BYTES >= 8 * FX_UPDATE_MAX);
+
+/* Bytes that update 'u' takes in a batch. */
+static size_t
+update_size(const struct fx_update *u)
+{
+    return ROUND_UP(sizeof *u + u->key_len
+                    + (u->journey ? sizeof(struct fx_ct_info) : 0), 8);
+}
+
+/* Iterates over the updates of 'BATCH': 'U' is each one. */
+#define BATCH_FOR_EACH(U, BATCH)                                        \
+    for (size_t OFS_ = 0;                                               \
+         (OFS_ < (BATCH)->used                                          \
+          ? ((U) = ALIGNED_CAST(const struct fx_update *,               \
+                                (const uint8_t *) (BATCH)->buf + OFS_), \
+             true)                                                      \
+          : false);                                                     \
+         OFS_ += update_size(U))
 
 /* One thread's log for one cache.  Its mutex is taken by the owning thread
  * at each update and by cache_drain() only, so it is almost never
@@ -296,8 +324,9 @@ struct fx_cache {
 
     /* Update logs.  Lock order: 'logs_mutex', a log's mutex,
      * 'apply_mutex', 'queue_mutex', a shard's mutex.  Only the holder of
-     * 'apply_mutex' changes the shards' tables and arenas (the applier,
-     * a thread applying its own batch, the owner after cache_drain()). */
+     * 'apply_mutex' changes the shards' tables and arenas (the applier, a
+     * thread applying its own batch, the owner one shard at a time with
+     * owner_lock_shard()). */
     uint64_t id;                    /* Unique, never 0. */
     struct ovs_mutex logs_mutex;
     struct ovs_list logs OVS_GUARDED_BY(logs_mutex); /* struct fx_log. */
@@ -318,10 +347,7 @@ struct fx_cache {
     pthread_t applier;              /* If 'applier_started'. */
 };
 
-static void cache_drain(struct fx_cache *)
-    OVS_ACQUIRES(cache->apply_mutex);
-static void cache_drain_end(struct fx_cache *)
-    OVS_RELEASES(cache->apply_mutex);
+static void cache_drain(struct fx_cache *);
 
 /* Times. */
 
@@ -788,7 +814,6 @@ fx_cache_set_limits(struct fx_cache *cache,
         shard->next_due = LLONG_MIN;
         ovs_mutex_unlock(&shard->mutex);
     }
-    cache_drain_end(cache);
 }
 
 void
@@ -1070,8 +1095,17 @@ update_apply(struct fx_cache *cache, const struct fx_update *u)
         return false;
     }
 
-    const struct fx_packed_key *pk = &u->pk;
-    const struct fx_ct_info *ct = &u->ct;
+    struct fx_packed_key pk_;
+    struct fx_ct_info ct_;
+    const struct fx_packed_key *pk = &pk_;
+    const struct fx_ct_info *ct = &ct_;
+
+    pk_.fields = u->key_fields;
+    pk_.len = u->key_len;
+    memcpy(pk_.bytes, u->key, u->key_len);
+    if (u->journey) {
+        memcpy(&ct_, &u->key[u->key_len], sizeof ct_);
+    }
     struct dpif_flow_stats stats = {
         .n_packets = u->n_packets,
         .n_bytes = u->n_bytes,
@@ -1145,14 +1179,14 @@ batch_prefetch(struct fx_cache *cache, const struct fx_batch *batch)
     OVS_REQUIRES(cache->apply_mutex)
     OVS_NO_THREAD_SAFETY_ANALYSIS
 {
-    for (size_t i = 0; i < batch->n; i++) {
-        const struct fx_update *u = &batch->updates[i];
+    const struct fx_update *u;
+
+    BATCH_FOR_EACH (u, batch) {
         const struct fx_shard *shard = shard_for_hash(cache, u->hash);
 
         OVS_PREFETCH(&shard->table.slots[u->hash & shard->table.mask]);
     }
-    for (size_t i = 0; i < batch->n; i++) {
-        const struct fx_update *u = &batch->updates[i];
+    BATCH_FOR_EACH (u, batch) {
         const struct fx_shard *shard = shard_for_hash(cache, u->hash);
         const struct fx_slot *slot
             = &shard->table.slots[u->hash & shard->table.mask];
@@ -1169,13 +1203,15 @@ batch_apply(struct fx_cache *cache, struct fx_batch *batch)
     OVS_REQUIRES(cache->apply_mutex)
 {
     bool made_records = false;
+    const struct fx_update *u;
 
     batch_prefetch(cache, batch);
-    for (size_t i = 0; i < batch->n; i++) {
-        made_records |= update_apply(cache, &batch->updates[i]);
+    BATCH_FOR_EACH (u, batch) {
+        made_records |= update_apply(cache, u);
     }
     cache->n_applied += batch->n;
     batch->n = 0;
+    batch->used = 0;
     if (made_records) {
         seq_change(cache->expired_seq);
     }
@@ -1192,6 +1228,7 @@ batch_get(struct fx_cache *cache)
     }
     struct fx_batch *batch = xmalloc(sizeof *batch);
     batch->n = 0;
+    batch->used = 0;
     return batch;
 }
 
@@ -1325,12 +1362,10 @@ found:
 }
 
 /* Makes sure that every update made before the call is applied: moves each
- * thread's partial batch to the queue, then applies the queue.  Returns
- * with 'apply_mutex' held, so that the caller sees and changes the store
- * while nothing else does; cache_drain_end() releases it. */
+ * thread's partial batch to the queue, then applies the queue. */
 static void
 cache_drain(struct fx_cache *cache)
-    OVS_ACQUIRES(cache->apply_mutex)
+    OVS_EXCLUDED(cache->apply_mutex)
 {
     struct fx_log *log;
 
@@ -1351,12 +1386,26 @@ cache_drain(struct fx_cache *cache)
 
     ovs_mutex_lock(&cache->apply_mutex);
     queue_apply(cache);
+    ovs_mutex_unlock(&cache->apply_mutex);
+}
+
+/* The owner locks each shard it reads or changes together with
+ * 'apply_mutex', one shard at a time: the applier reads tables without
+ * their shard's mutex (batch_prefetch()), and is held up for at most one
+ * shard's work. */
+static void
+owner_lock_shard(struct fx_cache *cache, struct fx_shard *shard)
+    OVS_ACQUIRES(cache->apply_mutex, shard->mutex)
+{
+    ovs_mutex_lock(&cache->apply_mutex);
+    ovs_mutex_lock(&shard->mutex);
 }
 
 static void
-cache_drain_end(struct fx_cache *cache)
-    OVS_RELEASES(cache->apply_mutex)
+owner_unlock_shard(struct fx_cache *cache, struct fx_shard *shard)
+    OVS_RELEASES(cache->apply_mutex, shard->mutex)
 {
+    ovs_mutex_unlock(&shard->mutex);
     ovs_mutex_unlock(&cache->apply_mutex);
 }
 
@@ -1394,31 +1443,36 @@ fx_cache_update_journey(struct fx_cache *cache, const struct flow *flow_,
     struct fx_log *log = cache_get_log(cache);
     ovs_mutex_lock(&log->mutex);
     struct fx_batch *batch = log->batch;
-    struct fx_update *u = &batch->updates[batch->n++];
+    struct fx_update *u = ALIGNED_CAST(struct fx_update *,
+                                       (uint8_t *) batch->buf + batch->used);
+    batch->n++;
 
     u->n_packets = stats->n_packets;
     u->n_bytes = stats->n_bytes;
     if (!fx_key_from_flow(flow_, key_fields, &key)) {
         COVERAGE_INC(fx_cache_non_ip);
         u->family = FX_UPDATE_NON_IP;
+        u->journey = 0;
+        u->key_len = 0;
     } else {
         key.journey = journey;
         u->family = (!fx_key_is_ip(&key) ? FX_UPDATE_MPLS
                      : fx_key_is_ipv4(&key) ? FX_UPDATE_IPV4
                      : FX_UPDATE_IPV6);
         u->journey = journey;
-        u->pk.fields = key_fields | (journey ? FX_KEY_JOURNEY : 0);
-        u->pk.len = fx_key_pack(&key, u->pk.fields, u->pk.bytes);
-        u->hash = packed_hash(u->pk.bytes, u->pk.len, u->pk.fields);
+        u->key_fields = key_fields | (journey ? FX_KEY_JOURNEY : 0);
+        u->key_len = fx_key_pack(&key, u->key_fields, u->key);
+        u->hash = packed_hash(u->key, u->key_len, u->key_fields);
         u->out_port = out_port;
         u->tcp_flags = stats->tcp_flags;
         u->used = stats->used;
         u->now = time_msec();
         if (journey) {
-            u->ct = *ct;
+            memcpy(&u->key[u->key_len], ct, sizeof *ct);
         }
     }
-    if (batch->n == FX_BATCH_SIZE) {
+    batch->used += update_size(u);
+    if (batch->used > FX_BATCH_BYTES - FX_UPDATE_MAX) {
         log_hand_off(cache, log);
     }
     ovs_mutex_unlock(&log->mutex);
@@ -1561,7 +1615,7 @@ enforce_max_flows(struct fx_cache *cache, long long int now,
             struct fx_shard *shard = &cache->shards[i];
             struct fx_flow *flow;
 
-            ovs_mutex_lock(&shard->mutex);
+            owner_lock_shard(cache, shard);
             SHARD_FOR_EACH_FLOW (flow, ref, shard) {
                 struct fx_victim v = {
                     .touched = flow_touched(flow, now),
@@ -1577,7 +1631,7 @@ enforce_max_flows(struct fx_cache *cache, long long int now,
                     victim_sift_down(heap, n);
                 }
             }
-            ovs_mutex_unlock(&shard->mutex);
+            owner_unlock_shard(cache, shard);
         }
 
         /* Evict those that are still there and not updated since. */
@@ -1586,7 +1640,7 @@ enforce_max_flows(struct fx_cache *cache, long long int now,
             const struct fx_victim *v = &heap[i];
             struct fx_shard *shard = v->shard;
 
-            ovs_mutex_lock(&shard->mutex);
+            owner_lock_shard(cache, shard);
             unsigned int class = v->ref >> FX_INDEX_BITS;
             uint32_t index = v->ref & FX_INDEX_MASK;
             const struct fx_arena *arena = &shard->arenas[class];
@@ -1601,7 +1655,7 @@ enforce_max_flows(struct fx_cache *cache, long long int now,
                     n_evicted++;
                 }
             }
-            ovs_mutex_unlock(&shard->mutex);
+            owner_unlock_shard(cache, shard);
         }
         free(heap);
         if (!n_evicted) {
@@ -1623,15 +1677,14 @@ fx_cache_expire(struct fx_cache *cache, long long int now,
     for (size_t i = 0; i < FX_N_SHARDS; i++) {
         struct fx_shard *shard = &cache->shards[i];
 
-        ovs_mutex_lock(&shard->mutex);
+        owner_lock_shard(cache, shard);
         shard_take_expired(shard, records);
         if (now >= shard->next_due) {
             shard_sweep(cache, shard, now, records);
         }
-        ovs_mutex_unlock(&shard->mutex);
+        owner_unlock_shard(cache, shard);
     }
     enforce_max_flows(cache, now, records);
-    cache_drain_end(cache);
 
     size_t n_flows = atomic_count_get(&cache->n_flows);
     cache->peak_flows = MAX(cache->peak_flows, n_flows);
@@ -1650,7 +1703,7 @@ fx_cache_flush(struct fx_cache *cache, enum fx_end_reason reason,
         struct fx_shard *shard = &cache->shards[i];
         struct fx_flow *flow;
 
-        ovs_mutex_lock(&shard->mutex);
+        owner_lock_shard(cache, shard);
         shard_take_expired(shard, records);
         SHARD_FOR_EACH_FLOW (flow, ref, shard) {
             flow_emit(shard, flow, reason, now, records);
@@ -1658,9 +1711,8 @@ fx_cache_flush(struct fx_cache *cache, enum fx_end_reason reason,
         }
         shard_clear(shard);
         shard->next_due = LLONG_MAX;
-        ovs_mutex_unlock(&shard->mutex);
+        owner_unlock_shard(cache, shard);
     }
-    cache_drain_end(cache);
 }
 
 /* Ends every flow of 'cache' that came in through one of the 'n' OpenFlow
@@ -1682,7 +1734,7 @@ fx_cache_flush_ports(struct fx_cache *cache, const uint16_t *ports,
         struct fx_shard *shard = &cache->shards[i];
         struct fx_flow *flow;
 
-        ovs_mutex_lock(&shard->mutex);
+        owner_lock_shard(cache, shard);
         shard_take_expired(shard, records);
         SHARD_FOR_EACH_FLOW (flow, ref, shard) {
             uint16_t in_port;
@@ -1697,9 +1749,8 @@ fx_cache_flush_ports(struct fx_cache *cache, const uint16_t *ports,
                 }
             }
         }
-        ovs_mutex_unlock(&shard->mutex);
+        owner_unlock_shard(cache, shard);
     }
-    cache_drain_end(cache);
 }
 
 /* Arranges for poll_block() to wake up when fx_cache_expire() has work. */
@@ -1727,12 +1778,14 @@ fx_cache_get_stats(struct fx_cache *cache, struct fx_cache_stats *stats)
 {
     memset(stats, 0, sizeof *stats);
     cache_drain(cache);
+    ovs_mutex_lock(&cache->apply_mutex);
     stats->n_backpressure = cache->n_backpressure;
+    ovs_mutex_unlock(&cache->apply_mutex);
     for (size_t i = 0; i < FX_N_SHARDS; i++) {
         struct fx_shard *shard = &cache->shards[i];
         const struct fx_cache_stats *s = &shard->stats;
 
-        ovs_mutex_lock(&shard->mutex);
+        owner_lock_shard(cache, shard);
         stats->n_created += s->n_created;
         stats->n_updates += s->n_updates;
         stats->n_ipv4_flows += s->n_ipv4_flows;
@@ -1750,9 +1803,8 @@ fx_cache_get_stats(struct fx_cache *cache, struct fx_cache_stats *stats)
         stats->dropped_packets += s->dropped_packets;
         stats->dropped_bytes += s->dropped_bytes;
         stats->memory += shard_memory(shard);
-        ovs_mutex_unlock(&shard->mutex);
+        owner_unlock_shard(cache, shard);
     }
-    cache_drain_end(cache);
     stats->n_flows = atomic_count_get(&cache->n_flows);
     cache->peak_flows = MAX(cache->peak_flows, stats->n_flows);
     stats->peak_flows = cache->peak_flows;
@@ -1769,7 +1821,7 @@ fx_cache_dump(struct fx_cache *cache, struct ds *s)
         struct fx_shard *shard = &cache->shards[i];
         struct fx_flow *flow;
 
-        ovs_mutex_lock(&shard->mutex);
+        owner_lock_shard(cache, shard);
         SHARD_FOR_EACH_FLOW (flow, ref, shard) {
             struct fx_record rec = {
                 .out_port = flow->out_port,
@@ -1785,9 +1837,8 @@ fx_cache_dump(struct fx_cache *cache, struct ds *s)
                           now - flow->started,
                           now - flow_touched(flow, now));
         }
-        ovs_mutex_unlock(&shard->mutex);
+        owner_unlock_shard(cache, shard);
     }
-    cache_drain_end(cache);
 }
 
 /* For tests: lets at most 'max_queued' full batches wait for the applier,
