@@ -148,6 +148,8 @@ for flows in $flows_list; do
             cache_rows="$cache_rows | $ovs_run"
             cache_rows="$cache_rows | $(field "$fx_line" ns_per_call)"
             cache_rows="$cache_rows | $(field "$ovs_line" ns_per_call)"
+            cache_rows="$cache_rows | $(field "$fx_line" cpu_ns_per_call)"
+            cache_rows="$cache_rows | $(field "$ovs_line" cpu_ns_per_call)"
             cache_rows="$cache_rows | $(field "$fx_line" backpressure) |"$'\n'
         done
     done
@@ -198,12 +200,13 @@ netflow_run() call in the main thread (OVS holds its global mutex for all
 of it).
 
 ns/call = time on the calling (worker) threads per call, harness loop
-included; back-pressure = batches that a worker applied itself because
+included (wall time, and CPU time of the calling threads, which other
+jobs on a shared machine do not inflate); back-pressure = batches that a worker applied itself because
 the apply queue was full (flowexport logs updates and applies them in
 batches on its own thread).
 
-| flows | family | threads | fx updates/s | OVS updates/s | fx/OVS | fx B/flow | OVS B/flow | fx netflow_run max ms | OVS netflow_run max ms | fx ns/call | OVS ns/call | fx back-pressure |
-|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+| flows | family | threads | fx updates/s | OVS updates/s | fx/OVS | fx B/flow | OVS B/flow | fx netflow_run max ms | OVS netflow_run max ms | fx ns/call | OVS ns/call | fx CPU ns/call | OVS CPU ns/call | fx back-pressure |
+|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 $cache_rows
 Apply side under an OVS-like load, \`bench/bench-cache-fx --family=ipv4
 --flows=$max_flows --threads=1 --seconds=$seconds --rate=$paced_rate\`
