@@ -1288,40 +1288,66 @@ applier_main(void *cache_)
     return NULL;
 }
 
-/* Hands the full batch of 'log' to the applier, or applies it here if
- * FX_MAX_QUEUED batches already wait (back-pressure: slower, but nothing
- * is lost), leaving 'log' an empty batch.  Queuing under the log's mutex
- * keeps the batches of one thread in order in the queue, and lets
- * cache_drain() count on every update being in a log, in the queue or
- * applied. */
+/* Queues 'batch', waking the applier if it sleeps. */
+static void
+queue_push(struct fx_cache *cache, struct fx_batch *batch)
+    OVS_REQUIRES(cache->queue_mutex)
+{
+    ovs_list_push_back(&cache->queue, &batch->list_node);
+    cache->n_queued++;
+    if (!cache->applier_started) {
+        cache->applier_started = true;
+        cache->applier = ovs_thread_create("fx_apply", applier_main, cache);
+    }
+    if (cache->applier_waiting) {
+        /* A wake-up is a system call: only when it sleeps. */
+        xpthread_cond_signal(&cache->queue_cond);
+    }
+}
+
+/* Hands the full batch of 'log' to the applier, leaving 'log' an empty
+ * batch.  If FX_MAX_QUEUED batches already wait (back-pressure), first
+ * applies the oldest queued batch here, which makes room for this one
+ * (the queue may then hold one batch more than its bound, no more): the
+ * calling thread pays for one batch, nothing is lost, and the queue stays
+ * in order.  With no batch queued at all (a bound of 0), applies its own.
+ * Queuing under the log's mutex keeps the batches of one thread in order
+ * in the queue, and lets cache_drain() count on every update being in a
+ * log, in the queue or applied. */
 static void
 log_hand_off(struct fx_cache *cache, struct fx_log *log)
     OVS_REQUIRES(log->mutex)
 {
     ovs_mutex_lock(&cache->queue_mutex);
     if (cache->n_queued < cache->max_queued) {
-        ovs_list_push_back(&cache->queue, &log->batch->list_node);
-        cache->n_queued++;
+        queue_push(cache, log->batch);
         log->batch = batch_get(cache);
-        if (!cache->applier_started) {
-            cache->applier_started = true;
-            cache->applier = ovs_thread_create("fx_apply", applier_main,
-                                               cache);
-        }
-        if (cache->applier_waiting) {
-            /* A wake-up is a system call: only when it sleeps. */
-            xpthread_cond_signal(&cache->queue_cond);
-        }
         ovs_mutex_unlock(&cache->queue_mutex);
         return;
     }
     ovs_mutex_unlock(&cache->queue_mutex);
 
-    /* Apply what is queued first: one thread's updates apply in order. */
     COVERAGE_INC(fx_cache_backpressure);
     ovs_mutex_lock(&cache->apply_mutex);
-    queue_apply(cache);
-    batch_apply(cache, log->batch);
+    struct fx_batch *oldest = NULL;
+    ovs_mutex_lock(&cache->queue_mutex);
+    if (!ovs_list_is_empty(&cache->queue)) {
+        oldest = CONTAINER_OF(ovs_list_pop_front(&cache->queue),
+                              struct fx_batch, list_node);
+        cache->n_queued--;
+    }
+    ovs_mutex_unlock(&cache->queue_mutex);
+
+    if (oldest) {
+        batch_apply(cache, oldest);
+        ovs_mutex_lock(&cache->queue_mutex);
+        ovs_list_push_back(&cache->pool, &oldest->list_node);
+        queue_push(cache, log->batch);
+        log->batch = batch_get(cache);
+        ovs_mutex_unlock(&cache->queue_mutex);
+    } else {
+        batch_apply(cache, log->batch);
+    }
     cache->n_backpressure++;
     ovs_mutex_unlock(&cache->apply_mutex);
 }
