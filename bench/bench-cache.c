@@ -102,6 +102,9 @@
 /* How often (in updates) a worker reads the clocks. */
 #define CLOCK_INTERVAL 1024
 
+/* How many updates ahead a worker prefetches its tuples. */
+#define TUPLE_AHEAD 8
+
 /* One pre-generated flow.  40 bytes, so that even 1M of them stay out of
  * the way of the cache being measured. */
 struct bench_tuple {
@@ -129,6 +132,7 @@ struct bench {
 
     uint64_t updates_per_thread;    /* UINT64_MAX: run for 'duration_ns'. */
     long long int duration_ns;
+    double rate_per_thread;         /* Updates per second, 0: no limit. */
 
     struct ovs_barrier barrier;     /* Workers and the main thread. */
     atomic_count n_running;         /* Workers still running. */
@@ -141,6 +145,8 @@ struct worker {
     unsigned int index;
     uint64_t n_updates;             /* Updates done. */
     long long int elapsed_ns;       /* Time they took. */
+    long long int slept_ns;         /* Part of it spent pacing. */
+    long long int cpu_ns;           /* CPU time the thread used. */
 };
 
 static uint64_t
@@ -241,6 +247,17 @@ flow_set(struct flow *flow, const struct bench_tuple *t, bool ipv6)
     return u16_to_ofp(t->in_port + 10);
 }
 
+/* CPU time the calling thread has used, in ns: on a shared machine, a
+ * worker's wall time also counts the time other jobs ran instead. */
+static long long int
+thread_cpu_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 static void *
 worker_main(void *w_)
 {
@@ -255,18 +272,40 @@ worker_main(void *w_)
     flow_init(&flow, b->ipv6);
 
     ovs_barrier_block(&b->barrier);
+    long long int cpu_start = thread_cpu_ns();
     start = now_ns();
     deadline = start + b->duration_ns;
+    /* The tuples of the next TUPLE_AHEAD updates, already prefetched:
+     * OVS updates with the 'struct flow' it just used, hot in the CPU
+     * cache, so the harness's own random read of a tuple (a cache miss at
+     * 1M flows) is overlapped rather than counted in each call. */
+    uint32_t ahead[TUPLE_AHEAD];
+    for (size_t k = 0; k < TUPLE_AHEAD; k++) {
+        ahead[k] = ((xorshift64(&rng) >> 32) * b->n_tuples) >> 32;
+        OVS_PREFETCH(&b->tuples[ahead[k]]);
+    }
     for (n = 0; n < b->updates_per_thread; n++) {
         if (!(n % CLOCK_INTERVAL)) {
             /* Datapath flow stats carry the time of their last packet. */
             stats.used = time_msec();
-            if (b->updates_per_thread == UINT64_MAX && now_ns() >= deadline) {
+            long long int t_ns = now_ns();
+            if (b->updates_per_thread == UINT64_MAX && t_ns >= deadline) {
                 break;
+            }
+            if (b->rate_per_thread) {
+                /* Paced: sleep until this chunk of updates is due. */
+                long long int due = start + n * 1e9 / b->rate_per_thread;
+                if (due > t_ns) {
+                    xnanosleep(due - t_ns);
+                    w->slept_ns += now_ns() - t_ns;
+                }
             }
         }
 
-        uint32_t i = ((xorshift64(&rng) >> 32) * b->n_tuples) >> 32;
+        uint32_t i = ahead[n % TUPLE_AHEAD];
+        uint32_t next = ((xorshift64(&rng) >> 32) * b->n_tuples) >> 32;
+        ahead[n % TUPLE_AHEAD] = next;
+        OVS_PREFETCH(&b->tuples[next]);
         const struct bench_tuple *t = &b->tuples[i];
         ofp_port_t out_port = flow_set(&flow, t, b->ipv6);
 
@@ -277,6 +316,7 @@ worker_main(void *w_)
 
     w->n_updates = n;
     w->elapsed_ns = now - start;
+    w->cpu_ns = thread_cpu_ns() - cpu_start;
     if (atomic_count_dec(&b->n_running) == 1) {
         latch_set(&b->done);
     }
@@ -363,6 +403,32 @@ count_flows(struct netflow *nf OVS_UNUSED)
 #endif
 }
 
+/* Batches of updates that their thread applied itself because the apply
+ * queue was full, or -1 if the implementation has none.  Makes the cache
+ * apply every logged update first. */
+static long long int
+count_backpressure(struct netflow *nf OVS_UNUSED)
+{
+#if BENCH_IMPL_FX
+    static const char label[] = "(apply queue full): ";
+    struct ds s = DS_EMPTY_INITIALIZER;
+    const char *p;
+    long long int n;
+
+    fx_tap_format_show(nf, &s);
+    p = strstr(ds_cstr(&s), label);
+    if (!p) {
+        ovs_fatal(0, "fx_tap_format_show() has no back-pressure count:\n%s",
+                  ds_cstr(&s));
+    }
+    n = atoll(p + strlen(label));
+    ds_destroy(&s);
+    return n;
+#else
+    return -1;
+#endif
+}
+
 static void
 usage(void)
 {
@@ -374,9 +440,11 @@ usage(void)
            "  --threads=N          updating threads (1)\n"
            "  --seconds=S          length of the timed phase (2)\n"
            "  --updates=U          run U updates in all instead\n"
+           "  --rate=R             at most R updates per second in all\n"
            "Prints one line: impl family flows threads updates seconds\n"
            "updates_per_sec bytes_per_flow populate_per_sec runs "
-           "run_max_ms.\n",
+           "run_max_ms\nns_per_call cpu_ns_per_call drain_ms apply_per_sec "
+           "backpressure.\n",
            program_name, IMPL_NAME, program_name);
     exit(EXIT_SUCCESS);
 }
@@ -390,6 +458,7 @@ main(int argc, char *argv[])
         {"threads", required_argument, NULL, 't'},
         {"seconds", required_argument, NULL, 's'},
         {"updates", required_argument, NULL, 'u'},
+        {"rate", required_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -397,6 +466,7 @@ main(int argc, char *argv[])
     unsigned int n_threads = 1;
     double seconds = 2.0;
     uint64_t total_updates = 0;
+    uint64_t rate = 0;
     bool ipv6 = false;
 
     set_program_name(argv[0]);
@@ -426,6 +496,9 @@ main(int argc, char *argv[])
             break;
         case 'u':
             total_updates = parse_number("updates", optarg, 1, UINT64_MAX);
+            break;
+        case 'r':
+            rate = parse_number("rate", optarg, 1, UINT64_MAX);
             break;
         case 'h':
             usage();
@@ -458,6 +531,7 @@ main(int argc, char *argv[])
                                ? DIV_ROUND_UP(total_updates, n_threads)
                                : UINT64_MAX),
         .duration_ns = seconds * 1e9,
+        .rate_per_thread = (double) rate / n_threads,
     };
     uint16_t port;
     int collector = open_collector(&port);
@@ -521,12 +595,21 @@ main(int argc, char *argv[])
     }
 
     uint64_t n_updates = 0;
-    long long int elapsed_ns = 0;
+    long long int elapsed_ns = 0, busy_ns = 0, cpu_ns = 0;
     for (unsigned int i = 0; i < n_threads; i++) {
         xpthread_join(workers[i].thread, NULL);
         n_updates += workers[i].n_updates;
         elapsed_ns = MAX(elapsed_ns, workers[i].elapsed_ns);
+        busy_ns += workers[i].elapsed_ns - workers[i].slept_ns;
+        cpu_ns += workers[i].cpu_ns;
     }
+
+    /* What the updates left to apply after the workers stopped: the time
+     * the owner takes to see all of them (flowexport logs updates and
+     * applies them in batches; OVS's netflow applies each in its call). */
+    long long int drain_start = now_ns();
+    long long int n_backpressure = count_backpressure(b.nf);
+    long long int drain_ns = now_ns() - drain_start;
 
     /* Report. */
     printf("impl=%s family=%s flows=%"PRIu32" threads=%u updates=%"PRIu64
@@ -541,7 +624,22 @@ main(int argc, char *argv[])
                ((double) rss_after - rss_before) / n_flows,
                n_flows / (populate_ns / 1e9));
     }
-    printf(" runs=%"PRIu64" run_max_ms=%.1f\n", n_runs, run_max_ns / 1e6);
+    printf(" runs=%"PRIu64" run_max_ms=%.1f", n_runs, run_max_ns / 1e6);
+    if (!ignored) {
+        /* Time on the calling threads, pacing excluded, per call; updates
+         * applied per second until the owner has seen them all. */
+        printf(" ns_per_call=%.1f cpu_ns_per_call=%.1f drain_ms=%.1f "
+               "apply_per_sec=%.0f",
+               (double) busy_ns / n_updates, (double) cpu_ns / n_updates,
+               drain_ns / 1e6,
+               n_updates / ((elapsed_ns + drain_ns) / 1e9));
+        if (n_backpressure >= 0) {
+            printf(" backpressure=%lld", n_backpressure);
+        } else {
+            printf(" backpressure=n/a");
+        }
+    }
+    putchar('\n');
     fflush(stdout);
 
     netflow_unref(b.nf);

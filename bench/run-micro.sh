@@ -145,10 +145,24 @@ for flows in $flows_list; do
             cache_rows="$cache_rows | $(field "$fx_line" bytes_per_flow)"
             cache_rows="$cache_rows | $ovs_bpf"
             cache_rows="$cache_rows | $(field "$fx_line" run_max_ms)"
-            cache_rows="$cache_rows | $ovs_run |"$'\n'
+            cache_rows="$cache_rows | $ovs_run"
+            cache_rows="$cache_rows | $(field "$fx_line" ns_per_call)"
+            cache_rows="$cache_rows | $(field "$ovs_line" ns_per_call)"
+            cache_rows="$cache_rows | $(field "$fx_line" cpu_ns_per_call)"
+            cache_rows="$cache_rows | $(field "$ovs_line" cpu_ns_per_call)"
+            cache_rows="$cache_rows | $(field "$fx_line" backpressure) |"$'\n'
         done
     done
 done
+
+# An OVS-like revalidation load: every flow updated every 500 ms, by one
+# thread, at the largest flow count: does the apply side keep up (no
+# back-pressure, a short drain)?
+max_flows=$(tr ' ' '\n' <<<"$flows_list" | sort -n | tail -1)
+paced_rate=$((max_flows * 2))
+paced_line=$("$fx" --family=ipv4 --flows=$max_flows --threads=1 \
+                   --seconds=$seconds --rate=$paced_rate)
+raw="$raw$paced_line"$'\n'
 
 enc_rows=
 for config in "5 0" "9 0" "9 50" "9 100" "10 0" "10 50" "10 100"; do
@@ -185,9 +199,22 @@ flow = RSS growth while populating / flows; netflow_run max = longest
 netflow_run() call in the main thread (OVS holds its global mutex for all
 of it).
 
-| flows | family | threads | fx updates/s | OVS updates/s | fx/OVS | fx B/flow | OVS B/flow | fx netflow_run max ms | OVS netflow_run max ms |
-|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|
+ns/call = time on the calling (worker) threads per call, harness loop
+included (wall time, and CPU time of the calling threads, which other
+jobs on a shared machine do not inflate); back-pressure = batches that a worker applied itself because
+the apply queue was full (flowexport logs updates and applies them in
+batches on its own thread).
+
+| flows | family | threads | fx updates/s | OVS updates/s | fx/OVS | fx B/flow | OVS B/flow | fx netflow_run max ms | OVS netflow_run max ms | fx ns/call | OVS ns/call | fx CPU ns/call | OVS CPU ns/call | fx back-pressure |
+|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 $cache_rows
+Apply side under an OVS-like load, \`bench/bench-cache-fx --family=ipv4
+--flows=$max_flows --threads=1 --seconds=$seconds --rate=$paced_rate\`
+(every flow updated every 500 ms): $(millions "$(field "$paced_line" updates_per_sec)")
+updates/s done, $(field "$paced_line" ns_per_call) ns per call on the
+calling thread, back-pressure $(field "$paced_line" backpressure) batches,
+$(field "$paced_line" drain_ms) ms to apply what was left when it stopped.
+
 ## Encoders: records per second per core
 
 One thread, e.g.

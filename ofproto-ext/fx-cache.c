@@ -62,6 +62,7 @@
 #include "openvswitch/vlog.h"
 #include "packets.h"
 #include "ovs-atomic.h"
+#include "ovs-rcu.h"
 #include "ovs-thread.h"
 #include "openvswitch/poll-loop.h"
 #include "seq.h"
@@ -70,6 +71,7 @@
 
 VLOG_DEFINE_THIS_MODULE(fx_cache);
 
+COVERAGE_DEFINE(fx_cache_backpressure);
 COVERAGE_DEFINE(fx_cache_flow_created);
 COVERAGE_DEFINE(fx_cache_flow_evicted);
 COVERAGE_DEFINE(fx_cache_non_ip);
@@ -206,6 +208,108 @@ struct fx_shard {
     );
 };
 
+/* Update logs.
+ *
+ * fx_cache_update() only appends what it was told, with the packed key and
+ * its hash, to the calling thread's batch for the cache (its log): memory
+ * that stays in the CPU cache.  A full batch goes to the cache's queue, and
+ * the cache's applier thread applies queued batches, prefetching the table
+ * slots and entries of a whole batch before it updates them.  The owner's
+ * functions first drain: they queue every log's partial batch and apply
+ * the queue themselves (cache_drain()), so that they see every update
+ * made before them. */
+
+/* Bytes of updates in a batch: about 180 IPv4 updates with the default
+ * key. */
+#define FX_BATCH_BYTES 16384
+
+/* Batches that may wait for the applier; beyond, a thread that fills one
+ * applies it itself (back-pressure).  fx_cache_set_max_queued() changes it,
+ * for tests. */
+#define FX_MAX_QUEUED 16
+
+/* What kind of key an update has (its 'family'). */
+enum fx_update_family {
+    FX_UPDATE_NON_IP,               /* No key: counted, not accounted. */
+    FX_UPDATE_IPV4,
+    FX_UPDATE_IPV6,
+    FX_UPDATE_MPLS,
+};
+
+/* One logged update, of variable size (update_size()), so that a batch
+ * takes only the memory its keys need. */
+struct fx_update {
+    uint64_t n_packets;
+    uint64_t n_bytes;
+    long long int used;             /* Datapath's last use, or 0. */
+    long long int now;              /* time_msec() at the update. */
+    uint32_t hash;                  /* packed_hash() of the key. */
+    uint16_t out_port;
+    uint16_t tcp_flags;
+    uint8_t family;                 /* enum fx_update_family. */
+    uint8_t journey;                /* FX_JOURNEY_*, 0 if none. */
+    uint8_t key_fields;             /* FX_KEY_* the key was packed with. */
+    uint8_t key_len;                /* Bytes in 'key'. */
+    uint8_t key[];                  /* Packed key; if 'journey', followed by
+                                     * a struct fx_ct_info (unaligned). */
+};
+
+/* The largest update. */
+#define FX_UPDATE_MAX ROUND_UP(sizeof(struct fx_update) + FX_KEY_PACKED_MAX \
+                               + sizeof(struct fx_ct_info), 8)
+
+struct fx_batch {
+    struct ovs_list list_node;      /* In the queue, or the pool. */
+    size_t n;                       /* Updates in 'buf'. */
+    size_t used;                    /* Bytes of 'buf' they take. */
+    uint64_t buf[FX_BATCH_BYTES / 8];
+};
+BUILD_ASSERT_DECL(FX_BATCH_BYTES >= 8 * FX_UPDATE_MAX);
+
+/* Bytes that update 'u' takes in a batch. */
+static size_t
+update_size(const struct fx_update *u)
+{
+    return ROUND_UP(sizeof *u + u->key_len
+                    + (u->journey ? sizeof(struct fx_ct_info) : 0), 8);
+}
+
+/* Iterates over the updates of 'BATCH': 'U' is each one. */
+#define BATCH_FOR_EACH(U, BATCH)                                        \
+    for (size_t OFS_ = 0;                                               \
+         (OFS_ < (BATCH)->used                                          \
+          ? ((U) = ALIGNED_CAST(const struct fx_update *,               \
+                                (const uint8_t *) (BATCH)->buf + OFS_), \
+             true)                                                      \
+          : false);                                                     \
+         OFS_ += update_size(U))
+
+/* One thread's log for one cache.  Its mutex is taken by the owning thread
+ * at each update and by cache_drain() only, so it is almost never
+ * contended. */
+struct fx_log {
+    struct ovs_list list_node;      /* In 'cache->logs'. */
+    unsigned int owner;             /* ovsthread_id_self() of the owner. */
+    struct ovs_mutex mutex;
+    struct fx_batch *batch OVS_GUARDED; /* Never NULL. */
+};
+
+/* Per thread: the logs of the caches the thread updated lately, by the
+ * caches' ids (ids are never reused, so the entry of a destroyed cache
+ * never matches again). */
+#define FX_LOG_SLOTS 16
+struct fx_log_slot {
+    uint64_t cache_id;              /* 0: unused. */
+    struct fx_log *log;
+};
+struct fx_logs {
+    struct fx_log_slot slots[FX_LOG_SLOTS];
+};
+DEFINE_STATIC_PER_THREAD_DATA(struct fx_logs, fx_logs, { { { 0, NULL } } });
+
+/* Unique cache ids. */
+static atomic_uint64_t next_cache_id = 1;
+
 struct fx_cache {
     struct fx_shard shards[FX_N_SHARDS];
     atomic_count n_flows;           /* Flows in all shards. */
@@ -217,7 +321,33 @@ struct fx_cache {
     struct fx_cache_limits limits;  /* Owner only. */
     struct seq *expired_seq;        /* Changes when an update makes records. */
     uint64_t expired_seqno;         /* Last 'expired_seq' value seen. */
+
+    /* Update logs.  Lock order: 'logs_mutex', a log's mutex,
+     * 'apply_mutex', 'queue_mutex', a shard's mutex.  Only the holder of
+     * 'apply_mutex' changes the shards' tables and arenas (the applier, a
+     * thread applying its own batch, the owner one shard at a time with
+     * owner_lock_shard()). */
+    uint64_t id;                    /* Unique, never 0. */
+    struct ovs_mutex logs_mutex;
+    struct ovs_list logs OVS_GUARDED_BY(logs_mutex); /* struct fx_log. */
+
+    struct ovs_mutex apply_mutex;
+    uint64_t n_applied OVS_GUARDED_BY(apply_mutex);     /* Updates. */
+    uint64_t n_backpressure OVS_GUARDED_BY(apply_mutex); /* Batches. */
+
+    struct ovs_mutex queue_mutex;
+    pthread_cond_t queue_cond;      /* Signaled when a batch is queued. */
+    struct ovs_list queue OVS_GUARDED_BY(queue_mutex); /* Full batches. */
+    struct ovs_list pool OVS_GUARDED_BY(queue_mutex);  /* Empty batches. */
+    size_t n_queued OVS_GUARDED_BY(queue_mutex);       /* In 'queue'. */
+    size_t max_queued OVS_GUARDED_BY(queue_mutex);
+    bool applier_started OVS_GUARDED_BY(queue_mutex);
+    bool applier_exit OVS_GUARDED_BY(queue_mutex);
+    bool applier_waiting OVS_GUARDED_BY(queue_mutex); /* In cond_wait. */
+    pthread_t applier;              /* If 'applier_started'. */
 };
+
+static void cache_drain(struct fx_cache *);
 
 /* Times. */
 
@@ -563,6 +693,16 @@ fx_cache_create(void)
     atomic_init(&cache->min_timeout, cache->limits.inactive_timeout);
     cache->expired_seq = seq_create();
     cache->expired_seqno = seq_read(cache->expired_seq);
+
+    atomic_add(&next_cache_id, 1, &cache->id);
+    ovs_mutex_init(&cache->logs_mutex);
+    ovs_list_init(&cache->logs);
+    ovs_mutex_init(&cache->apply_mutex);
+    ovs_mutex_init(&cache->queue_mutex);
+    xpthread_cond_init(&cache->queue_cond, NULL);
+    ovs_list_init(&cache->queue);
+    ovs_list_init(&cache->pool);
+    cache->max_queued = FX_MAX_QUEUED;
     return cache;
 }
 
@@ -574,6 +714,38 @@ fx_cache_destroy(struct fx_cache *cache)
     if (!cache) {
         return;
     }
+
+    /* The applier first, then the logs (their updates are lost, like the
+     * flows: the caller flushed what it wanted). */
+    ovs_mutex_lock(&cache->queue_mutex);
+    cache->applier_exit = true;
+    xpthread_cond_signal(&cache->queue_cond);
+    bool joined = cache->applier_started;
+    ovs_mutex_unlock(&cache->queue_mutex);
+    if (joined) {
+        xpthread_join(cache->applier, NULL);
+    }
+
+    struct fx_log *log;
+    LIST_FOR_EACH_POP (log, list_node, &cache->logs) {
+        ovs_mutex_lock(&log->mutex);
+        free(log->batch);
+        ovs_mutex_unlock(&log->mutex);
+        ovs_mutex_destroy(&log->mutex);
+        free(log);
+    }
+    struct fx_batch *batch;
+    LIST_FOR_EACH_POP (batch, list_node, &cache->queue) {
+        free(batch);
+    }
+    LIST_FOR_EACH_POP (batch, list_node, &cache->pool) {
+        free(batch);
+    }
+    xpthread_cond_destroy(&cache->queue_cond);
+    ovs_mutex_destroy(&cache->queue_mutex);
+    ovs_mutex_destroy(&cache->apply_mutex);
+    ovs_mutex_destroy(&cache->logs_mutex);
+
     for (size_t i = 0; i < FX_N_SHARDS; i++) {
         struct fx_shard *shard = &cache->shards[i];
 
@@ -626,6 +798,8 @@ fx_cache_set_limits(struct fx_cache *cache,
         }
     }
 
+    /* Updates made so far apply under the old limits. */
+    cache_drain(cache);
     cache->limits = *limits;
     atomic_store_relaxed(&cache->max_flows, limits->max_flows);
     atomic_store_relaxed(&cache->key_fields, limits->key_fields);
@@ -828,7 +1002,7 @@ shard_make_room(struct fx_cache *cache, struct fx_shard *shard,
 
 static struct fx_flow *
 shard_insert(struct fx_cache *cache, struct fx_shard *shard,
-             const struct fx_key *key, const struct fx_packed_key *pk,
+             enum fx_update_family family, const struct fx_packed_key *pk,
              uint32_t hash, uint16_t out_port, long long int now)
     OVS_REQUIRES(shard->mutex)
 {
@@ -858,9 +1032,9 @@ shard_insert(struct fx_cache *cache, struct fx_shard *shard,
     shard_may_be_due(cache, shard, now);
 
     shard->stats.n_created++;
-    if (!fx_key_is_ip(key)) {
+    if (family == FX_UPDATE_MPLS) {
         shard->stats.n_mpls_flows++;
-    } else if (fx_key_is_ipv4(key)) {
+    } else if (family == FX_UPDATE_IPV4) {
         shard->stats.n_ipv4_flows++;
     } else {
         shard->stats.n_ipv6_flows++;
@@ -903,77 +1077,69 @@ flow_account(struct fx_cache *cache, struct fx_shard *shard,
     }
 }
 
-/* Credits 'stats' of traffic that matched 'flow' and was sent to 'out_port'.
- * Thread-safe. */
-void
-fx_cache_update(struct fx_cache *cache, const struct flow *flow,
-                uint16_t out_port, const struct dpif_flow_stats *stats)
+/* Applies update 'u' to its shard: the work that fx_cache_update() did
+ * itself before updates were logged. */
+static bool
+update_apply(struct fx_cache *cache, const struct fx_update *u)
+    OVS_REQUIRES(cache->apply_mutex)
 {
-    fx_cache_update_journey(cache, flow, 0, NULL, out_port, stats);
-}
-
-/* Like fx_cache_update(), for the deciding pass of a journey: 'flow' is
- * the packet as it arrived at the first pass (see fx-tap.h), 'journey' its
- * FX_JOURNEY_* bits (0 for a flow without recirculation) and 'ct' (if
- * 'journey' is nonzero) what conntrack said in the deciding pass. */
-void
-fx_cache_update_journey(struct fx_cache *cache, const struct flow *flow_,
-                        uint8_t journey, const struct fx_ct_info *ct,
-                        uint16_t out_port,
-                        const struct dpif_flow_stats *stats)
-{
-    struct fx_key key;
-
-    if (!stats->n_packets) {
-        return;
-    }
-    uint32_t key_fields;
-    atomic_read_relaxed(&cache->key_fields, &key_fields);
-    if (!fx_key_from_flow(flow_, key_fields, &key)) {
+    if (u->family == FX_UPDATE_NON_IP) {
         struct fx_shard *shard = &cache->shards[0];
 
         /* Not accounted, but counted, packets and bytes too. */
-        COVERAGE_INC(fx_cache_non_ip);
         ovs_mutex_lock(&shard->mutex);
         shard->stats.n_non_ip++;
-        shard->stats.non_ip_packets += stats->n_packets;
-        shard->stats.non_ip_bytes += stats->n_bytes;
+        shard->stats.non_ip_packets += u->n_packets;
+        shard->stats.non_ip_bytes += u->n_bytes;
         ovs_mutex_unlock(&shard->mutex);
-        return;
+        return false;
     }
 
-    struct fx_packed_key pk;
-    key.journey = journey;
-    pk.fields = key_fields | (journey ? FX_KEY_JOURNEY : 0);
-    pk.len = fx_key_pack(&key, pk.fields, pk.bytes);
-    uint32_t hash = packed_hash(pk.bytes, pk.len, pk.fields);
-    struct fx_shard *shard = shard_for_hash(cache, hash);
-    long long int now = time_msec();
+    struct fx_packed_key pk_;
+    struct fx_ct_info ct_;
+    const struct fx_packed_key *pk = &pk_;
+    const struct fx_ct_info *ct = &ct_;
+
+    pk_.fields = u->key_fields;
+    pk_.len = u->key_len;
+    memcpy(pk_.bytes, u->key, u->key_len);
+    if (u->journey) {
+        memcpy(&ct_, &u->key[u->key_len], sizeof ct_);
+    }
+    struct dpif_flow_stats stats = {
+        .n_packets = u->n_packets,
+        .n_bytes = u->n_bytes,
+        .used = u->used,
+        .tcp_flags = u->tcp_flags,
+    };
+    struct fx_shard *shard = shard_for_hash(cache, u->hash);
+    long long int now = u->now;
     bool made_records = false;
 
     ovs_mutex_lock(&shard->mutex);
-    struct fx_flow *flow = shard_lookup(shard, &pk, hash);
+    struct fx_flow *flow = shard_lookup(shard, pk, u->hash);
     if (!flow) {
         made_records = shard_make_room(cache, shard, now);
-        flow = shard_insert(cache, shard, &key, &pk, hash, out_port, now);
-        if (journey) {
+        flow = shard_insert(cache, shard, u->family, pk, u->hash,
+                            u->out_port, now);
+        if (u->journey) {
             flow_set_ct(flow, ct);
         }
     } else {
         struct fx_ct_info old_ct;
 
         flow_get_ct(flow, &old_ct);
-        if (flow->out_port != out_port
-            || (journey && fx_ct_info_nat_differs(&old_ct, ct))) {
+        if (flow->out_port != u->out_port
+            || (u->journey && fx_ct_info_nat_differs(&old_ct, ct))) {
             /* The flow now goes elsewhere, or is translated to other
              * addresses: what went to the old output port, or was
              * translated the old way, is a record of its own. */
             flow_emit(shard, flow, FX_END_OUTPUT_CHANGE, now,
                       &shard->expired);
-            flow->out_port = out_port;
+            flow->out_port = u->out_port;
             made_records = true;
         }
-        if (journey) {
+        if (u->journey) {
             /* Conntrack's zone, mark and label of the last update; its
              * states, like TCP flags, all that were seen (+new and +est
              * of one connection, say): the order in which datapath flows
@@ -993,16 +1159,349 @@ fx_cache_update_journey(struct fx_cache *cache, const struct flow *flow_,
             flow_set_ct(flow, &new_ct);
         }
     }
-    flow_account(cache, shard, flow, stats, now);
+    flow_account(cache, shard, flow, &stats, now);
 
     shard->stats.n_updates++;
-    shard->stats.packets += stats->n_packets;
-    shard->stats.bytes += stats->n_bytes;
+    shard->stats.packets += stats.n_packets;
+    shard->stats.bytes += stats.n_bytes;
     ovs_mutex_unlock(&shard->mutex);
+    return made_records;
+}
 
+/* Brings into the CPU cache, for the updates of 'batch', first their home
+ * table slots, then the entries those slots name when the hash matches, so
+ * that applying them takes few cache misses that are not overlapped.  Reads
+ * shard tables without their mutexes: only the holder of 'apply_mutex'
+ * changes them (see struct fx_cache), and a prefetch of a stale address is
+ * harmless. */
+static void
+batch_prefetch(struct fx_cache *cache, const struct fx_batch *batch)
+    OVS_REQUIRES(cache->apply_mutex)
+    OVS_NO_THREAD_SAFETY_ANALYSIS
+{
+    const struct fx_update *u;
+
+    BATCH_FOR_EACH (u, batch) {
+        const struct fx_shard *shard = shard_for_hash(cache, u->hash);
+
+        OVS_PREFETCH(&shard->table.slots[u->hash & shard->table.mask]);
+    }
+    BATCH_FOR_EACH (u, batch) {
+        const struct fx_shard *shard = shard_for_hash(cache, u->hash);
+        const struct fx_slot *slot
+            = &shard->table.slots[u->hash & shard->table.mask];
+
+        if (slot->ref && slot->hash == u->hash) {
+            OVS_PREFETCH(shard_flow(shard, slot->ref));
+        }
+    }
+}
+
+/* Applies every update of 'batch', in order, and empties it. */
+static void
+batch_apply(struct fx_cache *cache, struct fx_batch *batch)
+    OVS_REQUIRES(cache->apply_mutex)
+{
+    bool made_records = false;
+    const struct fx_update *u;
+
+    batch_prefetch(cache, batch);
+    BATCH_FOR_EACH (u, batch) {
+        made_records |= update_apply(cache, u);
+    }
+    cache->n_applied += batch->n;
+    batch->n = 0;
+    batch->used = 0;
     if (made_records) {
         seq_change(cache->expired_seq);
     }
+}
+
+/* Returns an empty batch, from 'cache''s pool if it has one. */
+static struct fx_batch *
+batch_get(struct fx_cache *cache)
+    OVS_REQUIRES(cache->queue_mutex)
+{
+    if (!ovs_list_is_empty(&cache->pool)) {
+        return CONTAINER_OF(ovs_list_pop_front(&cache->pool),
+                            struct fx_batch, list_node);
+    }
+    struct fx_batch *batch = xmalloc(sizeof *batch);
+    batch->n = 0;
+    batch->used = 0;
+    return batch;
+}
+
+/* Applies every queued batch, oldest first, leaving the queue empty. */
+static void
+queue_apply(struct fx_cache *cache)
+    OVS_REQUIRES(cache->apply_mutex)
+{
+    for (;;) {
+        struct fx_batch *batch;
+
+        ovs_mutex_lock(&cache->queue_mutex);
+        if (ovs_list_is_empty(&cache->queue)) {
+            ovs_mutex_unlock(&cache->queue_mutex);
+            return;
+        }
+        batch = CONTAINER_OF(ovs_list_pop_front(&cache->queue),
+                             struct fx_batch, list_node);
+        cache->n_queued--;
+        ovs_mutex_unlock(&cache->queue_mutex);
+
+        batch_apply(cache, batch);
+
+        ovs_mutex_lock(&cache->queue_mutex);
+        ovs_list_push_back(&cache->pool, &batch->list_node);
+        ovs_mutex_unlock(&cache->queue_mutex);
+    }
+}
+
+/* The applier thread: applies queued batches as they come. */
+static void *
+applier_main(void *cache_)
+{
+    struct fx_cache *cache = cache_;
+
+    /* It never reads RCU-protected data: let RCU go on without it. */
+    ovsrcu_quiesce_start();
+    ovs_mutex_lock(&cache->queue_mutex);
+    for (;;) {
+        while (ovs_list_is_empty(&cache->queue) && !cache->applier_exit) {
+            cache->applier_waiting = true;
+            ovs_mutex_cond_wait(&cache->queue_cond, &cache->queue_mutex);
+            cache->applier_waiting = false;
+        }
+        if (cache->applier_exit) {
+            break;
+        }
+        ovs_mutex_unlock(&cache->queue_mutex);
+
+        ovs_mutex_lock(&cache->apply_mutex);
+        queue_apply(cache);
+        ovs_mutex_unlock(&cache->apply_mutex);
+
+        ovs_mutex_lock(&cache->queue_mutex);
+    }
+    ovs_mutex_unlock(&cache->queue_mutex);
+    return NULL;
+}
+
+/* Queues 'batch', waking the applier if it sleeps. */
+static void
+queue_push(struct fx_cache *cache, struct fx_batch *batch)
+    OVS_REQUIRES(cache->queue_mutex)
+{
+    ovs_list_push_back(&cache->queue, &batch->list_node);
+    cache->n_queued++;
+    if (!cache->applier_started) {
+        cache->applier_started = true;
+        cache->applier = ovs_thread_create("fx_apply", applier_main, cache);
+    }
+    if (cache->applier_waiting) {
+        /* A wake-up is a system call: only when it sleeps. */
+        xpthread_cond_signal(&cache->queue_cond);
+    }
+}
+
+/* Hands the full batch of 'log' to the applier, leaving 'log' an empty
+ * batch.  If FX_MAX_QUEUED batches already wait (back-pressure), first
+ * applies the oldest queued batch here, which makes room for this one
+ * (the queue may then hold one batch more than its bound, no more): the
+ * calling thread pays for one batch, nothing is lost, and the queue stays
+ * in order.  With no batch queued at all (a bound of 0), applies its own.
+ * Queuing under the log's mutex keeps the batches of one thread in order
+ * in the queue, and lets cache_drain() count on every update being in a
+ * log, in the queue or applied. */
+static void
+log_hand_off(struct fx_cache *cache, struct fx_log *log)
+    OVS_REQUIRES(log->mutex)
+{
+    ovs_mutex_lock(&cache->queue_mutex);
+    if (cache->n_queued < cache->max_queued) {
+        queue_push(cache, log->batch);
+        log->batch = batch_get(cache);
+        ovs_mutex_unlock(&cache->queue_mutex);
+        return;
+    }
+    ovs_mutex_unlock(&cache->queue_mutex);
+
+    COVERAGE_INC(fx_cache_backpressure);
+    ovs_mutex_lock(&cache->apply_mutex);
+    struct fx_batch *oldest = NULL;
+    ovs_mutex_lock(&cache->queue_mutex);
+    if (!ovs_list_is_empty(&cache->queue)) {
+        oldest = CONTAINER_OF(ovs_list_pop_front(&cache->queue),
+                              struct fx_batch, list_node);
+        cache->n_queued--;
+    }
+    ovs_mutex_unlock(&cache->queue_mutex);
+
+    if (oldest) {
+        batch_apply(cache, oldest);
+        ovs_mutex_lock(&cache->queue_mutex);
+        ovs_list_push_back(&cache->pool, &oldest->list_node);
+        queue_push(cache, log->batch);
+        log->batch = batch_get(cache);
+        ovs_mutex_unlock(&cache->queue_mutex);
+    } else {
+        batch_apply(cache, log->batch);
+    }
+    cache->n_backpressure++;
+    ovs_mutex_unlock(&cache->apply_mutex);
+}
+
+/* Returns the update log of the calling thread for 'cache', creating it the
+ * first time.  A small per-thread table, indexed by the cache's unique id,
+ * remembers it: an entry of a destroyed cache never matches a live one. */
+static struct fx_log *
+cache_get_log(struct fx_cache *cache)
+{
+    struct fx_log_slot *slot = &fx_logs_get()->slots[cache->id
+                                                     % FX_LOG_SLOTS];
+    if (OVS_LIKELY(slot->cache_id == cache->id)) {
+        return slot->log;
+    }
+
+    unsigned int self = ovsthread_id_self();
+    struct fx_log *log;
+
+    ovs_mutex_lock(&cache->logs_mutex);
+    LIST_FOR_EACH (log, list_node, &cache->logs) {
+        if (log->owner == self) {
+            goto found;
+        }
+    }
+    log = xzalloc(sizeof *log);
+    ovs_mutex_init(&log->mutex);
+    log->owner = self;
+    ovs_mutex_lock(&cache->queue_mutex);
+    log->batch = batch_get(cache);
+    ovs_mutex_unlock(&cache->queue_mutex);
+    ovs_list_push_back(&cache->logs, &log->list_node);
+found:
+    ovs_mutex_unlock(&cache->logs_mutex);
+    slot->cache_id = cache->id;
+    slot->log = log;
+    return log;
+}
+
+/* Makes sure that every update made before the call is applied: moves each
+ * thread's partial batch to the queue, then applies the queue. */
+static void
+cache_drain(struct fx_cache *cache)
+    OVS_EXCLUDED(cache->apply_mutex)
+{
+    struct fx_log *log;
+
+    ovs_mutex_lock(&cache->logs_mutex);
+    LIST_FOR_EACH (log, list_node, &cache->logs) {
+        ovs_mutex_lock(&log->mutex);
+        if (log->batch->n) {
+            /* Beyond 'max_queued': the queue is applied right below. */
+            ovs_mutex_lock(&cache->queue_mutex);
+            ovs_list_push_back(&cache->queue, &log->batch->list_node);
+            cache->n_queued++;
+            log->batch = batch_get(cache);
+            ovs_mutex_unlock(&cache->queue_mutex);
+        }
+        ovs_mutex_unlock(&log->mutex);
+    }
+    ovs_mutex_unlock(&cache->logs_mutex);
+
+    ovs_mutex_lock(&cache->apply_mutex);
+    queue_apply(cache);
+    ovs_mutex_unlock(&cache->apply_mutex);
+}
+
+/* The owner locks each shard it reads or changes together with
+ * 'apply_mutex', one shard at a time: the applier reads tables without
+ * their shard's mutex (batch_prefetch()), and is held up for at most one
+ * shard's work. */
+static void
+owner_lock_shard(struct fx_cache *cache, struct fx_shard *shard)
+    OVS_ACQUIRES(cache->apply_mutex, shard->mutex)
+{
+    ovs_mutex_lock(&cache->apply_mutex);
+    ovs_mutex_lock(&shard->mutex);
+}
+
+static void
+owner_unlock_shard(struct fx_cache *cache, struct fx_shard *shard)
+    OVS_RELEASES(cache->apply_mutex, shard->mutex)
+{
+    ovs_mutex_unlock(&shard->mutex);
+    ovs_mutex_unlock(&cache->apply_mutex);
+}
+
+/* Credits 'stats' of traffic that matched 'flow' and was sent to 'out_port'.
+ * Thread-safe. */
+void
+fx_cache_update(struct fx_cache *cache, const struct flow *flow,
+                uint16_t out_port, const struct dpif_flow_stats *stats)
+{
+    fx_cache_update_journey(cache, flow, 0, NULL, out_port, stats);
+}
+
+/* Like fx_cache_update(), for the deciding pass of a journey: 'flow' is
+ * the packet as it arrived at the first pass (see fx-tap.h), 'journey' its
+ * FX_JOURNEY_* bits (0 for a flow without recirculation) and 'ct' (if
+ * 'journey' is nonzero) what conntrack said in the deciding pass.
+ *
+ * Only logs the update, in the calling thread's batch for 'cache' (see
+ * fx-cache.h): the key is extracted, packed and hashed here, from the
+ * 'flow' the caller just used, and the rest is left to the applier. */
+void
+fx_cache_update_journey(struct fx_cache *cache, const struct flow *flow_,
+                        uint8_t journey, const struct fx_ct_info *ct,
+                        uint16_t out_port,
+                        const struct dpif_flow_stats *stats)
+{
+    struct fx_key key;
+
+    if (!stats->n_packets) {
+        return;
+    }
+    uint32_t key_fields;
+    atomic_read_relaxed(&cache->key_fields, &key_fields);
+
+    struct fx_log *log = cache_get_log(cache);
+    ovs_mutex_lock(&log->mutex);
+    struct fx_batch *batch = log->batch;
+    struct fx_update *u = ALIGNED_CAST(struct fx_update *,
+                                       (uint8_t *) batch->buf + batch->used);
+    batch->n++;
+
+    u->n_packets = stats->n_packets;
+    u->n_bytes = stats->n_bytes;
+    if (!fx_key_from_flow(flow_, key_fields, &key)) {
+        COVERAGE_INC(fx_cache_non_ip);
+        u->family = FX_UPDATE_NON_IP;
+        u->journey = 0;
+        u->key_len = 0;
+    } else {
+        key.journey = journey;
+        u->family = (!fx_key_is_ip(&key) ? FX_UPDATE_MPLS
+                     : fx_key_is_ipv4(&key) ? FX_UPDATE_IPV4
+                     : FX_UPDATE_IPV6);
+        u->journey = journey;
+        u->key_fields = key_fields | (journey ? FX_KEY_JOURNEY : 0);
+        u->key_len = fx_key_pack(&key, u->key_fields, u->key);
+        u->hash = packed_hash(u->key, u->key_len, u->key_fields);
+        u->out_port = out_port;
+        u->tcp_flags = stats->tcp_flags;
+        u->used = stats->used;
+        u->now = time_msec();
+        if (journey) {
+            memcpy(&u->key[u->key_len], ct, sizeof *ct);
+        }
+    }
+    batch->used += update_size(u);
+    if (batch->used > FX_BATCH_BYTES - FX_UPDATE_MAX) {
+        log_hand_off(cache, log);
+    }
+    ovs_mutex_unlock(&log->mutex);
 }
 
 /* Removes or reports every flow of 'shard' that is due at 'now', appending
@@ -1142,7 +1641,7 @@ enforce_max_flows(struct fx_cache *cache, long long int now,
             struct fx_shard *shard = &cache->shards[i];
             struct fx_flow *flow;
 
-            ovs_mutex_lock(&shard->mutex);
+            owner_lock_shard(cache, shard);
             SHARD_FOR_EACH_FLOW (flow, ref, shard) {
                 struct fx_victim v = {
                     .touched = flow_touched(flow, now),
@@ -1158,7 +1657,7 @@ enforce_max_flows(struct fx_cache *cache, long long int now,
                     victim_sift_down(heap, n);
                 }
             }
-            ovs_mutex_unlock(&shard->mutex);
+            owner_unlock_shard(cache, shard);
         }
 
         /* Evict those that are still there and not updated since. */
@@ -1167,7 +1666,7 @@ enforce_max_flows(struct fx_cache *cache, long long int now,
             const struct fx_victim *v = &heap[i];
             struct fx_shard *shard = v->shard;
 
-            ovs_mutex_lock(&shard->mutex);
+            owner_lock_shard(cache, shard);
             unsigned int class = v->ref >> FX_INDEX_BITS;
             uint32_t index = v->ref & FX_INDEX_MASK;
             const struct fx_arena *arena = &shard->arenas[class];
@@ -1182,7 +1681,7 @@ enforce_max_flows(struct fx_cache *cache, long long int now,
                     n_evicted++;
                 }
             }
-            ovs_mutex_unlock(&shard->mutex);
+            owner_unlock_shard(cache, shard);
         }
         free(heap);
         if (!n_evicted) {
@@ -1199,16 +1698,17 @@ void
 fx_cache_expire(struct fx_cache *cache, long long int now,
                 struct ovs_list *records)
 {
+    cache_drain(cache);
     cache->expired_seqno = seq_read(cache->expired_seq);
     for (size_t i = 0; i < FX_N_SHARDS; i++) {
         struct fx_shard *shard = &cache->shards[i];
 
-        ovs_mutex_lock(&shard->mutex);
+        owner_lock_shard(cache, shard);
         shard_take_expired(shard, records);
         if (now >= shard->next_due) {
             shard_sweep(cache, shard, now, records);
         }
-        ovs_mutex_unlock(&shard->mutex);
+        owner_unlock_shard(cache, shard);
     }
     enforce_max_flows(cache, now, records);
 
@@ -1224,11 +1724,12 @@ fx_cache_flush(struct fx_cache *cache, enum fx_end_reason reason,
 {
     long long int now = time_msec();
 
+    cache_drain(cache);
     for (size_t i = 0; i < FX_N_SHARDS; i++) {
         struct fx_shard *shard = &cache->shards[i];
         struct fx_flow *flow;
 
-        ovs_mutex_lock(&shard->mutex);
+        owner_lock_shard(cache, shard);
         shard_take_expired(shard, records);
         SHARD_FOR_EACH_FLOW (flow, ref, shard) {
             flow_emit(shard, flow, reason, now, records);
@@ -1236,7 +1737,7 @@ fx_cache_flush(struct fx_cache *cache, enum fx_end_reason reason,
         }
         shard_clear(shard);
         shard->next_due = LLONG_MAX;
-        ovs_mutex_unlock(&shard->mutex);
+        owner_unlock_shard(cache, shard);
     }
 }
 
@@ -1254,11 +1755,12 @@ fx_cache_flush_ports(struct fx_cache *cache, const uint16_t *ports,
     if (!n) {
         return;
     }
+    cache_drain(cache);
     for (size_t i = 0; i < FX_N_SHARDS; i++) {
         struct fx_shard *shard = &cache->shards[i];
         struct fx_flow *flow;
 
-        ovs_mutex_lock(&shard->mutex);
+        owner_lock_shard(cache, shard);
         shard_take_expired(shard, records);
         SHARD_FOR_EACH_FLOW (flow, ref, shard) {
             uint16_t in_port;
@@ -1273,7 +1775,7 @@ fx_cache_flush_ports(struct fx_cache *cache, const uint16_t *ports,
                 }
             }
         }
-        ovs_mutex_unlock(&shard->mutex);
+        owner_unlock_shard(cache, shard);
     }
 }
 
@@ -1301,11 +1803,15 @@ void
 fx_cache_get_stats(struct fx_cache *cache, struct fx_cache_stats *stats)
 {
     memset(stats, 0, sizeof *stats);
+    cache_drain(cache);
+    ovs_mutex_lock(&cache->apply_mutex);
+    stats->n_backpressure = cache->n_backpressure;
+    ovs_mutex_unlock(&cache->apply_mutex);
     for (size_t i = 0; i < FX_N_SHARDS; i++) {
         struct fx_shard *shard = &cache->shards[i];
         const struct fx_cache_stats *s = &shard->stats;
 
-        ovs_mutex_lock(&shard->mutex);
+        owner_lock_shard(cache, shard);
         stats->n_created += s->n_created;
         stats->n_updates += s->n_updates;
         stats->n_ipv4_flows += s->n_ipv4_flows;
@@ -1323,7 +1829,7 @@ fx_cache_get_stats(struct fx_cache *cache, struct fx_cache_stats *stats)
         stats->dropped_packets += s->dropped_packets;
         stats->dropped_bytes += s->dropped_bytes;
         stats->memory += shard_memory(shard);
-        ovs_mutex_unlock(&shard->mutex);
+        owner_unlock_shard(cache, shard);
     }
     stats->n_flows = atomic_count_get(&cache->n_flows);
     cache->peak_flows = MAX(cache->peak_flows, stats->n_flows);
@@ -1336,11 +1842,12 @@ fx_cache_dump(struct fx_cache *cache, struct ds *s)
 {
     long long int now = time_msec();
 
+    cache_drain(cache);
     for (size_t i = 0; i < FX_N_SHARDS; i++) {
         struct fx_shard *shard = &cache->shards[i];
         struct fx_flow *flow;
 
-        ovs_mutex_lock(&shard->mutex);
+        owner_lock_shard(cache, shard);
         SHARD_FOR_EACH_FLOW (flow, ref, shard) {
             struct fx_record rec = {
                 .out_port = flow->out_port,
@@ -1356,8 +1863,18 @@ fx_cache_dump(struct fx_cache *cache, struct ds *s)
                           now - flow->started,
                           now - flow_touched(flow, now));
         }
-        ovs_mutex_unlock(&shard->mutex);
+        owner_unlock_shard(cache, shard);
     }
+}
+
+/* For tests: lets at most 'max_queued' full batches wait for the applier,
+ * so that back-pressure is easy to reach. */
+void
+fx_cache_set_max_queued(struct fx_cache *cache, size_t max_queued)
+{
+    ovs_mutex_lock(&cache->queue_mutex);
+    cache->max_queued = max_queued;
+    ovs_mutex_unlock(&cache->queue_mutex);
 }
 
 /* Returns the number of bytes one cached flow with 'key', made with key

@@ -41,12 +41,47 @@
  *     cache, exactly);
  *   - flush, reconfiguration, shutdown: forced by the owner.
  *
- * Thread safety: fx_cache_update() may be called concurrently from any
- * number of threads (OVS handler, revalidator and RCU threads).  The cache is
- * split into shards, each with its own mutex, so concurrent updates of
- * different flows rarely contend and there is no global lock on the update
- * path.  All other functions are meant for the one thread that owns the
- * cache (the main thread); they take each shard lock briefly.
+ * Threads and ordering:
+ *
+ *   - fx_cache_update() and fx_cache_update_journey() may be called
+ *     concurrently from any number of threads (OVS handler, revalidator and
+ *     RCU threads).  They only log the update: the key is extracted, packed
+ *     and hashed on the calling thread and appended, with the stats, the
+ *     output port, the conntrack information and the time, to that
+ *     thread's update log for the cache (a batch of fixed size, behind a
+ *     per-log mutex that only the owner and the draining owner take).  A
+ *     full batch goes to a bounded queue of the cache.
+ *
+ *   - Who applies: the cache's applier thread ("fx_apply", started by the
+ *     first full batch, joined by fx_cache_destroy()) applies queued
+ *     batches, a batch at a time, prefetching its table slots and entries
+ *     first.  If the queue already holds its maximum of batches, the
+ *     thread whose batch is full applies the queue and its batch itself
+ *     (back-pressure, counted in 'n_backpressure' and by the coverage
+ *     counter fx_cache_backpressure): slower for it, but no update is lost
+ *     and the memory stays bounded.
+ *
+ *   - Every other function is for the one thread that owns the cache (the
+ *     main thread, or the thread that drops the last reference).  Each of
+ *     them except fx_cache_wait(), fx_cache_get_limits() and
+ *     fx_cache_destroy() first drains: it moves every thread's partial
+ *     batch to the queue and applies the whole queue, so it sees every
+ *     update that returned before it was called.  fx_cache_destroy() frees
+ *     logged updates unapplied, like the flows; the thread that logged them
+ *     may keep running and update other caches.
+ *
+ *   - Order: the updates of one thread apply in the order it made them
+ *     (its batches are queued in order and applied one at a time, and a
+ *     thread under back-pressure applies the queue before its batch).
+ *     Updates of different threads apply in no defined order, as before
+ *     (the datapath's flows report in no defined order either): an output
+ *     change (FX_END_OUTPUT_CHANGE) is a change from the output port of
+ *     the update applied before, and TCP flags and conntrack states are
+ *     ORed, so they do not depend on the order.  An update's times are
+ *     those of its call, whenever it applies.
+ *
+ *   - Lock order: the cache's log list, a log, the apply mutex, the queue
+ *     mutex, a shard.  The caller holds none of them between calls.
  *
  * Each flow gets a serial number when it is created (0, 1, 2, ... in
  * creation order, per cache), which all of its records carry: flow
@@ -102,6 +137,9 @@ struct fx_cache_stats {
                                      * fx_cache_expire(): lost. */
     uint64_t dropped_packets;       /* Packets in those records. */
     uint64_t dropped_bytes;         /* Bytes in those records. */
+    uint64_t n_backpressure;        /* Batches of updates that their
+                                     * thread applied itself because the
+                                     * queue was full. */
     size_t n_flows;                 /* Flows now in the cache. */
     size_t peak_flows;              /* Most flows ever in the cache. */
     size_t memory;                  /* Bytes of the flows' arenas and
@@ -133,6 +171,9 @@ void fx_cache_wait(struct fx_cache *);
 
 void fx_cache_get_stats(struct fx_cache *, struct fx_cache_stats *);
 void fx_cache_dump(struct fx_cache *, struct ds *);
+
+/* For tests: at most 'max_queued' full batches wait for the applier. */
+void fx_cache_set_max_queued(struct fx_cache *, size_t max_queued);
 
 size_t fx_cache_flow_size(const struct fx_key *, uint32_t fields);
 

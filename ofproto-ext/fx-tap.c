@@ -899,6 +899,8 @@ struct tap_numbers {
                 cache.dropped_packets)                                  \
     TAP_COUNTER(LOST_BYTES, "cache.lost_waiting_bytes",                 \
                 cache.dropped_bytes)                                    \
+    TAP_COUNTER(BACKPRESSURE, "cache.backpressure_batches",             \
+                cache.n_backpressure)                                   \
     TAP_COUNTER(PORTS, "iftable.ports", iftable.n_ports)                \
     TAP_COUNTER(IDENTITIES, "iftable.identities", iftable.n_history)    \
     TAP_COUNTER(CHANGES, "iftable.changes", iftable.n_changes)          \
@@ -989,6 +991,8 @@ fx_tap_format_show(struct netflow *nf, struct ds *s)
                   "changes): records %"PRIu64", packets %"PRIu64", bytes %"
                   PRIu64"\n", C(LOST_RECORDS), C(LOST_PACKETS),
                   C(LOST_BYTES));
+    ds_put_format(s, "    update batches applied by their own thread "
+                  "(apply queue full): %"PRIu64"\n", C(BACKPRESSURE));
 
     ovs_mutex_lock(&nf->mutex);
     bool uses_iftable = false;

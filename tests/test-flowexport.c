@@ -929,6 +929,265 @@ test_cache_threads(struct ovs_cmdl_context *ctx)
     free(flows);
 }
 
+/* cache-log. */
+
+/* A flow of the update log tests: UDP from 10.1.0.0 + 'i'. */
+static void
+log_flow(int i, struct flow *flow)
+{
+    memset(flow, 0, sizeof *flow);
+    flow->in_port.ofp_port = u16_to_ofp(1);
+    flow->dl_type = htons(ETH_TYPE_IP);
+    flow->nw_src = htonl(0x0a010000 + i);
+    flow->nw_dst = htonl(0x0a020000);
+    flow->nw_proto = IPPROTO_UDP;
+    flow->tp_src = htons(1000 + i);
+    flow->tp_dst = htons(53);
+}
+
+struct log_updater {
+    struct fx_cache *cache;
+    int first_flow;             /* Flows first_flow...first_flow+n_flows-1,
+                                 * in turn. */
+    int n_flows;
+    int n_updates;
+    int port_every;             /* Output port changes every this many
+                                 * updates of a flow, or 0. */
+    struct ovs_barrier *barrier; /* If nonnull: blocks on it after. */
+};
+
+static void *
+log_updater_main(void *u_)
+{
+    const struct log_updater *u = u_;
+    struct dpif_flow_stats stats = { .n_packets = 1, .n_bytes = 100 };
+
+    for (int i = 0; i < u->n_updates; i++) {
+        int f = i % u->n_flows;
+        int nth = i / u->n_flows;
+        uint16_t port = u->port_every ? 1 + (nth / u->port_every) % 2 : 1;
+        struct flow flow;
+
+        log_flow(u->first_flow + f, &flow);
+        fx_cache_update(u->cache, &flow, port, &stats);
+    }
+    if (u->barrier) {
+        ovs_barrier_block(u->barrier);
+    }
+    return NULL;
+}
+
+/* Sums the packets of the flows in the fx_cache_dump() of 'cache'. */
+static uint64_t
+dump_packets(struct fx_cache *cache)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+    uint64_t packets = 0;
+
+    fx_cache_dump(cache, &s);
+    for (const char *p = ds_cstr(&s); (p = strstr(p, "packets=")); p++) {
+        packets += strtoull(p + strlen("packets="), NULL, 10);
+    }
+    ds_destroy(&s);
+    return packets;
+}
+
+/* Updates that threads logged are seen by every function of the owner:
+ * whole batches waiting for the applier and partial batches still in a
+ * thread's log (fewer updates than a batch, from a thread that is still
+ * alive but no longer updates). */
+static void
+test_cache_log_drain(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct fx_cache *cache = cache_create(0, 3600 * 1000, 100000);
+    struct ovs_list records = OVS_LIST_INITIALIZER(&records);
+    struct fx_cache_stats s;
+    struct totals t = { 0, 0, 0 };
+    struct ovs_barrier barrier;
+    uint64_t total = 0;
+
+    /* Rounds of a thread's updates, the thread kept alive at a barrier, each
+     * checked by another owner function: get_stats, dump, expire, flush. */
+    static const int rounds[] = { 5, 1000, 77, 3 };
+    for (size_t r = 0; r < ARRAY_SIZE(rounds); r++) {
+        struct log_updater u = {
+            .cache = cache,
+            .n_flows = 10,
+            .n_updates = rounds[r],
+            .barrier = &barrier,
+        };
+
+        ovs_barrier_init(&barrier, 2);
+        pthread_t thread = ovs_thread_create("log_updater", log_updater_main,
+                                             &u);
+        /* The main thread's own log, too. */
+        struct dpif_flow_stats stats = { .n_packets = 2, .n_bytes = 200 };
+        struct flow flow;
+        log_flow(99, &flow);
+        fx_cache_update(cache, &flow, 1, &stats);
+        total += rounds[r] + 2;
+
+        ovs_barrier_block(&barrier);
+        switch (r) {
+        case 0:
+            fx_cache_get_stats(cache, &s);
+            CHECK(s.packets == total, "get_stats: %"PRIu64" packets, "
+                  "expected %"PRIu64, s.packets, total);
+            break;
+        case 1:
+            CHECK(dump_packets(cache) == total, "dump: %"PRIu64" packets, "
+                  "expected %"PRIu64, dump_packets(cache), total);
+            break;
+        case 2: {
+            struct fx_cache_limits limits;
+
+            /* An active timeout of 1 ms: the flows' next expiry reports
+             * all of their traffic. */
+            fx_cache_get_limits(cache, &limits);
+            limits.active_timeout = 1;
+            fx_cache_set_limits(cache, &limits);
+            fx_cache_expire(cache, time_msec() + 10, &records);
+            sum_records(&records, &t);
+            CHECK(t.packets == total, "expire: %"PRIu64" packets, expected "
+                  "%"PRIu64, t.packets, total);
+            limits.active_timeout = 0;
+            fx_cache_set_limits(cache, &limits);
+            break;
+        }
+        case 3:
+            fx_cache_flush(cache, FX_END_SHUTDOWN, &records);
+            sum_records(&records, &t);
+            break;
+        }
+        xpthread_join(thread, NULL);
+        ovs_barrier_destroy(&barrier);
+    }
+    fx_cache_get_stats(cache, &s);
+    CHECK(s.n_flows == 0, "%"PRIuSIZE" flows left", s.n_flows);
+    check_totals(&t, total, total * 100);
+    fx_cache_destroy(cache);
+}
+
+/* With no room in the queue, a thread that fills a batch applies it itself:
+ * counted, nothing lost, and one thread's updates still apply in order
+ * (each output change ends a record of exactly 'port_every' updates). */
+static void
+test_cache_log_backpressure(struct ovs_cmdl_context *ctx)
+{
+    size_t max_queued = ctx->argc > 1 ? atoi(ctx->argv[1]) : 0;
+    struct fx_cache *cache = cache_create(0, 3600 * 1000, 100000);
+    struct ovs_list records = OVS_LIST_INITIALIZER(&records);
+    enum { N_THREADS = 3, N_UPDATES = 20011, PORT_EVERY = 100 };
+    struct log_updater u[N_THREADS];
+    pthread_t threads[N_THREADS];
+
+    fx_cache_set_max_queued(cache, max_queued);
+    for (int i = 0; i < N_THREADS; i++) {
+        /* Thread 0 changes the port of its one flow every PORT_EVERY
+         * updates; the others keep the queue full with other flows. */
+        u[i] = (struct log_updater) {
+            .cache = cache,
+            .first_flow = i ? 1 : 0,
+            .n_flows = i ? 50 : 1,
+            .n_updates = N_UPDATES,
+            .port_every = i ? 0 : PORT_EVERY,
+        };
+        threads[i] = ovs_thread_create("log_updater", log_updater_main,
+                                       &u[i]);
+    }
+
+    struct totals t = { 0, 0, 0 };
+    size_t n_changes = 0;
+    for (int i = 0; i < N_THREADS; i++) {
+        xpthread_join(threads[i], NULL);
+    }
+    fx_cache_expire(cache, time_msec(), &records);
+    const struct fx_record *rec;
+    LIST_FOR_EACH (rec, list_node, &records) {
+        if (rec->reason == FX_END_OUTPUT_CHANGE) {
+            CHECK(rec->packets == PORT_EVERY, "an output change record has "
+                  "%"PRIu64" packets, expected %d", rec->packets,
+                  PORT_EVERY);
+            n_changes++;
+        }
+    }
+    sum_records(&records, &t);
+    fx_cache_flush(cache, FX_END_SHUTDOWN, &records);
+    sum_records(&records, &t);
+
+    struct fx_cache_stats s;
+    fx_cache_get_stats(cache, &s);
+    CHECK(n_changes == N_UPDATES / PORT_EVERY, "%"PRIuSIZE" output changes",
+          n_changes);
+    CHECK(s.n_updates == N_THREADS * N_UPDATES, "%"PRIu64" updates",
+          s.n_updates);
+    CHECK(s.n_dropped == 0, "%"PRIu64" records dropped", s.n_dropped);
+    if (!max_queued) {
+        /* Every full batch: at least one per 1000 updates of a thread. */
+        CHECK(s.n_backpressure >= N_THREADS * (N_UPDATES / 1000),
+              "%"PRIu64" batches applied by their thread", s.n_backpressure);
+        printf("back-pressure counted\n");
+    }
+    check_totals(&t, N_THREADS * N_UPDATES, N_THREADS * N_UPDATES * 100);
+    fx_cache_destroy(cache);
+}
+
+/* A cache destroyed while a thread has a partial batch in its log for it:
+ * the thread goes on with another cache (perhaps at the same address),
+ * whose counts are exact. */
+static void
+test_cache_log_destroy(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct ovs_barrier barrier;
+
+    ovs_barrier_init(&barrier, 2);
+    for (int round = 0; round < 3; round++) {
+        struct fx_cache *cache = cache_create(0, 3600 * 1000, 100000);
+        struct log_updater u = {
+            .cache = cache,
+            .n_flows = 7,
+            .n_updates = 300 + round,   /* Some batches, and a part. */
+            .barrier = &barrier,
+        };
+        pthread_t thread = ovs_thread_create("log_updater", log_updater_main,
+                                             &u);
+
+        /* Its updates of the previous round's cache, partly logged, went
+         * with that cache: this one has exactly its own. */
+        ovs_barrier_block(&barrier);
+        struct fx_cache_stats s;
+        fx_cache_get_stats(cache, &s);
+        CHECK(s.n_updates == u.n_updates && s.packets == u.n_updates,
+              "round %d: %"PRIu64" updates", round, s.n_updates);
+
+        /* More, left in the log, then the cache goes. */
+        u.n_updates = 5;
+        u.barrier = NULL;
+        xpthread_join(thread, NULL);
+        thread = ovs_thread_create("log_updater", log_updater_main, &u);
+        xpthread_join(thread, NULL);
+        fx_cache_destroy(cache);
+    }
+    ovs_barrier_destroy(&barrier);
+
+    /* And the main thread's own log of a destroyed cache. */
+    for (int round = 0; round < 3; round++) {
+        struct fx_cache *cache = cache_create(0, 3600 * 1000, 100000);
+        struct log_updater u = {
+            .cache = cache, .n_flows = 3, .n_updates = 10 + round,
+        };
+        struct fx_cache_stats s;
+
+        log_updater_main(&u);
+        fx_cache_get_stats(cache, &s);
+        CHECK(s.n_updates == u.n_updates, "main round %d: %"PRIu64
+              " updates", round, s.n_updates);
+        log_updater_main(&u);
+        fx_cache_destroy(cache);
+    }
+    printf("ok\n");
+}
+
 /* nf5-golden. */
 
 /* Makes 'rec' for 'tf', with times in ms since boot (NetFlow uptime). */
@@ -2078,6 +2337,10 @@ static const struct ovs_cmdl_command commands[] = {
     {"cache-arenas", NULL, 0, 0, test_cache_arenas, OVS_RO},
     {"cache-threads", "[THREADS [UPDATES]]", 0, 2, test_cache_threads,
      OVS_RO},
+    {"cache-log-drain", NULL, 0, 0, test_cache_log_drain, OVS_RO},
+    {"cache-log-backpressure", "[MAX_QUEUED]", 0, 1,
+     test_cache_log_backpressure, OVS_RO},
+    {"cache-log-destroy", NULL, 0, 0, test_cache_log_destroy, OVS_RO},
     {"cache-max-life", NULL, 0, 0, test_cache_max_life, OVS_RO},
     {"cache-time-wrap", NULL, 0, 0, test_cache_time_wrap, OVS_RO},
     {"sampling", NULL, 0, 0, test_sampling, OVS_RO},
