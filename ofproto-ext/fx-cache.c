@@ -326,24 +326,26 @@ struct fx_cache {
      * 'apply_mutex', 'queue_mutex', a shard's mutex.  Only the holder of
      * 'apply_mutex' changes the shards' tables and arenas (the applier, a
      * thread applying its own batch, the owner one shard at a time with
-     * owner_lock_shard()). */
+     * owner_lock_shard()).  Each OVS_GUARDED member below is guarded by
+     * the mutex that precedes it (C's thread-safety annotations cannot
+     * name a member). */
     uint64_t id;                    /* Unique, never 0. */
     struct ovs_mutex logs_mutex;
-    struct ovs_list logs OVS_GUARDED_BY(logs_mutex); /* struct fx_log. */
+    struct ovs_list logs OVS_GUARDED; /* struct fx_log. */
 
     struct ovs_mutex apply_mutex;
-    uint64_t n_applied OVS_GUARDED_BY(apply_mutex);     /* Updates. */
-    uint64_t n_backpressure OVS_GUARDED_BY(apply_mutex); /* Batches. */
+    uint64_t n_applied OVS_GUARDED;     /* Updates. */
+    uint64_t n_backpressure OVS_GUARDED; /* Batches. */
 
     struct ovs_mutex queue_mutex;
     pthread_cond_t queue_cond;      /* Signaled when a batch is queued. */
-    struct ovs_list queue OVS_GUARDED_BY(queue_mutex); /* Full batches. */
-    struct ovs_list pool OVS_GUARDED_BY(queue_mutex);  /* Empty batches. */
-    size_t n_queued OVS_GUARDED_BY(queue_mutex);       /* In 'queue'. */
-    size_t max_queued OVS_GUARDED_BY(queue_mutex);
-    bool applier_started OVS_GUARDED_BY(queue_mutex);
-    bool applier_exit OVS_GUARDED_BY(queue_mutex);
-    bool applier_waiting OVS_GUARDED_BY(queue_mutex); /* In cond_wait. */
+    struct ovs_list queue OVS_GUARDED; /* Full batches. */
+    struct ovs_list pool OVS_GUARDED;  /* Empty batches. */
+    size_t n_queued OVS_GUARDED;       /* In 'queue'. */
+    size_t max_queued OVS_GUARDED;
+    bool applier_started OVS_GUARDED;
+    bool applier_exit OVS_GUARDED;
+    bool applier_waiting OVS_GUARDED; /* In cond_wait. */
     pthread_t applier;              /* If 'applier_started'. */
 };
 
