@@ -56,13 +56,14 @@
  *     first full batch, joined by fx_cache_destroy()) applies queued
  *     batches, a batch at a time, prefetching its table slots and entries
  *     first.  If the queue already holds its maximum of batches, the
- *     thread whose batch is full applies the queue and its batch itself
- *     (back-pressure, counted in 'n_backpressure' and by the coverage
- *     counter fx_cache_backpressure): slower for it, but no update is lost
- *     and the memory stays bounded.
+ *     thread whose batch is full applies the oldest queued batch itself,
+ *     then queues its own (back-pressure, counted in 'n_backpressure' and
+ *     by the coverage counter fx_cache_backpressure): slower for it, but
+ *     no update is lost and the memory stays bounded.
  *
- *   - Every other function is for the one thread that owns the cache (the
- *     main thread, or the thread that drops the last reference).  Each of
+ *   - Every other function is for the one thread that owns the cache (in
+ *     ovs-vswitchd the main thread: fx-tap finishes a tap there, whichever
+ *     thread drops its last reference).  Each of
  *     them except fx_cache_wait(), fx_cache_get_limits() and
  *     fx_cache_destroy() first drains: it moves every thread's partial
  *     batch to the queue and applies the whole queue, so it sees every
@@ -72,7 +73,8 @@
  *
  *   - Order: the updates of one thread apply in the order it made them
  *     (its batches are queued in order and applied one at a time, and a
- *     thread under back-pressure applies the queue before its batch).
+ *     thread under back-pressure applies the oldest batch and queues its
+ *     own behind the rest).
  *     Updates of different threads apply in no defined order, as before
  *     (the datapath's flows report in no defined order either): an output
  *     change (FX_END_OUTPUT_CHANGE) is a change from the output port of
