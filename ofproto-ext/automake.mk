@@ -19,6 +19,8 @@ ofproto_ext_libflowexport_la_SOURCES = \
 	ofproto-ext/fx-iftable.c \
 	ofproto-ext/fx-iftable.h \
 	ofproto-ext/fx-ipfix.c \
+	ofproto-ext/fx-key.c \
+	ofproto-ext/fx-key.h \
 	ofproto-ext/fx-nf5.c \
 	ofproto-ext/fx-nf9.c \
 	ofproto-ext/fx-record.c \
