@@ -1820,26 +1820,36 @@ test_ipfix_biflow_golden(struct ovs_cmdl_context *ctx OVS_UNUSED)
 
 /* exporter-roundtrip. */
 
-static void
-test_exporter_roundtrip(struct ovs_cmdl_context *ctx OVS_UNUSED)
+/* Opens a UDP socket on 127.0.0.1 and initializes 'options' for a NetFlow
+ * v5 exporter named "netflow" that sends to it.  Returns the socket. */
+static int
+open_v5_collector(struct fx_exporter_options *options)
 {
     struct sockaddr_storage ss;
     int fd = inet_open_passive(SOCK_DGRAM, "0:127.0.0.1", 0, &ss,
                                DSCP_DEFAULT, false);
     CHECK(fd >= 0, "cannot open UDP socket (%s)", ovs_strerror(-fd));
 
+    fx_exporter_options_init(options);
+    options->name = xstrdup("netflow");
+    options->protocol = FX_PROTO_NETFLOW_V5;
+    char *target = xasprintf("127.0.0.1:%"PRIu16, ss_get_port(&ss));
+    sset_add(&options->targets, target);
+    free(target);
+    return fd;
+}
+
+static void
+test_exporter_roundtrip(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
     struct fx_exporter_options options;
-    fx_exporter_options_init(&options);
-    options.name = xstrdup("netflow");
-    options.protocol = FX_PROTO_NETFLOW_V5;
+    int fd = open_v5_collector(&options);
+
     options.encoder.engine_type = 1;
     options.encoder.engine_id = 2;
     options.active_timeout = 60000;
     options.inactive_timeout = 15000;
     options.max_flows = 1000;
-    char *target = xasprintf("127.0.0.1:%"PRIu16, ss_get_port(&ss));
-    sset_add(&options.targets, target);
-    free(target);
     struct fx_exporter *exporter = fx_exporter_create(&options);
     CHECK(exporter, "no exporter");
     fx_exporter_options_destroy(&options);
@@ -1956,18 +1966,8 @@ recv_v5(int fd, int timeout_ms, uint64_t *packets)
 static void
 test_tap_unref_thread(struct ovs_cmdl_context *ctx OVS_UNUSED)
 {
-    struct sockaddr_storage ss;
-    int fd = inet_open_passive(SOCK_DGRAM, "0:127.0.0.1", 0, &ss,
-                               DSCP_DEFAULT, false);
-    CHECK(fd >= 0, "cannot open UDP socket (%s)", ovs_strerror(-fd));
-
     struct fx_exporter_options options;
-    fx_exporter_options_init(&options);
-    options.name = xstrdup("netflow");
-    options.protocol = FX_PROTO_NETFLOW_V5;
-    char *target = xasprintf("127.0.0.1:%"PRIu16, ss_get_port(&ss));
-    sset_add(&options.targets, target);
-    free(target);
+    int fd = open_v5_collector(&options);
 
     struct netflow *nf = netflow_create();
     fx_tap_configure(nf, &options, 1);
