@@ -27,6 +27,8 @@ ofproto_ext_libflowexport_la_SOURCES = \
 	ofproto-ext/fx-record.h \
 	ofproto-ext/fx-selection.c \
 	ofproto-ext/fx-selection.h \
+	ofproto-ext/fx-store.c \
+	ofproto-ext/fx-store.h \
 	ofproto-ext/fx-tap.c \
 	ofproto-ext/fx-tap.h \
 	ofproto-ext/fx-template.c \

@@ -55,6 +55,7 @@
 #include "coverage.h"
 #include "dpif.h"
 #include "fx-defaults.h"
+#include "fx-store.h"
 #include "hash.h"
 #include "flow.h"
 #include "openvswitch/dynamic-string.h"
@@ -107,16 +108,22 @@ enum fx_idle_state {
     FX_IDLE_RST,                    /* RST seen: tcp_rst_timeout. */
 };
 
-/* Bits of 'struct fx_flow''s 'flags'. */
-#define FX_FLOW_USED      0x01      /* Entry holds a flow (else it is free). */
+/* Bits of 'struct fx_flow''s 'flags' (FX_STORE_LIVE, 0x01, is the
+ * store's). */
 #define FX_FLOW_REPORTED  0x02      /* A record of the flow was made. */
 #define FX_FLOW_IDLE_SHIFT 2        /* enum fx_idle_state, 2 bits. */
 #define FX_FLOW_IDLE_MASK (3 << FX_FLOW_IDLE_SHIFT)
 
-/* One export flow: an entry in an arena.  Its key is stored packed
+/* One export flow: an entry of the shard's store, so it starts with the
+ * store's header (struct fx_store_entry).  Its key is stored packed
  * (fx_key_pack()) at the end, so that a flow takes only the memory its key
  * needs: 72 bytes for an IPv4 flow with the default key, 96 for IPv6. */
 struct fx_flow {
+    uint32_t serial;                /* Creation number, for flow selection
+                                     * (the store's 'link'). */
+    uint8_t flags;                  /* FX_FLOW_*, FX_STORE_LIVE. */
+    uint8_t tcp_flags;              /* OR of TCP flags since 'started'. */
+    uint16_t out_port;              /* Current output port or NF_OUT_*. */
     uint64_t packets;               /* Packets since 'started'. */
     uint64_t bytes;                 /* Bytes since 'started'. */
     long long int created;          /* When the flow entered the cache. */
@@ -125,11 +132,6 @@ struct fx_flow {
                                      * of time_msec(). */
     int32_t first_used;             /* First packet, ms after 'started'. */
     int32_t last_used;              /* Last packet, ms after 'touched'. */
-    uint32_t serial;                /* Creation number, for flow selection;
-                                     * in a free entry, the next free one. */
-    uint16_t out_port;              /* Current output port or NF_OUT_*. */
-    uint8_t tcp_flags;              /* OR of TCP flags since 'started'. */
-    uint8_t flags;                  /* FX_FLOW_*. */
     uint8_t key_fields;             /* FX_KEY_* the key was packed with. */
     uint8_t key_len;                /* Bytes in 'key'. */
     uint8_t key[];                  /* Packed export flow key; with
@@ -140,53 +142,16 @@ BUILD_ASSERT_DECL(FX_KEY_PACKED_MAX <= UINT8_MAX);
 BUILD_ASSERT_DECL((FX_KEY_MAC | FX_KEY_VLAN | FX_KEY_MPLS | FX_KEY_TUNNEL
                    | FX_KEY_JOURNEY | FX_KEY_OMIT_MASK) <= UINT8_MAX);
 
-/* Entries are multiples of 8 bytes; an arena holds entries of one size, its
- * size class, the size / 8. */
-#define FX_N_CLASSES 32
+BUILD_ASSERT_DECL(offsetof(struct fx_flow, serial)
+                  == offsetof(struct fx_store_entry, link));
+BUILD_ASSERT_DECL(offsetof(struct fx_flow, flags)
+                  == offsetof(struct fx_store_entry, flags));
+BUILD_ASSERT_DECL(!(FX_FLOW_REPORTED & FX_STORE_LIVE)
+                  && !(FX_FLOW_IDLE_MASK & FX_STORE_LIVE));
+
+/* A flow's size class in the store: its size / 8. */
 BUILD_ASSERT_DECL(offsetof(struct fx_flow, key) + FX_KEY_PACKED_MAX
-                  + sizeof(struct fx_ct_info) < FX_N_CLASSES * 8);
-
-/* A reference to an entry: its size class in the top bits, its index in the
- * shard's arena of that class in the others.  Classes start at 8 (entries
- * of at least 64 bytes), so a reference is never 0. */
-#define FX_INDEX_BITS 27
-#define FX_INDEX_MASK ((1u << FX_INDEX_BITS) - 1)
-BUILD_ASSERT_DECL(FX_N_CLASSES <= 1 << (32 - FX_INDEX_BITS));
-
-/* An arena: slabs of FX_SLAB_ENTRIES entries of one size.  The first slab
- * starts with room for FX_SLAB_MIN_ENTRIES and doubles, moving, until it is
- * full size, so that a small cache, whose flows are spread over many shards
- * and size classes, does not pay for a whole slab per arena. */
-#define FX_SLAB_SHIFT 7
-#define FX_SLAB_ENTRIES (1u << FX_SLAB_SHIFT)
-#define FX_SLAB_MIN_ENTRIES 4
-BUILD_ASSERT_DECL(IS_POW2(FX_SLAB_MIN_ENTRIES)
-                  && FX_SLAB_MIN_ENTRIES <= FX_SLAB_ENTRIES);
-#define FX_NO_ENTRY UINT32_MAX
-struct fx_arena {
-    uint8_t **slabs;
-    uint32_t n_slabs;
-    uint32_t capacity;              /* Entries the slabs have room for. */
-    size_t allocated_slabs;         /* Room in 'slabs'. */
-    uint32_t n_used;                /* Entries [0, n_used) were handed out. */
-    uint32_t free_head;             /* A free entry below 'n_used', or
-                                     * FX_NO_ENTRY. */
-    uint32_t n_flows;               /* Entries that hold a flow. */
-};
-
-/* A hash table slot: an empty slot has 'ref' 0. */
-struct fx_slot {
-    uint32_t hash;
-    uint32_t ref;
-};
-
-#define FX_TABLE_MIN 16                 /* Fewest slots. */
-
-struct fx_table {
-    struct fx_slot *slots;
-    uint32_t mask;                  /* Slots - 1. */
-    uint32_t n;                     /* Slots in use. */
-};
+                  + sizeof(struct fx_ct_info) < FX_STORE_N_CLASSES * 8);
 
 /* A key as the cache looks it up. */
 struct fx_packed_key {
@@ -198,13 +163,12 @@ struct fx_packed_key {
 struct fx_shard {
     PADDED_MEMBERS(CACHE_LINE_SIZE,
         struct ovs_mutex mutex;
-        struct fx_table table OVS_GUARDED;
+        struct fx_store store OVS_GUARDED;  /* The flows. */
         long long int next_due OVS_GUARDED; /* No flow is due before. */
         uint32_t hand OVS_GUARDED;          /* Eviction's next slot. */
         struct ovs_list expired OVS_GUARDED; /* Records made by updates. */
         size_t n_expired OVS_GUARDED;        /* Records in 'expired'. */
         struct fx_cache_stats stats OVS_GUARDED; /* Per-shard counters. */
-        struct fx_arena arenas[FX_N_CLASSES] OVS_GUARDED;
     );
 };
 
@@ -436,232 +400,22 @@ flow_set_ct(struct fx_flow *flow, const struct fx_ct_info *ct)
     }
 }
 
-/* Arenas. */
-
-static struct fx_flow *
-arena_flow(const struct fx_arena *arena, unsigned int class, uint32_t index)
-{
-    return ALIGNED_CAST(struct fx_flow *,
-                        arena->slabs[index >> FX_SLAB_SHIFT]
-                        + (index & (FX_SLAB_ENTRIES - 1)) * class * 8);
-}
-
-static size_t
-arena_memory(const struct fx_arena *arena, unsigned int class)
-{
-    return ((size_t) arena->capacity * class * 8
-            + arena->allocated_slabs * sizeof *arena->slabs);
-}
-
-static void
-arena_destroy(struct fx_arena *arena)
-{
-    for (uint32_t i = 0; i < arena->n_slabs; i++) {
-        free_cacheline(arena->slabs[i]);
-    }
-    free(arena->slabs);
-    memset(arena, 0, sizeof *arena);
-    arena->free_head = FX_NO_ENTRY;
-}
-
-/* Makes room in 'arena' for one more entry: a larger first slab while it
- * is not full size, otherwise one more slab.  Moving the first slab is
- * safe because entries are named by index, never by a pointer kept across
- * arena_alloc(). */
-static void
-arena_grow(struct fx_arena *arena, unsigned int class)
-{
-    size_t entry_size = class * 8;
-
-    if (arena->capacity && arena->capacity < FX_SLAB_ENTRIES) {
-        uint8_t *bigger = xmalloc_cacheline(2 * arena->capacity * entry_size);
-
-        memcpy(bigger, arena->slabs[0], arena->capacity * entry_size);
-        free_cacheline(arena->slabs[0]);
-        arena->slabs[0] = bigger;
-        arena->capacity *= 2;
-        return;
-    }
-
-    uint32_t entries = arena->n_slabs ? FX_SLAB_ENTRIES : FX_SLAB_MIN_ENTRIES;
-    if (arena->n_slabs == arena->allocated_slabs) {
-        arena->slabs = x2nrealloc(arena->slabs, &arena->allocated_slabs,
-                                  sizeof *arena->slabs);
-    }
-    arena->slabs[arena->n_slabs++] = xmalloc_cacheline(entries * entry_size);
-    arena->capacity += entries;
-}
-
-/* Returns the index of a new entry in 'arena'. */
-static uint32_t
-arena_alloc(struct fx_arena *arena, unsigned int class)
-{
-    uint32_t index = arena->free_head;
-
-    if (index != FX_NO_ENTRY) {
-        arena->free_head = arena_flow(arena, class, index)->serial;
-    } else {
-        index = arena->n_used++;
-        /* 2**27 entries of one size in one shard: 9 GB of IPv4 flows. */
-        ovs_assert(index <= FX_INDEX_MASK);
-        if (index == arena->capacity) {
-            arena_grow(arena, class);
-        }
-    }
-    arena->n_flows++;
-    return index;
-}
-
-static void
-arena_free(struct fx_arena *arena, unsigned int class, uint32_t index)
-{
-    if (!--arena->n_flows) {
-        arena_destroy(arena);
-    } else {
-        struct fx_flow *flow = arena_flow(arena, class, index);
-
-        flow->flags = 0;
-        flow->serial = arena->free_head;
-        arena->free_head = index;
-    }
-}
-
-/* Hash tables. */
-
-static size_t
-table_memory(const struct fx_table *table)
-{
-    return (table->mask + 1) * sizeof *table->slots;
-}
-
-static void
-table_init(struct fx_table *table, uint32_t n_slots)
-{
-    table->slots = xcalloc(n_slots, sizeof *table->slots);
-    table->mask = n_slots - 1;
-    table->n = 0;
-}
-
-/* Inserts 'hash', 'ref' into 'table', which has room for it. */
-static void
-table_put(struct fx_table *table, uint32_t hash, uint32_t ref)
-{
-    uint32_t i = hash & table->mask;
-
-    while (table->slots[i].ref) {
-        i = (i + 1) & table->mask;
-    }
-    table->slots[i] = (struct fx_slot) { hash, ref };
-    table->n++;
-}
-
-static void
-table_resize(struct fx_table *table, uint32_t n_slots)
-{
-    struct fx_table old = *table;
-
-    table_init(table, n_slots);
-    for (uint32_t i = 0; i <= old.mask; i++) {
-        if (old.slots[i].ref) {
-            table_put(table, old.slots[i].hash, old.slots[i].ref);
-        }
-    }
-    free(old.slots);
-}
-
-/* Empties slot 'i' of 'table', moving later slots of the same probe
- * sequence back so that linear probing needs no tombstones. */
-static void
-table_remove_at(struct fx_table *table, uint32_t i)
-{
-    for (uint32_t j = (i + 1) & table->mask; table->slots[j].ref;
-         j = (j + 1) & table->mask) {
-        uint32_t home = table->slots[j].hash & table->mask;
-
-        if (((j - home) & table->mask) >= ((j - i) & table->mask)) {
-            table->slots[i] = table->slots[j];
-            i = j;
-        }
-    }
-    table->slots[i] = (struct fx_slot) { 0, 0 };
-    table->n--;
-}
-
-/* Returns the slot of 'table' that holds 'ref', whose hash is 'hash'. */
-static uint32_t
-table_find_ref(const struct fx_table *table, uint32_t hash, uint32_t ref)
-{
-    uint32_t i = hash & table->mask;
-
-    while (table->slots[i].ref != ref) {
-        ovs_assert(table->slots[i].ref);
-        i = (i + 1) & table->mask;
-    }
-    return i;
-}
-
 /* Shards. */
 
 static struct fx_flow *
 shard_flow(const struct fx_shard *shard, uint32_t ref)
     OVS_REQUIRES(shard->mutex)
 {
-    unsigned int class = ref >> FX_INDEX_BITS;
-
-    return arena_flow(&shard->arenas[class], class, ref & FX_INDEX_MASK);
+    return fx_store_entry(&shard->store, ref);
 }
-
-static size_t
-shard_memory(const struct fx_shard *shard)
-    OVS_REQUIRES(shard->mutex)
-{
-    size_t memory = table_memory(&shard->table);
-
-    for (unsigned int c = 0; c < FX_N_CLASSES; c++) {
-        memory += arena_memory(&shard->arenas[c], c);
-    }
-    return memory;
-}
-
-/* Returns the reference of the first flow of 'shard' whose reference is
- * 'ref' or after it, in memory order, or 0 if there is none. */
-static uint32_t
-shard_next_ref(const struct fx_shard *shard, uint32_t ref)
-    OVS_REQUIRES(shard->mutex)
-{
-    uint32_t index = ref & FX_INDEX_MASK;
-
-    for (unsigned int class = ref >> FX_INDEX_BITS; class < FX_N_CLASSES;
-         class++, index = 0) {
-        const struct fx_arena *arena = &shard->arenas[class];
-
-        for (; index < arena->n_used; index++) {
-            if (arena_flow(arena, class, index)->flags & FX_FLOW_USED) {
-                return (class << FX_INDEX_BITS) | index;
-            }
-        }
-    }
-    return 0;
-}
-
-/* Iterates over the flows of 'SHARD', in memory order: 'FLOW' (a 'struct
- * fx_flow *') is each flow, 'REF' (declared here) its reference.  The body
- * may remove 'FLOW'. */
-#define SHARD_FOR_EACH_FLOW(FLOW, REF, SHARD)                           \
-    for (uint32_t REF = shard_next_ref(SHARD, 0);                       \
-         REF ? ((FLOW) = shard_flow(SHARD, REF), true) : false;         \
-         REF = shard_next_ref(SHARD, REF + 1))
 
 static void
 shard_init(struct fx_shard *shard)
 {
     ovs_mutex_init(&shard->mutex);
-    table_init(&shard->table, FX_TABLE_MIN);
+    fx_store_init(&shard->store);
     shard->next_due = LLONG_MAX;
     ovs_list_init(&shard->expired);
-    for (unsigned int c = 0; c < FX_N_CLASSES; c++) {
-        arena_destroy(&shard->arenas[c]);
-    }
 }
 
 /* Frees the flows and the table of 'shard', keeping it usable. */
@@ -669,11 +423,7 @@ static void
 shard_clear(struct fx_shard *shard)
     OVS_REQUIRES(shard->mutex)
 {
-    for (unsigned int c = 0; c < FX_N_CLASSES; c++) {
-        arena_destroy(&shard->arenas[c]);
-    }
-    free(shard->table.slots);
-    table_init(&shard->table, FX_TABLE_MIN);
+    fx_store_clear(&shard->store);
     shard->hand = 0;
 }
 
@@ -752,10 +502,7 @@ fx_cache_destroy(struct fx_cache *cache)
         struct fx_shard *shard = &cache->shards[i];
 
         ovs_mutex_lock(&shard->mutex);
-        for (unsigned int c = 0; c < FX_N_CLASSES; c++) {
-            arena_destroy(&shard->arenas[c]);
-        }
-        free(shard->table.slots);
+        fx_store_destroy(&shard->store);
         fx_record_list_free(&shard->expired);
         ovs_mutex_unlock(&shard->mutex);
         ovs_mutex_destroy(&shard->mutex);
@@ -838,19 +585,14 @@ shard_lookup(struct fx_shard *shard, const struct fx_packed_key *pk,
              uint32_t hash)
     OVS_REQUIRES(shard->mutex)
 {
-    const struct fx_table *table = &shard->table;
     uint32_t class = flow_class(pk->len, pk->fields);
+    uint32_t ref;
 
-    for (uint32_t i = hash & table->mask; table->slots[i].ref;
-         i = (i + 1) & table->mask) {
-        const struct fx_slot *slot = &table->slots[i];
+    FX_STORE_FOR_EACH_MATCH (ref, hash, class, &shard->store) {
+        struct fx_flow *flow = shard_flow(shard, ref);
 
-        if (slot->hash == hash && slot->ref >> FX_INDEX_BITS == class) {
-            struct fx_flow *flow = shard_flow(shard, slot->ref);
-
-            if (flow_has_key(flow, pk)) {
-                return flow;
-            }
+        if (flow_has_key(flow, pk)) {
+            return flow;
         }
     }
     return NULL;
@@ -944,13 +686,10 @@ flow_remove(struct fx_cache *cache, struct fx_shard *shard,
             long long int now, struct ovs_list *records)
     OVS_REQUIRES(shard->mutex)
 {
-    unsigned int class = ref >> FX_INDEX_BITS;
-
-    uint32_t slot = table_find_ref(&shard->table, cached_flow_hash(flow), ref);
+    uint32_t hash = cached_flow_hash(flow);
 
     flow_emit(shard, flow, reason, now, records);
-    table_remove_at(&shard->table, slot);
-    arena_free(&shard->arenas[class], class, ref & FX_INDEX_MASK);
+    fx_store_remove(&shard->store, ref, hash);
     atomic_count_dec(&cache->n_flows);
 }
 
@@ -966,35 +705,28 @@ shard_make_room(struct fx_cache *cache, struct fx_shard *shard,
                 long long int now)
     OVS_REQUIRES(shard->mutex)
 {
-    const struct fx_table *table = &shard->table;
+    uint32_t n_flows = fx_store_count(&shard->store);
     size_t max_flows;
 
     atomic_read_relaxed(&cache->max_flows, &max_flows);
-    if (atomic_count_get(&cache->n_flows) < max_flows || !table->n) {
+    if (atomic_count_get(&cache->n_flows) < max_flows || !n_flows) {
         return false;
     }
 
     struct fx_flow *victim = NULL;
     uint32_t victim_ref = 0;
     long long int oldest = LLONG_MAX;
-    uint32_t i = shard->hand & table->mask;
-    for (uint32_t n = 0; n < FX_EVICT_SAMPLES && n < table->n;
-         i = (i + 1) & table->mask) {
-        uint32_t ref = table->slots[i].ref;
+    for (uint32_t n = 0; n < FX_EVICT_SAMPLES && n < n_flows; n++) {
+        uint32_t ref = fx_store_next_slot(&shard->store, &shard->hand);
+        struct fx_flow *flow = shard_flow(shard, ref);
+        long long int touched = flow_touched(flow, now);
 
-        if (ref) {
-            struct fx_flow *flow = shard_flow(shard, ref);
-            long long int touched = flow_touched(flow, now);
-
-            if (touched < oldest) {
-                oldest = touched;
-                victim = flow;
-                victim_ref = ref;
-            }
-            n++;
+        if (touched < oldest) {
+            oldest = touched;
+            victim = flow;
+            victim_ref = ref;
         }
     }
-    shard->hand = i;
 
     COVERAGE_INC(fx_cache_flow_evicted);
     flow_remove(cache, shard, victim, victim_ref, FX_END_EVICTED, now,
@@ -1008,20 +740,12 @@ shard_insert(struct fx_cache *cache, struct fx_shard *shard,
              uint32_t hash, uint16_t out_port, long long int now)
     OVS_REQUIRES(shard->mutex)
 {
-    struct fx_table *table = &shard->table;
     unsigned int class = flow_class(pk->len, pk->fields);
-    struct fx_arena *arena = &shard->arenas[class];
-    uint32_t index = arena_alloc(arena, class);
-    struct fx_flow *flow = arena_flow(arena, class, index);
-
-    /* At most 3/4 full. */
-    if (table->n >= (table->mask + 1) / 4 * 3) {
-        table_resize(table, (table->mask + 1) * 2);
-    }
-    table_put(table, hash, (class << FX_INDEX_BITS) | index);
+    uint32_t ref = fx_store_insert(&shard->store, class, hash);
+    struct fx_flow *flow = shard_flow(shard, ref);
 
     memset(flow, 0, offsetof(struct fx_flow, key));
-    flow->flags = FX_FLOW_USED | (FX_IDLE_LIVE << FX_FLOW_IDLE_SHIFT);
+    flow->flags = FX_STORE_LIVE | (FX_IDLE_LIVE << FX_FLOW_IDLE_SHIFT);
     flow->key_fields = pk->fields;
     flow->key_len = pk->len;
     memcpy(flow->key, pk->bytes, pk->len);
@@ -1186,12 +910,12 @@ batch_prefetch(struct fx_cache *cache, const struct fx_batch *batch)
     BATCH_FOR_EACH (u, batch) {
         const struct fx_shard *shard = shard_for_hash(cache, u->hash);
 
-        OVS_PREFETCH(&shard->table.slots[u->hash & shard->table.mask]);
+        OVS_PREFETCH(fx_store_home_slot(&shard->store, u->hash));
     }
     BATCH_FOR_EACH (u, batch) {
         const struct fx_shard *shard = shard_for_hash(cache, u->hash);
-        const struct fx_slot *slot
-            = &shard->table.slots[u->hash & shard->table.mask];
+        const struct fx_store_slot *slot
+            = fx_store_home_slot(&shard->store, u->hash);
 
         if (slot->ref && slot->hash == u->hash) {
             OVS_PREFETCH(shard_flow(shard, slot->ref));
@@ -1519,7 +1243,7 @@ shard_sweep(struct fx_cache *cache, struct fx_shard *shard, long long int now,
     struct fx_flow *flow;
 
     COVERAGE_INC(fx_cache_sweep);
-    SHARD_FOR_EACH_FLOW (flow, ref, shard) {
+    FX_STORE_FOR_EACH (flow, ref, &shard->store) {
         enum fx_end_reason reason;
         long long int idle_due = (flow_touched(flow, now)
                                   + idle_timeout(limits,
@@ -1552,15 +1276,7 @@ shard_sweep(struct fx_cache *cache, struct fx_shard *shard, long long int now,
     shard->next_due = next_due;
 
     /* Give memory back when many flows went. */
-    struct fx_table *table = &shard->table;
-    if (table->mask + 1 > FX_TABLE_MIN && table->n < (table->mask + 1) / 8) {
-        uint32_t n_slots = FX_TABLE_MIN;
-
-        while (n_slots / 4 * 3 <= table->n * 2) {
-            n_slots *= 2;
-        }
-        table_resize(table, n_slots);
-    }
+    fx_store_shrink(&shard->store);
 }
 
 /* A flow that fx_cache_expire() may evict to enforce 'max_flows'. */
@@ -1644,7 +1360,7 @@ enforce_max_flows(struct fx_cache *cache, long long int now,
             struct fx_flow *flow;
 
             owner_lock_shard(cache, shard);
-            SHARD_FOR_EACH_FLOW (flow, ref, shard) {
+            FX_STORE_FOR_EACH (flow, ref, &shard->store) {
                 struct fx_victim v = {
                     .touched = flow_touched(flow, now),
                     .serial = flow->serial,
@@ -1669,13 +1385,10 @@ enforce_max_flows(struct fx_cache *cache, long long int now,
             struct fx_shard *shard = v->shard;
 
             owner_lock_shard(cache, shard);
-            unsigned int class = v->ref >> FX_INDEX_BITS;
-            uint32_t index = v->ref & FX_INDEX_MASK;
-            const struct fx_arena *arena = &shard->arenas[class];
-            if (index < arena->n_used) {
-                struct fx_flow *flow = arena_flow(arena, class, index);
+            if (fx_store_is_live(&shard->store, v->ref)) {
+                struct fx_flow *flow = shard_flow(shard, v->ref);
 
-                if (flow->flags & FX_FLOW_USED && flow->serial == v->serial
+                if (flow->serial == v->serial
                     && flow_touched(flow, now) == v->touched) {
                     COVERAGE_INC(fx_cache_flow_evicted);
                     flow_remove(cache, shard, flow, v->ref, FX_END_EVICTED,
@@ -1733,7 +1446,7 @@ fx_cache_flush(struct fx_cache *cache, enum fx_end_reason reason,
 
         owner_lock_shard(cache, shard);
         shard_take_expired(shard, records);
-        SHARD_FOR_EACH_FLOW (flow, ref, shard) {
+        FX_STORE_FOR_EACH (flow, ref, &shard->store) {
             flow_emit(shard, flow, reason, now, records);
             atomic_count_dec(&cache->n_flows);
         }
@@ -1764,7 +1477,7 @@ fx_cache_flush_ports(struct fx_cache *cache, const uint16_t *ports,
 
         owner_lock_shard(cache, shard);
         shard_take_expired(shard, records);
-        SHARD_FOR_EACH_FLOW (flow, ref, shard) {
+        FX_STORE_FOR_EACH (flow, ref, &shard->store) {
             uint16_t in_port;
 
             /* The packed key starts with the ingress port. */
@@ -1830,7 +1543,7 @@ fx_cache_get_stats(struct fx_cache *cache, struct fx_cache_stats *stats)
         stats->n_dropped += s->n_dropped;
         stats->dropped_packets += s->dropped_packets;
         stats->dropped_bytes += s->dropped_bytes;
-        stats->memory += shard_memory(shard);
+        stats->memory += fx_store_memory(&shard->store);
         owner_unlock_shard(cache, shard);
     }
     stats->n_flows = atomic_count_get(&cache->n_flows);
@@ -1850,7 +1563,7 @@ fx_cache_dump(struct fx_cache *cache, struct ds *s)
         struct fx_flow *flow;
 
         owner_lock_shard(cache, shard);
-        SHARD_FOR_EACH_FLOW (flow, ref, shard) {
+        FX_STORE_FOR_EACH (flow, ref, &shard->store) {
             struct fx_record rec = {
                 .out_port = flow->out_port,
                 .tcp_flags = flow->tcp_flags,

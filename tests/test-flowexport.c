@@ -43,6 +43,7 @@
 #include "fx-exporter.h"
 #include "fx-iftable.h"
 #include "fx-record.h"
+#include "fx-store.h"
 #include "fx-tap.h"
 #include "fx-template.h"
 #include "jsonrpc.h"
@@ -807,6 +808,311 @@ test_cache_arenas(struct ovs_cmdl_context *ctx OVS_UNUSED)
           s.memory);
     free(seen);
     fx_cache_destroy(cache);
+}
+
+/* store-*: the cache's store alone (fx-store.h), with entries that hold
+ * their own number and hash. */
+
+struct store_item {
+    uint32_t link;                  /* struct fx_store_entry. */
+    uint8_t flags;
+    uint8_t pad[3];
+    uint32_t id;
+    uint32_t hash;
+};
+BUILD_ASSERT_DECL(offsetof(struct store_item, link)
+                  == offsetof(struct fx_store_entry, link));
+BUILD_ASSERT_DECL(offsetof(struct store_item, flags)
+                  == offsetof(struct fx_store_entry, flags));
+
+/* Inserts item 'id' with 'hash' into 'store', in an entry of size class
+ * 'class' (at least 2), and returns its reference. */
+static uint32_t
+store_add(struct fx_store *store, unsigned int class, uint32_t hash,
+          uint32_t id)
+{
+    uint32_t ref = fx_store_insert(store, class, hash);
+    struct store_item *item = fx_store_entry(store, ref);
+
+    CHECK(ref && fx_store_ref_class(ref) == class
+          && item->flags == FX_STORE_LIVE, "bad new entry %#"PRIx32, ref);
+    item->id = id;
+    item->hash = hash;
+    return ref;
+}
+
+static void
+store_del(struct fx_store *store, uint32_t ref)
+{
+    const struct store_item *item = fx_store_entry(store, ref);
+
+    fx_store_remove(store, ref, item->hash);
+    CHECK(!fx_store_is_live(store, ref), "%#"PRIx32" still live", ref);
+}
+
+/* Returns how many entries of 'store' with 'hash' and 'class' hold item
+ * 'id' (any item if 'id' is UINT32_MAX). */
+static int
+store_count_matches(const struct fx_store *store, uint32_t hash,
+                    unsigned int class, uint32_t id)
+{
+    int n = 0;
+    uint32_t ref;
+
+    FX_STORE_FOR_EACH_MATCH (ref, hash, class, store) {
+        const struct store_item *item = fx_store_entry(store, ref);
+
+        CHECK(item->hash == hash && fx_store_ref_class(ref) == class,
+              "%#"PRIx32" does not match", ref);
+        if (id == UINT32_MAX || item->id == id) {
+            n++;
+        }
+    }
+    return n;
+}
+
+/* Entries whose hashes collide, in one probe sequence with neighbours and
+ * across size classes, stay findable as others go (the table's removal
+ * moves slots back). */
+static void
+test_store_collisions(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    enum { N = 20 };
+    const uint32_t hash = 0x12345605;
+    struct fx_store store;
+    uint32_t refs[3][N];
+
+    fx_store_init(&store);
+    for (uint32_t i = 0; i < N; i++) {
+        refs[0][i] = store_add(&store, 2, hash, i);
+        refs[1][i] = store_add(&store, 2, hash + 1, 100 + i);
+        refs[2][i] = store_add(&store, 3, hash, 200 + i);
+    }
+    for (int round = 0; round < 2; round++) {
+        for (uint32_t i = 0; i < N; i++) {
+            bool gone = round && i % 2;
+
+            CHECK(store_count_matches(&store, hash, 2, i) == !gone
+                  && store_count_matches(&store, hash + 1, 2, 100 + i) == 1
+                  && store_count_matches(&store, hash, 3, 200 + i) == !gone,
+                  "round %d: item %"PRIu32" found wrongly", round, i);
+        }
+        if (!round) {
+            /* Every other one, from the middle of the sequence out. */
+            for (uint32_t i = 1; i < N; i += 2) {
+                uint32_t j = (i + N / 2) % N | 1;
+
+                store_del(&store, refs[0][j]);
+                store_del(&store, refs[2][j]);
+            }
+        }
+    }
+    printf("hash %#"PRIx32": %d, class 3: %d, next hash: %d, total %"PRIu32
+           "\n", hash, store_count_matches(&store, hash, 2, UINT32_MAX),
+           store_count_matches(&store, hash, 3, UINT32_MAX),
+           store_count_matches(&store, hash + 1, 2, UINT32_MAX),
+           fx_store_count(&store));
+    fx_store_destroy(&store);
+}
+
+/* Every reference stays findable, naming its own entry, while the table
+ * doubles and once it shrinks. */
+static void
+test_store_resize(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    enum { N = 10000, KEEP = 100 };
+    struct fx_store store;
+    uint32_t *refs = xmalloc(N * sizeof *refs);
+    int n_resizes = 0;
+
+    fx_store_init(&store);
+    for (uint32_t i = 0; i < N; i++) {
+        uint32_t mask = store.table.mask;
+
+        refs[i] = store_add(&store, 2 + i % 3, hash_int(i, 0), i);
+        if (store.table.mask != mask) {
+            n_resizes++;
+            for (uint32_t j = 0; j <= i; j++) {
+                CHECK(store_count_matches(&store, hash_int(j, 0),
+                                          2 + j % 3, j) == 1,
+                      "item %"PRIu32" lost after resize to %"PRIu32
+                      " slots", j, store.table.mask + 1);
+            }
+        }
+    }
+    uint32_t big = store.table.mask + 1;
+    for (uint32_t i = KEEP; i < N; i++) {
+        store_del(&store, refs[i]);
+    }
+    fx_store_shrink(&store);
+    for (uint32_t i = 0; i < KEEP; i++) {
+        const struct store_item *item = fx_store_entry(&store, refs[i]);
+
+        CHECK(item->id == i
+              && store_count_matches(&store, hash_int(i, 0), 2 + i % 3,
+                                     i) == 1,
+              "item %"PRIu32" lost after shrinking", i);
+    }
+    printf("resizes=%d slots=%"PRIu32" then %"PRIu32" for %"PRIu32"\n",
+           n_resizes, big, store.table.mask + 1, fx_store_count(&store));
+    free(refs);
+    fx_store_destroy(&store);
+}
+
+/* Freed entries are reused, the last freed first, within their size class
+ * only; an emptied arena starts again from index 0. */
+static void
+test_store_free_list(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    enum { N = 10 };
+    struct fx_store store;
+    uint32_t refs[N];
+
+    fx_store_init(&store);
+    for (uint32_t i = 0; i < N; i++) {
+        refs[i] = store_add(&store, 4, i, i);
+        CHECK((refs[i] & FX_STORE_INDEX_MASK) == i, "index %"PRIu32
+              " for entry %"PRIu32, refs[i] & FX_STORE_INDEX_MASK, i);
+    }
+    store_del(&store, refs[3]);
+    store_del(&store, refs[7]);
+    uint32_t other = store_add(&store, 5, 3, 100);
+    uint32_t a = store_add(&store, 4, 30, 30);
+    uint32_t b = store_add(&store, 4, 70, 70);
+    uint32_t c = store_add(&store, 4, 10, 10);
+    printf("class 5: %"PRIu32"; class 4 reuses: %"PRIu32" %"PRIu32
+           ", then new: %"PRIu32"\n", other & FX_STORE_INDEX_MASK,
+           a & FX_STORE_INDEX_MASK, b & FX_STORE_INDEX_MASK,
+           c & FX_STORE_INDEX_MASK);
+    CHECK(fx_store_is_live(&store, refs[7]) && fx_store_is_live(&store, c)
+          && store_count_matches(&store, 30, 4, 30) == 1
+          && store_count_matches(&store, 3, 4, 3) == 0,
+          "reused entries are not live or findable");
+
+    /* Empty class 4, then start it again. */
+    store_del(&store, a);
+    store_del(&store, b);
+    store_del(&store, c);
+    for (uint32_t i = 0; i < N; i++) {
+        if (i != 3 && i != 7) {
+            store_del(&store, refs[i]);
+        }
+    }
+    CHECK(!store.arenas[4].n_slabs, "empty arena keeps its slabs");
+    uint32_t again = store_add(&store, 4, 1, 1);
+    printf("emptied class 4 starts at %"PRIu32"; %"PRIu32" entry left\n",
+           again & FX_STORE_INDEX_MASK, fx_store_count(&store) - 1);
+    fx_store_destroy(&store);
+}
+
+/* Visits 'store''s entries with FX_STORE_FOR_EACH, checking that each live
+ * one of the 'n' items is visited exactly once (the items' ids are below
+ * 'n') and removing those for which 'id % mod == rem' as it visits them.
+ * Returns the number visited. */
+static uint32_t
+store_visit(struct fx_store *store, uint32_t n, const bool *live,
+            uint32_t mod, uint32_t rem)
+{
+    unsigned long *seen = bitmap_allocate(n);
+    struct store_item *item;
+    uint32_t visited = 0;
+
+    FX_STORE_FOR_EACH (item, ref, store) {
+        CHECK(item->id < n && live[item->id]
+              && !bitmap_is_set(seen, item->id),
+              "item %"PRIu32" visited wrongly", item->id);
+        bitmap_set1(seen, item->id);
+        visited++;
+        if (mod && item->id % mod == rem) {
+            store_del(store, ref);
+        }
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        CHECK(bitmap_is_set(seen, i) == live[i], "item %"PRIu32" %s", i,
+              live[i] ? "not visited" : "visited but gone");
+    }
+    free(seen);
+    return visited;
+}
+
+/* Iteration visits each live entry exactly once, also while it removes the
+ * current one, even the last of its arena. */
+static void
+test_store_iterate(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    enum { N = 1000 };
+    struct fx_store store;
+    bool live[N];
+    uint32_t refs[N];
+
+    fx_store_init(&store);
+    for (uint32_t i = 0; i < N; i++) {
+        /* Class 7 gets a single item. */
+        unsigned int class = i == 500 ? 7 : 2 + i % 4;
+
+        refs[i] = store_add(&store, class, hash_int(i, 1), i);
+        live[i] = true;
+    }
+    for (uint32_t i = 0; i < N; i += 5) {
+        store_del(&store, refs[i]);
+        live[i] = false;
+    }
+    uint32_t n1 = store_visit(&store, N, live, 0, 0);
+
+    /* Remove every third while visiting, then check what is left. */
+    uint32_t n2 = store_visit(&store, N, live, 3, 2);
+    for (uint32_t i = 0; i < N; i++) {
+        live[i] = live[i] && i % 3 != 2;
+    }
+    uint32_t n3 = store_visit(&store, N, live, 1, 0);
+    uint32_t n4 = store_visit(&store, N, memset(live, 0, sizeof live), 0, 0);
+    printf("visited %"PRIu32", %"PRIu32" removing a third, %"PRIu32
+           " removing all, then %"PRIu32"; %"PRIu32" left\n",
+           n1, n2, n3, n4, fx_store_count(&store));
+    fx_store_destroy(&store);
+}
+
+/* Memory follows the entries and comes back to the empty figure, after
+ * clearing and after removing every entry. */
+static void
+test_store_memory(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    enum { N = 5000 };
+    struct fx_store store;
+    uint32_t refs[N];
+
+    fx_store_init(&store);
+    size_t empty = fx_store_memory(&store);
+    CHECK(empty == FX_STORE_EMPTY_MEMORY, "empty store: %"PRIuSIZE" bytes",
+          empty);
+    for (int round = 0; round < 2; round++) {
+        size_t min = 0;
+
+        for (uint32_t i = 0; i < N; i++) {
+            unsigned int class = 2 + i % 10;
+
+            refs[i] = store_add(&store, class, hash_int(i, 2), i);
+            min += class * 8 + sizeof(struct fx_store_slot);
+        }
+        size_t full = fx_store_memory(&store);
+        CHECK(full >= min && full < 2 * min,
+              "%d entries take %"PRIuSIZE" bytes, at least %"PRIuSIZE,
+              N, full, min);
+        if (!round) {
+            fx_store_clear(&store);
+        } else {
+            for (uint32_t i = 0; i < N; i++) {
+                store_del(&store, refs[i]);
+            }
+            fx_store_shrink(&store);
+        }
+        CHECK(fx_store_memory(&store) == empty,
+              "%s: %"PRIuSIZE" bytes, not %"PRIuSIZE,
+              round ? "all removed" : "cleared",
+              fx_store_memory(&store), empty);
+    }
+    printf("empty=%"PRIuSIZE" bytes, again after clear and remove\n", empty);
+    fx_store_destroy(&store);
 }
 
 /* cache-threads. */
@@ -2343,6 +2649,11 @@ static const struct ovs_cmdl_command commands[] = {
     {"cache-log-destroy", NULL, 0, 0, test_cache_log_destroy, OVS_RO},
     {"cache-max-life", NULL, 0, 0, test_cache_max_life, OVS_RO},
     {"cache-time-wrap", NULL, 0, 0, test_cache_time_wrap, OVS_RO},
+    {"store-collisions", NULL, 0, 0, test_store_collisions, OVS_RO},
+    {"store-resize", NULL, 0, 0, test_store_resize, OVS_RO},
+    {"store-free-list", NULL, 0, 0, test_store_free_list, OVS_RO},
+    {"store-iterate", NULL, 0, 0, test_store_iterate, OVS_RO},
+    {"store-memory", NULL, 0, 0, test_store_memory, OVS_RO},
     {"sampling", NULL, 0, 0, test_sampling, OVS_RO},
     {"nf5-golden", NULL, 0, 0, test_nf5_golden, OVS_RO},
     {"v9-golden", NULL, 0, 0, test_v9_golden, OVS_RO},
