@@ -22,17 +22,17 @@
  *   - The cache is split into FX_N_SHARDS shards, picked by the top bits of
  *     the key's hash, each with its own mutex.
  *
- *   - A shard stores its flows in arenas, one per entry size (a flow's size
- *     depends on the length of its packed key), each a growing array of
- *     slabs of FX_SLAB_ENTRIES fixed-size entries (the first one starts
- *     small and doubles, for small caches): no malloc header per flow, and
+ *   - A shard keeps its flows in a store (fx-store.h, the data structure
+ *     alone; this file is the policy): arenas, one per entry size (a
+ *     flow's size depends on the length of its packed key), each a growing
+ *     array of slabs of fixed-size entries: no malloc header per flow, and
  *     a flow is named by a 32-bit reference (size class and index) instead
  *     of a pointer.  Freed entries are reused first; a size class's slabs
  *     go back to malloc when it has no flow left.
  *
- *   - A shard's hash table is open addressing with linear probing, each slot
- *     the flow's hash and reference (8 bytes), so that a lookup reads the
- *     entry only when the hash matches.
+ *   - The store's hash table is open addressing with linear probing, each
+ *     slot the flow's hash and reference (8 bytes), so that a lookup reads
+ *     the entry only when the hash matches.
  *
  *   - There are no lists: an update touches the table slot and the entry
  *     only.  Instead, each shard knows a time before which none of its flows
@@ -684,7 +684,7 @@ static void
 flow_remove(struct fx_cache *cache, struct fx_shard *shard,
             struct fx_flow *flow, uint32_t ref, enum fx_end_reason reason,
             long long int now, struct ovs_list *records)
-    OVS_REQUIRES(shard->mutex)
+    OVS_REQUIRES(cache->apply_mutex, shard->mutex)
 {
     uint32_t hash = cached_flow_hash(flow);
 
@@ -703,7 +703,7 @@ flow_remove(struct fx_cache *cache, struct fx_shard *shard,
 static bool
 shard_make_room(struct fx_cache *cache, struct fx_shard *shard,
                 long long int now)
-    OVS_REQUIRES(shard->mutex)
+    OVS_REQUIRES(cache->apply_mutex, shard->mutex)
 {
     uint32_t n_flows = fx_store_count(&shard->store);
     size_t max_flows;
@@ -738,7 +738,7 @@ static struct fx_flow *
 shard_insert(struct fx_cache *cache, struct fx_shard *shard,
              enum fx_update_family family, const struct fx_packed_key *pk,
              uint32_t hash, uint16_t out_port, long long int now)
-    OVS_REQUIRES(shard->mutex)
+    OVS_REQUIRES(cache->apply_mutex, shard->mutex)
 {
     unsigned int class = flow_class(pk->len, pk->fields);
     uint32_t ref = fx_store_insert(&shard->store, class, hash);
@@ -1235,7 +1235,7 @@ fx_cache_update_journey(struct fx_cache *cache, const struct flow *flow_,
 static void
 shard_sweep(struct fx_cache *cache, struct fx_shard *shard, long long int now,
             struct ovs_list *records)
-    OVS_REQUIRES(shard->mutex)
+    OVS_REQUIRES(cache->apply_mutex, shard->mutex)
 {
     const struct fx_cache_limits *limits = &cache->limits;
     long long int next_due = LLONG_MAX;
@@ -1345,6 +1345,7 @@ victim_sift_up(struct fx_victim *heap, size_t i)
 static void
 enforce_max_flows(struct fx_cache *cache, long long int now,
                   struct ovs_list *records)
+    OVS_EXCLUDED(cache->apply_mutex)
 {
     size_t n_flows;
 
