@@ -220,8 +220,9 @@ fx_store_clear(struct fx_store *store)
 }
 
 /* Adds a live entry of size class 'class' (in [1, FX_STORE_N_CLASSES)) with
- * 'hash' to 'store' and returns its reference.  The entry's bytes past its
- * header are unspecified (a freed entry's old contents, or garbage). */
+ * 'hash' to 'store' and returns its reference.  The entry's 'flags' is
+ * FX_STORE_LIVE; its other bytes are unspecified (a freed entry's old
+ * contents, or garbage). */
 uint32_t
 fx_store_insert(struct fx_store *store, unsigned int class, uint32_t hash)
 {

@@ -25,9 +25,10 @@
  * (its size class) in [1, FX_STORE_N_CLASSES).  Every entry starts with a
  * 'struct fx_store_entry' header (the user's entry type must start with
  * fields of the same types at the same offsets, see fx-cache.c's struct
- * fx_flow): in a live entry, the FX_STORE_LIVE bit of 'flags' is the
- * store's and everything else is the user's, 'link' too; a free entry is
- * all the store's.
+ * fx_flow): a live entry is all the user's, 'link' too, except that the
+ * FX_STORE_LIVE bit of 'flags' must stay set (fx_store_insert() sets it; a
+ * user that clears the new entry sets it again); a free entry is all the
+ * store's, and its FX_STORE_LIVE bit is clear.
  *
  * References.  A live entry is named by a 32-bit reference, its size class
  * in the top bits and its index in the arena of that class in the others;
@@ -53,7 +54,8 @@
  *
  * Iteration.  FX_STORE_FOR_EACH visits every live entry exactly once, in
  * memory order (class, then index), which is not insertion order.  Its body
- * may remove the current entry, or any other; it must not insert (an entry
+ * may remove the current entry, or any other (one removed before the
+ * iteration reaches it is not visited); it must not insert (an entry
  * inserted meanwhile may or may not be visited, and pointers move).
  *
  * Memory.  fx_store_memory() is the bytes the store holds: the table's
