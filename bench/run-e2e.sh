@@ -4,7 +4,7 @@
 #
 # bench/run-e2e.sh TABLE [--seconds=N] [--rounds=N] [--configs=LIST]
 #                  [--builddir=DIR] [--keep] [--no-deps] [--no-pin]
-#                  [--pipeline=normal|ct] [TABLE OPTIONS]
+#                  [--pipeline=normal|ct] [--rcvbuf=BYTES] [TABLE OPTIONS]
 #
 # End-to-end benchmarks of flow export on OVS's userspace datapath: prints
 # figures (markdown tables and raw lines), never passes or fails on a
@@ -12,6 +12,12 @@
 #
 #   long   long TCP flows: iperf3 (--streams parallel streams, default 4)
 #          from host at0 to host at1 for --seconds (default 20)
+#   steady long flows at a fixed load: bench/bench-flowgen sends
+#          --streams UDP flows (default 4; source ports 1024 and up) from
+#          at0 to at1, round robin, at --rate packets a second in all
+#          (default 30000, which every configuration forwards in full on
+#          a 2-CPU machine) for --seconds (default 20): the figure is
+#          CPU per forwarded packet (see below), not a rate
 #   churn  short flows: bench/bench-flowgen sends UDP from at0 to at1,
 #          every packet a new flow (new source port/address), at --rate
 #          packets a second (default 20000; 0: as fast as it can, which
@@ -25,7 +31,8 @@
 #          one cycle through them
 #
 # For each configuration of --configs (comma-separated; by default all
-# those below for long and churn, "off,fx-ipfix,ovs-nf" for scale), in turn and
+# those below for long, steady and churn, "off,fx-ipfix,ovs-nf" for
+# scale), in turn and
 # --rounds times over (default 1; rounds interleave the configurations),
 # the script builds a fresh setup: namespaces OVSNS (ovsdb-server's peer
 # ovs-vswitchd, bridge br0 with datapath_type=netdev, and the collector)
@@ -69,7 +76,18 @@
 # at1's interface received), CPU of ovs-vswitchd (and of softflowd) from
 # /proc/PID/stat (utime + stime; 100 % = one core), CPU of the whole host
 # from /proc/stat, and the ratio of the rate to that of "off" in the same
-# round.  After the traffic the script pushes the datapath's statistics
+# round.  CPU per forwarded packet (steady and churn, where the load is
+# fixed): ovs-vswitchd's utime + stime over the traffic (plus softflowd's,
+# which is 0 but for the softflowd configuration), in ns, divided by the
+# IPv4 packets the "ip" rule counted during the traffic (its count before
+# the traffic, read after pushing the datapath's statistics, subtracted:
+# the setup's pings).  A configuration forwarded "in full" when that count
+# equals the packets bench-flowgen sent; only then are its CPU figures
+# comparable with the others', and the tables mark the rows and rounds
+# that did not ("not in full").  Printed for each round with its ratio to
+# "off" in the same round, and as the median over the rounds of each
+# configuration with the ratio of that median to "off"'s median.
+# After the traffic the script pushes the datapath's statistics
 # (revalidator/purge) until the rules have counted every packet the ports
 # received, waits (churn only) for the inactive timeout to expire the
 # flows at the exporters' own pace, makes the exporter flush the rest
@@ -83,6 +101,14 @@
 #
 # With 2 CPUs or more, ovs-vswitchd and softflowd run on the last CPU and
 # everything else on the others (taskset), unless --no-pin.
+#
+# --rcvbuf=BYTES sets net.core.rmem_default in OVSNS (a per-namespace
+# sysctl in recent kernels), the receive buffer of OVS's AF_PACKET sockets
+# on its veth ends (OVS does not set one): by default the kernel's (208
+# KiB, about 270 small frames, 9 ms at 30000 packets/s), which a switch
+# that another process keeps off its CPU for longer overflows, so that a
+# fixed load is not forwarded in full on a busy machine.  Not the default,
+# so that the tables stay comparable with earlier runs.
 #
 # Programs come from the flowexport build directory (--builddir, by default
 # the current directory if it is one, else _build of this tree) and the
@@ -113,9 +139,10 @@ flows=1000000
 inactive=
 pin=true
 pipeline=normal
+rcvbuf=
 for arg in "$@"; do
     case $arg in
-        long|churn|scale) table=$arg ;;
+        long|steady|churn|scale) table=$arg ;;
         --seconds=*) seconds=${arg#--seconds=} ;;
         --rounds=*) rounds=${arg#--rounds=} ;;
         --configs=*) configs=${arg#--configs=} ;;
@@ -127,18 +154,20 @@ for arg in "$@"; do
         --flows=*) flows=${arg#--flows=} ;;
         --inactive=*) inactive=${arg#--inactive=} ;;
         --no-pin) pin=false ;;
+        --rcvbuf=*) rcvbuf=${arg#--rcvbuf=} ;;
         --pipeline=normal|--pipeline=ct) pipeline=${arg#--pipeline=} ;;
         -h|--help) usage; exit 0 ;;
         *) echo "$0: unknown argument '$arg'" >&2; usage >&2; exit 1 ;;
     esac
 done
 if test -z "$table"; then
-    echo "$0: which table? long, churn or scale" >&2
+    echo "$0: which table? long, steady, churn or scale" >&2
     usage >&2
     exit 1
 fi
 case $table in
     long) : "${seconds:=20}" "${rate:=0}" "${inactive:=15}" ;;
+    steady) : "${seconds:=20}" "${rate:=30000}" "${inactive:=15}" ;;
     churn) : "${seconds:=20}" "${rate:=20000}" "${inactive:=15}" ;;
     scale) : "${seconds:=40}" "${rate:=100000}" "${inactive:=60}" ;;
 esac
@@ -166,6 +195,9 @@ for v in "$seconds" "$rounds" "$streams" "$flows" "$inactive"; do
 done
 case $rate in
     ''|*[!0-9]*) echo "$0: --rate takes an integer (0: no limit)" >&2; exit 1 ;;
+esac
+case $rcvbuf in
+    *[!0-9]*) echo "$0: --rcvbuf takes a number of bytes" >&2; exit 1 ;;
 esac
 
 if test "$(id -u)" != 0; then
@@ -360,14 +392,16 @@ snapshot () {
     echo "$(now_ms) $(proc_ticks "$vswitchd_pid") $(proc_ticks "$softflowd_pid") $(host_ticks) $(at1_rx)"
 }
 # measure "SNAPSHOT-BEFORE" "SNAPSHOT-AFTER": sets m_seconds, m_vswitchd
-# and m_softflowd (% of one core), m_host (% of all cores), m_rx_pps.
+# and m_softflowd (% of one core), m_host (% of all cores), m_rx_pps, and
+# m_cpu_ns (CPU time of ovs-vswitchd and softflowd together, in ns).
 measure () {
-    read -r m_seconds m_vswitchd m_softflowd m_host m_rx_pps <<<"$(
+    read -r m_seconds m_vswitchd m_softflowd m_host m_rx_pps m_cpu_ns <<<"$(
         echo "$1 $2" | awk -v tck="$CLK_TCK" '{
             s = ($7 - $1) / 1000;
-            printf "%.2f %.1f %.1f %.1f %.0f\n", s,
+            printf "%.2f %.1f %.1f %.1f %.0f %.0f\n", s,
                    100 * ($8 - $2) / tck / s, 100 * ($9 - $3) / tck / s,
-                   100 * ($10 - $4) / ($11 - $5), ($12 - $6) / s }')"
+                   100 * ($10 - $4) / ($11 - $5), ($12 - $6) / s,
+                   ($8 - $2 + $9 - $3) * 1e9 / tck }')"
 }
 # fx_counter REGEX: the value of the first counter whose name matches the
 # awk REGEX in "ovs-appctl flowexport/counters br0" (the stable "NAME
@@ -380,6 +414,23 @@ cache_flows () { fx_counter '^cache[.]flows$'; }
 fx_records () { fx_counter '^exporter[.][^.]*[.]records$'; }
 dp_flows () {
     ovs-appctl upcall/show 2>/dev/null | sed -n 's/.*flows *: (current \([0-9]*\)).*/\1/p' | head -1
+}
+
+# settle_rules: pushes the datapath's statistics to the rules
+# (revalidator/purge) until all_rules stops changing, for at most 15 s;
+# sets settled_rules to its last value.  Fails if they did not settle.
+settle_rules () {
+    local prev=
+    settled_rules=
+    settled () {
+        ovs-appctl revalidator/purge > /dev/null
+        settled_rules=$(all_rules)
+        test "$settled_rules" = "$prev" && return 0
+        prev=$settled_rules
+        sleep 0.3
+        return 1
+    }
+    wait_for 15 settled
 }
 
 # --- Setup ------------------------------------------------------------------
@@ -404,6 +455,10 @@ start_switch () {
         ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 \
             net.ipv6.conf.default.disable_ipv6=1
     done
+    if test -n "$rcvbuf"; then
+        ip netns exec "$OVSNS" sysctl -q -w net.core.rmem_default="$rcvbuf" \
+            || die "cannot set net.core.rmem_default in $OVSNS"
+    fi
 
     ovsdb-tool create conf.db "$SCHEMA"
     ovsdb-server --detach --no-chdir --pidfile -vconsole:off --log-file \
@@ -531,18 +586,9 @@ stop_switch () {
     # never reach OVS (its AF_PACKET socket's buffer was full), so the
     # rules cannot be expected to reach the ports' rx counters: push the
     # statistics out until the rules stop changing.
-    local prev= cur
-    settled () {
-        ovs-appctl revalidator/purge > /dev/null
-        cur=$(all_rules)
-        test "$cur" = "$prev" && return 0
-        prev=$cur
-        sleep 0.3
-        return 1
-    }
-    wait_for 15 settled || say "$config: rule counters did not settle"
+    settle_rules || say "$config: rule counters did not settle"
     read -r fwd_pkts fwd_bytes <<<"$(rule priority=10,ip)"
-    read -r rules_pkts rules_bytes <<<"$cur"
+    read -r rules_pkts rules_bytes <<<"$settled_rules"
     read -r rx_pkts rx_bytes <<<"$(ports_rx)"
     not_in_rules=$((rx_pkts - rules_pkts))
     acc_pkts=-
@@ -636,8 +682,8 @@ exported_share () {
 # --- Workloads --------------------------------------------------------------
 
 # The workload of each table: sets rate (the forwarding figure: bits/s for
-# long, packets/s for churn and scale) and the m_* of measure, and prints
-# extra "key=value" words for the raw line.
+# long, packets/s for steady, churn and scale) and the m_* of measure, and
+# prints extra "key=value" words for the raw line.
 
 workload_long () {
     local before after
@@ -658,22 +704,36 @@ print(int(end["sum_received"]["bits_per_second"]),
     extra="retransmits=$retrans"
 }
 
-workload_churn () {
-    local before after out
+# flowgen_fixed FLOWS: bench-flowgen cycles through FLOWS flows (0: every
+# packet a new flow) at --rate for --seconds; also sets sent_pkts,
+# sent_pps and ip_before (the "ip" rule's packets before the traffic: the
+# setup's pings), from which the main loop computes CPU per packet.
+flowgen_fixed () {
+    local before after out mac
     ip netns exec "$AT1" "$FLOWGEN" sink 9 $((seconds + 30)) > sink.log 2>&1 &
     bg_pids="$bg_pids $!"
     wait_for 10 grep -q listening sink.log || die "sink did not start"
-    local mac
     mac=$(ip -n "$AT1" -o link show p1 | sed -n 's/.*link\/ether \([0-9a-f:]*\) .*/\1/p')
+    settle_rules || die "rule counters did not settle before the traffic"
+    ip_before=$(rule priority=10,ip | cut -d' ' -f1)
     before=$(snapshot)
     out=$(ip netns exec "$AT0" "$FLOWGEN" send p0 "$mac" 10.1.100.0 10.1.1.2 \
-              --flows=0 --rate="$rate" --seconds="$seconds") \
+              --flows="$1" --rate="$rate" --seconds="$seconds") \
         || die "bench-flowgen failed"
     after=$(snapshot)
     measure "$before" "$after"
     rate=$m_rx_pps
+    sent_pkts=$(echo "$out" | sed -n 's/^sent=\([0-9]*\) .*/\1/p')
     sent_pps=$(echo "$out" | sed -n 's/.* pps=\([0-9]*\).*/\1/p')
-    extra="sent_pps=$sent_pps dp_flows=$(dp_flows) cache_flows=$(cache_flows)"
+    extra="sent_pkts=$sent_pkts sent_pps=$sent_pps dp_flows=$(dp_flows) cache_flows=$(cache_flows)"
+}
+
+workload_steady () {
+    flowgen_fixed "$streams"
+}
+
+workload_churn () {
+    flowgen_fixed 0
 }
 
 workload_scale () {
@@ -747,6 +807,18 @@ for round in $(seq "$rounds"); do
         extra=
         "workload_$table"
         stop_switch "$config"
+        case $table in
+            steady|churn)
+                # The IPv4 packets forwarded during the traffic, whether
+                # that is all bench-flowgen sent, and the CPU per packet.
+                fwd_traffic=$((fwd_pkts - ip_before))
+                in_full=no
+                test "$fwd_traffic" = "$sent_pkts" && in_full=yes
+                cpu_ns_pkt=$(awk -v c="$m_cpu_ns" -v n="$fwd_traffic" \
+                    'BEGIN {if (n > 0) printf "%.1f", c / n; else print "-"}')
+                extra="$extra fwd_traffic_pkts=$fwd_traffic in_full=$in_full cpu_ns=$m_cpu_ns cpu_ns_per_pkt=$cpu_ns_pkt"
+                ;;
+        esac
         line="table=$table round=$round config=$config rate=$rate seconds=$m_seconds vswitchd_cpu=$m_vswitchd softflowd_cpu=$m_softflowd host_cpu=$m_host fwd_pkts=$fwd_pkts fwd_bytes=$fwd_bytes ports_rx_pkts=$rx_pkts rx_not_in_rules=$not_in_rules accounted_pkts=$acc_pkts exported_flows=$exp_flows exported_pkts=$exp_pkts exported_bytes=$exp_bytes nfdump_flows=$nfdump_flows nfdump_pkts=$nfdump_pkts collector_udp_drops=$udp_drops $extra"
         echo "$line" >&2
         raw="$raw$line
@@ -780,6 +852,30 @@ label () {
         softflowd) echo "(f) softflowd IPFIX on ovs-p0" ;;
     esac
 }
+# ratio A B: A / B to 3 decimals, or "-".
+ratio () {
+    awk -v a="$1" -v b="$2" 'BEGIN {
+        if (a == "-" || a == "" || b == "-" || b == "" || b == 0) print "-";
+        else printf "%.3f\n", a / b }'
+}
+# fmt_ns NS: "NS ns", or "-".
+fmt_ns () {
+    case $1 in
+        -|'') echo - ;;
+        *) awk -v n="$1" 'BEGIN {printf "%.0f ns\n", n}' ;;
+    esac
+}
+# in_full_summary CONFIG: in how many rounds CONFIG forwarded in full.
+in_full_summary () {
+    local n k
+    n=$(grep -c " config=$1 " <<<"$raw")
+    k=$(grep " config=$1 " <<<"$raw" | grep -c " in_full=yes " || true)
+    if test "$k" = "$n"; then
+        echo "yes ($k/$n rounds)"
+    else
+        echo "**not in full** ($k/$n rounds in full)"
+    fi
+}
 fmt_rate () {
     case $table in
         long) awk -v r="$1" 'BEGIN {printf "%.3f Gbit/s", r / 1e9}' ;;
@@ -788,6 +884,7 @@ fmt_rate () {
 }
 
 base_rate=$(median off rate)
+base_cpp=$(median off cpu_ns_per_pkt)
 echo
 echo "### Machine"
 echo
@@ -804,19 +901,29 @@ echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), run time $((end_time - start_tim
 echo
 case $table in
     long)
-        echo "Command: \`bench/run-e2e.sh long --seconds=$seconds --streams=$streams --inactive=$inactive --rounds=$rounds --pipeline=$pipeline\`"
+        echo "Command: \`bench/run-e2e.sh long --seconds=$seconds --streams=$streams --inactive=$inactive --rounds=$rounds --pipeline=$pipeline${rcvbuf:+ --rcvbuf=$rcvbuf}\`"
         echo
         echo "| configuration | iperf3 rate | vs (a) | ovs-vswitchd CPU | CPU per Gbit/s | softflowd CPU | host CPU | rx lost before OVS | exported/forwarded packets |"
         echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
         ;;
-    churn)
-        echo "Command: \`bench/run-e2e.sh churn --seconds=$seconds --rate=$req_rate --inactive=$inactive --rounds=$rounds --pipeline=$pipeline\`"
+    steady)
+        echo "Command: \`bench/run-e2e.sh steady --seconds=$seconds --streams=$streams --rate=$req_rate --inactive=$inactive --rounds=$rounds --pipeline=$pipeline${rcvbuf:+ --rcvbuf=$rcvbuf}\`"
         echo
-        echo "| configuration | sent | delivered (new flows/s) | vs (a) | ovs-vswitchd CPU | softflowd CPU | host CPU | rx lost before OVS | exported/forwarded packets |"
-        echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
+        echo "Medians over the rounds; \"vs (a)\": the median CPU per forwarded packet against that of (a)."
+        echo
+        echo "| configuration | sent | delivered | in full | ovs-vswitchd CPU | CPU per forwarded packet | vs (a) | softflowd CPU | host CPU | rx lost before OVS | exported/forwarded packets |"
+        echo "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"
+        ;;
+    churn)
+        echo "Command: \`bench/run-e2e.sh churn --seconds=$seconds --rate=$req_rate --inactive=$inactive --rounds=$rounds --pipeline=$pipeline${rcvbuf:+ --rcvbuf=$rcvbuf}\`"
+        echo
+        echo "Medians over the rounds; \"vs (a)\": the rate against that of (a); \"CPU vs (a)\": the median CPU per forwarded packet against that of (a)."
+        echo
+        echo "| configuration | sent | delivered (new flows/s) | vs (a) | in full | ovs-vswitchd CPU | CPU per forwarded packet | CPU vs (a) | softflowd CPU | host CPU | rx lost before OVS | exported/forwarded packets |"
+        echo "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"
         ;;
     scale)
-        echo "Command: \`bench/run-e2e.sh scale --seconds=$seconds --flows=$flows --rate=$req_rate --inactive=$inactive --rounds=$rounds --pipeline=$pipeline\`"
+        echo "Command: \`bench/run-e2e.sh scale --seconds=$seconds --flows=$flows --rate=$req_rate --inactive=$inactive --rounds=$rounds --pipeline=$pipeline${rcvbuf:+ --rcvbuf=$rcvbuf}\`"
         echo
         echo "| configuration | delivered | vs (a) | ovs-vswitchd CPU | flows in the cache (max) | RSS start | RSS max | RSS growth per flow | flush of the cache | exported/forwarded packets |"
         echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
@@ -843,12 +950,47 @@ for config in $configs; do
                       -v s="$(median "$config" softflowd_cpu)" -v r="$r" \
                       'BEGIN {printf "%.1f %%\n", (c + s) / (r / 1e9)}')
             echo "| $(label "$config") | $(fmt_rate "$r") | $ratio | $vcpu | $cpg | $scpu | $hcpu | $lost | $share |" ;;
-        churn)
-            echo "| $(label "$config") | $(fmt_rate "$(median "$config" sent_pps)") | $(fmt_rate "$r") | $ratio | $vcpu | $scpu | $hcpu | $lost | $share |" ;;
+        steady|churn)
+            cpp=$(median "$config" cpu_ns_per_pkt)
+            cratio=$(ratio "$cpp" "$base_cpp")
+            full=$(in_full_summary "$config")
+            if test $table = steady; then
+                echo "| $(label "$config") | $(fmt_rate "$(median "$config" sent_pps)") | $(fmt_rate "$r") | $full | $vcpu | $(fmt_ns "$cpp") | $cratio | $scpu | $hcpu | $lost | $share |"
+            else
+                echo "| $(label "$config") | $(fmt_rate "$(median "$config" sent_pps)") | $(fmt_rate "$r") | $ratio | $full | $vcpu | $(fmt_ns "$cpp") | $cratio | $scpu | $hcpu | $lost | $share |"
+            fi ;;
         scale)
             echo "| $(label "$config") | $(fmt_rate "$r") | $ratio | $vcpu | $(kv "$last" cache_max) | $(kv "$last" rss0_kb) kB | $(kv "$last" rss_max_kb) kB | $(kv "$last" rss_per_flow) B | $(kv "$last" export_rate) records/s in $(kv "$last" export_s) s | $share |" ;;
     esac
 done
+case $table in
+    steady|churn)
+        # Round by round: CPU per forwarded packet, against "off" of the
+        # same round.
+        echo
+        echo "CPU per forwarded packet (ovs-vswitchd's, plus softflowd's for (f)), round by round; \"vs (a)\": against (a) of the same round:"
+        echo
+        echo "| round | configuration | sent packets | forwarded packets | in full | ovs-vswitchd CPU | CPU per forwarded packet | vs (a) | exported/forwarded packets |"
+        echo "|---:|---|---:|---:|---|---:|---:|---:|---|"
+        for round in $(seq "$rounds"); do
+            off_line=$(grep "^table=$table round=$round config=off " <<<"$raw" || true)
+            off_cpp=-
+            test -z "$off_line" || off_cpp=$(kv "$off_line" cpu_ns_per_pkt)
+            for config in $configs; do
+                line=$(grep "^table=$table round=$round config=$config " <<<"$raw")
+                cpp=$(kv "$line" cpu_ns_per_pkt)
+                full=$(kv "$line" in_full)
+                test "$full" = yes || full="**not in full** ($(awk \
+                    -v f="$(kv "$line" fwd_traffic_pkts)" \
+                    -v s="$(kv "$line" sent_pkts)" 'BEGIN {
+                        if (s > 0) printf "%.2f %%", 100 * f / s;
+                        else print "nothing sent" }'))"
+                exp_pkts=$(kv "$line" exported_pkts) fwd_pkts=$(kv "$line" fwd_pkts)
+                echo "| $round | $(label "$config") | $(kv "$line" sent_pkts) | $(kv "$line" fwd_traffic_pkts) | $full | $(kv "$line" vswitchd_cpu) % | $(fmt_ns "$cpp") | $(ratio "$cpp" "$off_cpp") | $(exported_share) |"
+            done
+        done
+        ;;
+esac
 echo
 echo "Raw output (one line per configuration and round):"
 echo
