@@ -4,7 +4,7 @@
 #
 # bench/run-e2e.sh TABLE [--seconds=N] [--rounds=N] [--configs=LIST]
 #                  [--builddir=DIR] [--keep] [--no-deps] [--no-pin]
-#                  [--pipeline=normal|ct] [--rcvbuf=BYTES] [TABLE OPTIONS]
+#                  [--pipeline=normal|ct] [TABLE OPTIONS]
 #
 # End-to-end benchmarks of flow export on OVS's userspace datapath: prints
 # figures (markdown tables and raw lines), never passes or fails on a
@@ -15,9 +15,10 @@
 #   steady long flows at a fixed load: bench/bench-flowgen sends
 #          --streams UDP flows (default 4; source ports 1024 and up) from
 #          at0 to at1, round robin, at --rate packets a second in all
-#          (default 30000, which every configuration forwards in full on
-#          a 2-CPU machine) for --seconds (default 20): the figure is
-#          CPU per forwarded packet (see below), not a rate
+#          (default 30000, some 15 % of a CPU for ovs-vswitchd, so that
+#          every configuration can forward it in full) for --seconds
+#          (default 20): the figure is CPU per forwarded packet (see
+#          below), not a rate
 #   churn  short flows: bench/bench-flowgen sends UDP from at0 to at1,
 #          every packet a new flow (new source port/address), at --rate
 #          packets a second (default 20000; 0: as fast as it can, which
@@ -32,8 +33,8 @@
 #
 # For each configuration of --configs (comma-separated; by default all
 # those below for long, steady and churn, "off,fx-ipfix,ovs-nf" for
-# scale), in turn and
-# --rounds times over (default 1; rounds interleave the configurations),
+# scale), in turn and --rounds times over (default 1; rounds interleave
+# the configurations),
 # the script builds a fresh setup: namespaces OVSNS (ovsdb-server's peer
 # ovs-vswitchd, bridge br0 with datapath_type=netdev, and the collector)
 # and hosts at0 (10.1.1.1/16) and at1 (10.1.1.2/16), each joined to br0 by
@@ -102,14 +103,6 @@
 # With 2 CPUs or more, ovs-vswitchd and softflowd run on the last CPU and
 # everything else on the others (taskset), unless --no-pin.
 #
-# --rcvbuf=BYTES sets net.core.rmem_default in OVSNS (a per-namespace
-# sysctl in recent kernels), the receive buffer of OVS's AF_PACKET sockets
-# on its veth ends (OVS does not set one): by default the kernel's (208
-# KiB, about 270 small frames, 9 ms at 30000 packets/s), which a switch
-# that another process keeps off its CPU for longer overflows, so that a
-# fixed load is not forwarded in full on a busy machine.  Not the default,
-# so that the tables stay comparable with earlier runs.
-#
 # Programs come from the flowexport build directory (--builddir, by default
 # the current directory if it is one, else _build of this tree) and the
 # OVS build it was configured against (OVS's own ovs-vswitchd is
@@ -139,7 +132,6 @@ flows=1000000
 inactive=
 pin=true
 pipeline=normal
-rcvbuf=
 for arg in "$@"; do
     case $arg in
         long|steady|churn|scale) table=$arg ;;
@@ -154,7 +146,6 @@ for arg in "$@"; do
         --flows=*) flows=${arg#--flows=} ;;
         --inactive=*) inactive=${arg#--inactive=} ;;
         --no-pin) pin=false ;;
-        --rcvbuf=*) rcvbuf=${arg#--rcvbuf=} ;;
         --pipeline=normal|--pipeline=ct) pipeline=${arg#--pipeline=} ;;
         -h|--help) usage; exit 0 ;;
         *) echo "$0: unknown argument '$arg'" >&2; usage >&2; exit 1 ;;
@@ -195,9 +186,6 @@ for v in "$seconds" "$rounds" "$streams" "$flows" "$inactive"; do
 done
 case $rate in
     ''|*[!0-9]*) echo "$0: --rate takes an integer (0: no limit)" >&2; exit 1 ;;
-esac
-case $rcvbuf in
-    *[!0-9]*) echo "$0: --rcvbuf takes a number of bytes" >&2; exit 1 ;;
 esac
 
 if test "$(id -u)" != 0; then
@@ -455,10 +443,6 @@ start_switch () {
         ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 \
             net.ipv6.conf.default.disable_ipv6=1
     done
-    if test -n "$rcvbuf"; then
-        ip netns exec "$OVSNS" sysctl -q -w net.core.rmem_default="$rcvbuf" \
-            || die "cannot set net.core.rmem_default in $OVSNS"
-    fi
 
     ovsdb-tool create conf.db "$SCHEMA"
     ovsdb-server --detach --no-chdir --pidfile -vconsole:off --log-file \
@@ -901,13 +885,13 @@ echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), run time $((end_time - start_tim
 echo
 case $table in
     long)
-        echo "Command: \`bench/run-e2e.sh long --seconds=$seconds --streams=$streams --inactive=$inactive --rounds=$rounds --pipeline=$pipeline${rcvbuf:+ --rcvbuf=$rcvbuf}\`"
+        echo "Command: \`bench/run-e2e.sh long --seconds=$seconds --streams=$streams --inactive=$inactive --rounds=$rounds --pipeline=$pipeline\`"
         echo
         echo "| configuration | iperf3 rate | vs (a) | ovs-vswitchd CPU | CPU per Gbit/s | softflowd CPU | host CPU | rx lost before OVS | exported/forwarded packets |"
         echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
         ;;
     steady)
-        echo "Command: \`bench/run-e2e.sh steady --seconds=$seconds --streams=$streams --rate=$req_rate --inactive=$inactive --rounds=$rounds --pipeline=$pipeline${rcvbuf:+ --rcvbuf=$rcvbuf}\`"
+        echo "Command: \`bench/run-e2e.sh steady --seconds=$seconds --streams=$streams --rate=$req_rate --inactive=$inactive --rounds=$rounds --pipeline=$pipeline\`"
         echo
         echo "Medians over the rounds; \"vs (a)\": the median CPU per forwarded packet against that of (a)."
         echo
@@ -915,7 +899,7 @@ case $table in
         echo "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"
         ;;
     churn)
-        echo "Command: \`bench/run-e2e.sh churn --seconds=$seconds --rate=$req_rate --inactive=$inactive --rounds=$rounds --pipeline=$pipeline${rcvbuf:+ --rcvbuf=$rcvbuf}\`"
+        echo "Command: \`bench/run-e2e.sh churn --seconds=$seconds --rate=$req_rate --inactive=$inactive --rounds=$rounds --pipeline=$pipeline\`"
         echo
         echo "Medians over the rounds; \"vs (a)\": the rate against that of (a); \"CPU vs (a)\": the median CPU per forwarded packet against that of (a)."
         echo
@@ -923,7 +907,7 @@ case $table in
         echo "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"
         ;;
     scale)
-        echo "Command: \`bench/run-e2e.sh scale --seconds=$seconds --flows=$flows --rate=$req_rate --inactive=$inactive --rounds=$rounds --pipeline=$pipeline${rcvbuf:+ --rcvbuf=$rcvbuf}\`"
+        echo "Command: \`bench/run-e2e.sh scale --seconds=$seconds --flows=$flows --rate=$req_rate --inactive=$inactive --rounds=$rounds --pipeline=$pipeline\`"
         echo
         echo "| configuration | delivered | vs (a) | ovs-vswitchd CPU | flows in the cache (max) | RSS start | RSS max | RSS growth per flow | flush of the cache | exported/forwarded packets |"
         echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
