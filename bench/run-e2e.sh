@@ -558,8 +558,11 @@ EOF
 # stop_switch CONFIG: stops the traffic (links down), makes the datapath
 # push its statistics to the rules, the exporter flush its flows, stops
 # everything; sets fwd_pkts fwd_bytes ("ip" rule), not_in_rules (packets
-# the ports' rx counters have but no rule: lost before OVS), acc_pkts (flowexport's accounted packets or -),
-# exp_flows exp_pkts exp_bytes (nfdump, or - without export).
+# the ports' rx counters have but no rule: lost before OVS), dp_lost and
+# dp_drops (packets the datapath lost or dropped, by its own counters),
+# sock_drops (dropped by the kernel, OVS's sockets' buffers being full),
+# acc_pkts (flowexport's accounted packets or -), exp_flows exp_pkts
+# exp_bytes (nfdump, or - without export).
 stop_switch () {
     local config=$1 n h
     for n in 0 1; do
@@ -610,6 +613,19 @@ stop_switch () {
             wait_for 10 gone "$softflowd_pid" || die "softflowd did not exit"
             ;;
     esac
+    # Packets OVS itself lost or dropped (upcalls that failed, the
+    # datapath's drop reasons), and those the kernel dropped before OVS
+    # read them (its AF_PACKET sockets' buffers were full: "d" of ss's
+    # skmem), to tell where the packets of a run that was not forwarded in
+    # full went.
+    sock_drops=$(ip netns exec "$OVSNS" ss -0 -m -n -p -O 2>/dev/null |
+        grep '"ovs-vswitchd"' | sed -n 's/.*skmem:(.*,d\([0-9]*\)).*/\1/p' |
+        awk '{n += $1} END {print n + 0}')
+    ovs-appctl dpctl/show > dpctl-show.txt 2>&1 || true
+    ovs-appctl coverage/show > coverage.txt 2>&1 || true
+    dp_lost=$(sed -n 's/.* lost:\([0-9]*\).*/\1/p' dpctl-show.txt | head -1)
+    dp_drops=$(awk '$1 ~ /^datapath_drop_/ {n += $NF} END {print n + 0}' \
+                   coverage.txt)
     ovs-appctl -t ovs-vswitchd exit
     wait_for 60 gone "$vswitchd_pid" || die "ovs-vswitchd did not exit"
     rm -f ovs-vswitchd.pid
@@ -803,7 +819,7 @@ for round in $(seq "$rounds"); do
                 extra="$extra fwd_traffic_pkts=$fwd_traffic in_full=$in_full cpu_ns=$m_cpu_ns cpu_ns_per_pkt=$cpu_ns_pkt"
                 ;;
         esac
-        line="table=$table round=$round config=$config rate=$rate seconds=$m_seconds vswitchd_cpu=$m_vswitchd softflowd_cpu=$m_softflowd host_cpu=$m_host fwd_pkts=$fwd_pkts fwd_bytes=$fwd_bytes ports_rx_pkts=$rx_pkts rx_not_in_rules=$not_in_rules accounted_pkts=$acc_pkts exported_flows=$exp_flows exported_pkts=$exp_pkts exported_bytes=$exp_bytes nfdump_flows=$nfdump_flows nfdump_pkts=$nfdump_pkts collector_udp_drops=$udp_drops $extra"
+        line="table=$table round=$round config=$config rate=$rate seconds=$m_seconds vswitchd_cpu=$m_vswitchd softflowd_cpu=$m_softflowd host_cpu=$m_host fwd_pkts=$fwd_pkts fwd_bytes=$fwd_bytes ports_rx_pkts=$rx_pkts rx_not_in_rules=$not_in_rules accounted_pkts=$acc_pkts exported_flows=$exp_flows exported_pkts=$exp_pkts exported_bytes=$exp_bytes nfdump_flows=$nfdump_flows nfdump_pkts=$nfdump_pkts collector_udp_drops=$udp_drops dp_lost=${dp_lost:--} dp_drops=$dp_drops sock_drops=$sock_drops $extra"
         echo "$line" >&2
         raw="$raw$line
 "
