@@ -558,9 +558,9 @@ EOF
 # stop_switch CONFIG: stops the traffic (links down), makes the datapath
 # push its statistics to the rules, the exporter flush its flows, stops
 # everything; sets fwd_pkts fwd_bytes ("ip" rule), not_in_rules (packets
-# the ports' rx counters have but no rule: lost before OVS), dp_lost and
-# dp_drops (packets the datapath lost or dropped, by its own counters),
-# sock_drops (dropped by the kernel, OVS's sockets' buffers being full),
+# the ports' rx counters have but no rule: lost before OVS), sock_drops
+# (dropped by the kernel, OVS's sockets' buffers being full), dp_drops
+# (dropped by OVS's datapath), upcall_fail (upcalls that failed),
 # acc_pkts (flowexport's accounted packets or -), exp_flows exp_pkts
 # exp_bytes (nfdump, or - without export).
 stop_switch () {
@@ -613,17 +613,21 @@ stop_switch () {
             wait_for 10 gone "$softflowd_pid" || die "softflowd did not exit"
             ;;
     esac
-    # Packets OVS itself lost or dropped (upcalls that failed, the
-    # datapath's drop reasons), and those the kernel dropped before OVS
-    # read them (its AF_PACKET sockets' buffers were full: "d" of ss's
-    # skmem), to tell where the packets of a run that was not forwarded in
-    # full went.
+    # To tell where the packets of a run that was not forwarded in full
+    # went: those the kernel dropped before OVS read them (its AF_PACKET
+    # sockets' buffers were full: "d" of ss's skmem), and those OVS's
+    # datapath dropped (its datapath_drop_* coverage counters).  Also the
+    # upcalls that failed (dpctl/show's "lost"), which are not packets
+    # lost: in the userspace datapath an upcall refused for the datapath
+    # flow limit (ENOSPC) still forwards its packet, only without
+    # installing a datapath flow; the others drop it, and count it in
+    # datapath_drop_*.
     sock_drops=$(ip netns exec "$OVSNS" ss -0 -m -n -p -O 2>/dev/null |
         grep '"ovs-vswitchd"' | sed -n 's/.*skmem:(.*,d\([0-9]*\)).*/\1/p' |
         awk '{n += $1} END {print n + 0}')
     ovs-appctl dpctl/show > dpctl-show.txt 2>&1 || true
     ovs-appctl coverage/show > coverage.txt 2>&1 || true
-    dp_lost=$(sed -n 's/.* lost:\([0-9]*\).*/\1/p' dpctl-show.txt | head -1)
+    upcall_fail=$(sed -n 's/.* lost:\([0-9]*\).*/\1/p' dpctl-show.txt | head -1)
     dp_drops=$(awk '$1 ~ /^datapath_drop_/ {n += $NF} END {print n + 0}' \
                    coverage.txt)
     ovs-appctl -t ovs-vswitchd exit
@@ -819,7 +823,7 @@ for round in $(seq "$rounds"); do
                 extra="$extra fwd_traffic_pkts=$fwd_traffic in_full=$in_full cpu_ns=$m_cpu_ns cpu_ns_per_pkt=$cpu_ns_pkt"
                 ;;
         esac
-        line="table=$table round=$round config=$config rate=$rate seconds=$m_seconds vswitchd_cpu=$m_vswitchd softflowd_cpu=$m_softflowd host_cpu=$m_host fwd_pkts=$fwd_pkts fwd_bytes=$fwd_bytes ports_rx_pkts=$rx_pkts rx_not_in_rules=$not_in_rules accounted_pkts=$acc_pkts exported_flows=$exp_flows exported_pkts=$exp_pkts exported_bytes=$exp_bytes nfdump_flows=$nfdump_flows nfdump_pkts=$nfdump_pkts collector_udp_drops=$udp_drops dp_lost=${dp_lost:--} dp_drops=$dp_drops sock_drops=$sock_drops $extra"
+        line="table=$table round=$round config=$config rate=$rate seconds=$m_seconds vswitchd_cpu=$m_vswitchd softflowd_cpu=$m_softflowd host_cpu=$m_host fwd_pkts=$fwd_pkts fwd_bytes=$fwd_bytes ports_rx_pkts=$rx_pkts rx_not_in_rules=$not_in_rules accounted_pkts=$acc_pkts exported_flows=$exp_flows exported_pkts=$exp_pkts exported_bytes=$exp_bytes nfdump_flows=$nfdump_flows nfdump_pkts=$nfdump_pkts collector_udp_drops=$udp_drops sock_drops=$sock_drops dp_drops=$dp_drops upcall_fail=${upcall_fail:--} $extra"
         echo "$line" >&2
         raw="$raw$line
 "
