@@ -616,7 +616,9 @@ stop_switch () {
     # To tell where the packets of a run that was not forwarded in full
     # went: those the kernel dropped before OVS read them (its AF_PACKET
     # sockets' buffers were full: "d" of ss's skmem), and those OVS's
-    # datapath dropped (its datapath_drop_* coverage counters).  Also the
+    # datapath dropped (its datapath_drop_* coverage counters, which also
+    # count the copies that the sample action of OVS's IPFIX discards,
+    # not forwarded packets: datapath_drop_sample_error).  Also the
     # upcalls that failed (dpctl/show's "lost"), which are not packets
     # lost: in the userspace datapath an upcall refused for the datapath
     # flow limit (ENOSPC) still forwards its packet, only without
