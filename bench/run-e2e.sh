@@ -617,8 +617,9 @@ stop_switch () {
     # went: those the kernel dropped before OVS read them (its AF_PACKET
     # sockets' buffers were full: "d" of ss's skmem), and those OVS's
     # datapath dropped (its datapath_drop_* coverage counters, which also
-    # count the copies that the sample action of OVS's IPFIX discards,
-    # not forwarded packets: datapath_drop_sample_error).  Also the
+    # count copies of packets that the sample action of OVS's IPFIX
+    # discards, datapath_drop_sample_error, not drops of forwarded
+    # packets).  Also the
     # upcalls that failed (dpctl/show's "lost"), which are not packets
     # lost: in the userspace datapath an upcall refused for the datapath
     # flow limit (ENOSPC) still forwards its packet, only without
