@@ -263,8 +263,9 @@ struct fx_update {
 struct fx_batch {
     struct ovs_list list_node;      /* In the queue, or the pool. */
     uint64_t seqno;                 /* Order in which it was queued. */
-    size_t n;                       /* Updates in 'buf'. */
-    size_t used;                    /* Bytes of 'buf' they take. */
+    size_t start;                   /* Offset in 'buf' of the first update
+                                     * to apply (see struct fx_log). */
+    size_t used;                    /* Bytes of 'buf' taken by updates. */
     uint64_t buf[FX_BATCH_BYTES / 8];
 };
 BUILD_ASSERT_DECL(FX_BATCH_BYTES >= 8 * FX_UPDATE_MAX);
@@ -279,7 +280,7 @@ update_size(const struct fx_update *u)
 
 /* Iterates over the updates of 'BATCH': 'U' is each one. */
 #define BATCH_FOR_EACH(U, BATCH)                                        \
-    for (size_t OFS_ = 0;                                               \
+    for (size_t OFS_ = (BATCH)->start;                                  \
          (OFS_ < (BATCH)->used                                          \
           ? ((U) = ALIGNED_CAST(const struct fx_update *,               \
                                 (const uint8_t *) (BATCH)->buf + OFS_), \
@@ -287,14 +288,24 @@ update_size(const struct fx_update *u)
           : false);                                                     \
          OFS_ += update_size(U))
 
-/* One thread's log for one cache.  Its mutex is taken by the owning thread
- * at each update and by cache_drain() only, so it is almost never
- * contended. */
+/* One thread's log for one cache.
+ *
+ * The owning thread appends updates to 'batch' without a lock: it writes
+ * an update past 'committed', then publishes it by storing the new end in
+ * 'committed' (release).  It takes 'mutex' only to hand a full batch off
+ * (log_hand_off()), once per batch.  cache_drain() takes 'mutex' and
+ * queues a copy of the updates between 'drained' and 'committed' (read
+ * with acquire), then advances 'drained'; the hand-off then queues only
+ * what follows 'drained'.  So every update is applied once, and the
+ * updates of one thread in the order it made them. */
 struct fx_log {
     struct ovs_list list_node;      /* In 'cache->logs'. */
     unsigned int owner;             /* ovsthread_id_self() of the owner. */
     struct ovs_mutex mutex;
-    struct fx_batch *batch OVS_GUARDED; /* Never NULL. */
+    struct fx_batch *batch;         /* Never NULL; changed only by the
+                                     * owning thread, under 'mutex'. */
+    atomic_size_t committed;        /* Bytes of 'batch' published. */
+    size_t drained OVS_GUARDED;     /* Bytes of 'batch' already queued. */
 };
 
 /* Per thread: the logs of the caches the thread updated lately, by the
@@ -1225,11 +1236,13 @@ batch_apply(struct fx_cache *cache, struct fx_batch *batch)
     const struct fx_update *u;
 
     batch_prefetch(cache, batch);
+    size_t n = 0;
     BATCH_FOR_EACH (u, batch) {
         made_records |= update_apply(cache, u);
+        n++;
     }
-    cache->n_applied += batch->n;
-    batch->n = 0;
+    cache->n_applied += n;
+    batch->start = 0;
     batch->used = 0;
     if (made_records) {
         seq_change(cache->expired_seq);
@@ -1246,7 +1259,7 @@ batch_get(struct fx_cache *cache)
                             struct fx_batch, list_node);
     }
     struct fx_batch *batch = xmalloc(sizeof *batch);
-    batch->n = 0;
+    batch->start = 0;
     batch->used = 0;
     return batch;
 }
@@ -1403,7 +1416,17 @@ static void
 log_hand_off(struct fx_cache *cache, struct fx_log *log)
     OVS_REQUIRES(log->mutex)
 {
+    /* What cache_drain() queued already is not queued again. */
+    log->batch->start = log->drained;
+    log->drained = 0;
+    atomic_store_relaxed(&log->committed, 0);
+
     ovs_mutex_lock(&cache->queue_mutex);
+    if (log->batch->start == log->batch->used) {
+        log->batch->start = log->batch->used = 0;
+        ovs_mutex_unlock(&cache->queue_mutex);
+        return;
+    }
     if (cache->n_queued < cache->max_queued) {
         queue_push(cache, log->batch);
         log->batch = batch_get(cache);
@@ -1452,6 +1475,7 @@ cache_get_log(struct fx_cache *cache)
     }
     log = xzalloc(sizeof *log);
     ovs_mutex_init(&log->mutex);
+    atomic_init(&log->committed, 0);
     log->owner = self;
     ovs_mutex_lock(&cache->queue_mutex);
     log->batch = batch_get(cache);
@@ -1479,12 +1503,22 @@ cache_drain(struct fx_cache *cache)
     ovs_mutex_lock(&cache->logs_mutex);
     LIST_FOR_EACH (log, list_node, &cache->logs) {
         ovs_mutex_lock(&log->mutex);
-        if (log->batch->n) {
-            /* Beyond 'max_queued': the queue is applied right below. */
+
+        size_t committed;
+        atomic_read_explicit(&log->committed, &committed,
+                             memory_order_acquire);
+        if (committed > log->drained) {
+            /* A copy, since the owning thread goes on appending to its
+             * batch.  Beyond 'max_queued': the queue is applied right
+             * below. */
             ovs_mutex_lock(&cache->queue_mutex);
-            queue_append(cache, log->batch);
-            log->batch = batch_get(cache);
+            struct fx_batch *copy = batch_get(cache);
+            copy->used = committed - log->drained;
+            memcpy(copy->buf, (uint8_t *) log->batch->buf + log->drained,
+                   copy->used);
+            queue_append(cache, copy);
             ovs_mutex_unlock(&cache->queue_mutex);
+            log->drained = committed;
         }
         ovs_mutex_unlock(&log->mutex);
     }
@@ -1550,12 +1584,12 @@ fx_cache_update_journey(struct fx_cache *cache, const struct flow *flow_,
     uint32_t key_fields;
     atomic_read_relaxed(&cache->key_fields, &key_fields);
 
+    /* No lock: only this thread writes past 'committed' (see struct
+     * fx_log). */
     struct fx_log *log = cache_get_log(cache);
-    ovs_mutex_lock(&log->mutex);
     struct fx_batch *batch = log->batch;
     struct fx_update *u = ALIGNED_CAST(struct fx_update *,
                                        (uint8_t *) batch->buf + batch->used);
-    batch->n++;
 
     u->n_packets = stats->n_packets;
     u->n_bytes = stats->n_bytes;
@@ -1581,10 +1615,13 @@ fx_cache_update_journey(struct fx_cache *cache, const struct flow *flow_,
         }
     }
     batch->used += update_size(u);
+    atomic_store_explicit(&log->committed, batch->used,
+                          memory_order_release);
     if (batch->used > FX_BATCH_BYTES - FX_UPDATE_MAX) {
+        ovs_mutex_lock(&log->mutex);
         log_hand_off(cache, log);
+        ovs_mutex_unlock(&log->mutex);
     }
-    ovs_mutex_unlock(&log->mutex);
 }
 
 /* Removes or reports every flow of 'shard' that is due at 'now', appending
