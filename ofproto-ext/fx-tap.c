@@ -99,7 +99,9 @@ struct netflow {
 static struct ovs_mutex dying_mutex = OVS_MUTEX_INITIALIZER;
 static struct ovs_list dying OVS_GUARDED_BY(dying_mutex)
     = OVS_LIST_INITIALIZER(&dying);
-static struct seq *dying_seq;
+static struct seq *dying_seq;    /* Changes when a tap joins 'dying'. */
+static uint64_t reaped_seqno;   /* 'dying_seq' at the last fx_tap_reap(),
+                                 * main thread only. */
 
 /* The thread that ran the program's constructors: the main thread. */
 static pthread_t main_thread;
@@ -274,6 +276,9 @@ fx_tap_reap(void)
     struct ovs_list finish = OVS_LIST_INITIALIZER(&finish);
     struct netflow *nf;
 
+    /* Read before taking the list: a tap queued after this is announced by
+     * a change that fx_tap_reap_wait() sees. */
+    reaped_seqno = seq_read(dying_seq);
     ovs_mutex_lock(&dying_mutex);
     ovs_list_push_back_all(&finish, &dying);
     ovs_mutex_unlock(&dying_mutex);
@@ -285,20 +290,8 @@ fx_tap_reap(void)
 
 void
 fx_tap_reap_wait(void)
-    OVS_EXCLUDED(dying_mutex)
 {
-    uint64_t seqno = seq_read(dying_seq);
-    bool any;
-
-    ovs_mutex_lock(&dying_mutex);
-    any = !ovs_list_is_empty(&dying);
-    ovs_mutex_unlock(&dying_mutex);
-
-    if (any) {
-        poll_immediate_wake();
-    } else {
-        seq_wait(dying_seq, seqno);
-    }
+    seq_wait(dying_seq, reaped_seqno);
 }
 
 bool
