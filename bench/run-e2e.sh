@@ -12,6 +12,13 @@
 #
 #   long   long TCP flows: iperf3 (--streams parallel streams, default 4)
 #          from host at0 to host at1 for --seconds (default 20)
+#   steady long flows at a fixed load: bench/bench-flowgen sends
+#          --streams UDP flows (default 4; source ports 1024 and up) from
+#          at0 to at1, round robin, at --rate packets a second in all
+#          (default 30000, some 15 % of a CPU for ovs-vswitchd, so that
+#          every configuration can forward it in full) for --seconds
+#          (default 20): the figure is CPU per forwarded packet (see
+#          below), not a rate
 #   churn  short flows: bench/bench-flowgen sends UDP from at0 to at1,
 #          every packet a new flow (new source port/address), at --rate
 #          packets a second (default 20000; 0: as fast as it can, which
@@ -25,8 +32,9 @@
 #          one cycle through them
 #
 # For each configuration of --configs (comma-separated; by default all
-# those below for long and churn, "off,fx-ipfix,ovs-nf" for scale), in turn and
-# --rounds times over (default 1; rounds interleave the configurations),
+# those below for long, steady and churn, "off,fx-ipfix,ovs-nf" for
+# scale), in turn and --rounds times over (default 1; rounds interleave
+# the configurations),
 # the script builds a fresh setup: namespaces OVSNS (ovsdb-server's peer
 # ovs-vswitchd, bridge br0 with datapath_type=netdev, and the collector)
 # and hosts at0 (10.1.1.1/16) and at1 (10.1.1.2/16), each joined to br0 by
@@ -69,7 +77,18 @@
 # at1's interface received), CPU of ovs-vswitchd (and of softflowd) from
 # /proc/PID/stat (utime + stime; 100 % = one core), CPU of the whole host
 # from /proc/stat, and the ratio of the rate to that of "off" in the same
-# round.  After the traffic the script pushes the datapath's statistics
+# round.  CPU per forwarded packet (steady and churn, where the load is
+# fixed): ovs-vswitchd's utime + stime over the traffic (plus softflowd's,
+# which is 0 but for the softflowd configuration), in ns, divided by the
+# IPv4 packets the "ip" rule counted during the traffic (its count before
+# the traffic, read after pushing the datapath's statistics, subtracted:
+# the setup's pings).  A configuration forwarded "in full" when that count
+# equals the packets bench-flowgen sent; only then are its CPU figures
+# comparable with the others', and the tables mark the rows and rounds
+# that did not ("not in full").  Printed for each round with its ratio to
+# "off" in the same round, and as the median over the rounds of each
+# configuration with the ratio of that median to "off"'s median.
+# After the traffic the script pushes the datapath's statistics
 # (revalidator/purge) until the rules have counted every packet the ports
 # received, waits (churn only) for the inactive timeout to expire the
 # flows at the exporters' own pace, makes the exporter flush the rest
@@ -115,7 +134,7 @@ pin=true
 pipeline=normal
 for arg in "$@"; do
     case $arg in
-        long|churn|scale) table=$arg ;;
+        long|steady|churn|scale) table=$arg ;;
         --seconds=*) seconds=${arg#--seconds=} ;;
         --rounds=*) rounds=${arg#--rounds=} ;;
         --configs=*) configs=${arg#--configs=} ;;
@@ -133,12 +152,13 @@ for arg in "$@"; do
     esac
 done
 if test -z "$table"; then
-    echo "$0: which table? long, churn or scale" >&2
+    echo "$0: which table? long, steady, churn or scale" >&2
     usage >&2
     exit 1
 fi
 case $table in
     long) : "${seconds:=20}" "${rate:=0}" "${inactive:=15}" ;;
+    steady) : "${seconds:=20}" "${rate:=30000}" "${inactive:=15}" ;;
     churn) : "${seconds:=20}" "${rate:=20000}" "${inactive:=15}" ;;
     scale) : "${seconds:=40}" "${rate:=100000}" "${inactive:=60}" ;;
 esac
@@ -360,14 +380,16 @@ snapshot () {
     echo "$(now_ms) $(proc_ticks "$vswitchd_pid") $(proc_ticks "$softflowd_pid") $(host_ticks) $(at1_rx)"
 }
 # measure "SNAPSHOT-BEFORE" "SNAPSHOT-AFTER": sets m_seconds, m_vswitchd
-# and m_softflowd (% of one core), m_host (% of all cores), m_rx_pps.
+# and m_softflowd (% of one core), m_host (% of all cores), m_rx_pps, and
+# m_cpu_ns (CPU time of ovs-vswitchd and softflowd together, in ns).
 measure () {
-    read -r m_seconds m_vswitchd m_softflowd m_host m_rx_pps <<<"$(
+    read -r m_seconds m_vswitchd m_softflowd m_host m_rx_pps m_cpu_ns <<<"$(
         echo "$1 $2" | awk -v tck="$CLK_TCK" '{
             s = ($7 - $1) / 1000;
-            printf "%.2f %.1f %.1f %.1f %.0f\n", s,
+            printf "%.2f %.1f %.1f %.1f %.0f %.0f\n", s,
                    100 * ($8 - $2) / tck / s, 100 * ($9 - $3) / tck / s,
-                   100 * ($10 - $4) / ($11 - $5), ($12 - $6) / s }')"
+                   100 * ($10 - $4) / ($11 - $5), ($12 - $6) / s,
+                   ($8 - $2 + $9 - $3) * 1e9 / tck }')"
 }
 # fx_counter REGEX: the value of the first counter whose name matches the
 # awk REGEX in "ovs-appctl flowexport/counters br0" (the stable "NAME
@@ -380,6 +402,23 @@ cache_flows () { fx_counter '^cache[.]flows$'; }
 fx_records () { fx_counter '^exporter[.][^.]*[.]records$'; }
 dp_flows () {
     ovs-appctl upcall/show 2>/dev/null | sed -n 's/.*flows *: (current \([0-9]*\)).*/\1/p' | head -1
+}
+
+# settle_rules: pushes the datapath's statistics to the rules
+# (revalidator/purge) until all_rules stops changing, for at most 15 s;
+# sets settled_rules to its last value.  Fails if they did not settle.
+settle_rules () {
+    local prev=
+    settled_rules=
+    settled () {
+        ovs-appctl revalidator/purge > /dev/null
+        settled_rules=$(all_rules)
+        test "$settled_rules" = "$prev" && return 0
+        prev=$settled_rules
+        sleep 0.3
+        return 1
+    }
+    wait_for 15 settled
 }
 
 # --- Setup ------------------------------------------------------------------
@@ -519,8 +558,11 @@ EOF
 # stop_switch CONFIG: stops the traffic (links down), makes the datapath
 # push its statistics to the rules, the exporter flush its flows, stops
 # everything; sets fwd_pkts fwd_bytes ("ip" rule), not_in_rules (packets
-# the ports' rx counters have but no rule: lost before OVS), acc_pkts (flowexport's accounted packets or -),
-# exp_flows exp_pkts exp_bytes (nfdump, or - without export).
+# the ports' rx counters have but no rule: lost before OVS), sock_drops
+# (dropped by the kernel, OVS's sockets' buffers being full), dp_drops
+# (dropped by OVS's datapath), upcall_fail (upcalls that failed),
+# acc_pkts (flowexport's accounted packets or -), exp_flows exp_pkts
+# exp_bytes (nfdump, or - without export).
 stop_switch () {
     local config=$1 n h
     for n in 0 1; do
@@ -531,18 +573,9 @@ stop_switch () {
     # never reach OVS (its AF_PACKET socket's buffer was full), so the
     # rules cannot be expected to reach the ports' rx counters: push the
     # statistics out until the rules stop changing.
-    local prev= cur
-    settled () {
-        ovs-appctl revalidator/purge > /dev/null
-        cur=$(all_rules)
-        test "$cur" = "$prev" && return 0
-        prev=$cur
-        sleep 0.3
-        return 1
-    }
-    wait_for 15 settled || say "$config: rule counters did not settle"
+    settle_rules || say "$config: rule counters did not settle"
     read -r fwd_pkts fwd_bytes <<<"$(rule priority=10,ip)"
-    read -r rules_pkts rules_bytes <<<"$cur"
+    read -r rules_pkts rules_bytes <<<"$settled_rules"
     read -r rx_pkts rx_bytes <<<"$(ports_rx)"
     not_in_rules=$((rx_pkts - rules_pkts))
     acc_pkts=-
@@ -580,6 +613,26 @@ stop_switch () {
             wait_for 10 gone "$softflowd_pid" || die "softflowd did not exit"
             ;;
     esac
+    # To tell where the packets of a run that was not forwarded in full
+    # went: those the kernel dropped before OVS read them (its AF_PACKET
+    # sockets' buffers were full: "d" of ss's skmem), and those OVS's
+    # datapath dropped (its datapath_drop_* coverage counters, which also
+    # count copies of packets that the sample action of OVS's IPFIX
+    # discards, datapath_drop_sample_error, not drops of forwarded
+    # packets).  Also the
+    # upcalls that failed (dpctl/show's "lost"), which are not packets
+    # lost: in the userspace datapath an upcall refused for the datapath
+    # flow limit (ENOSPC) still forwards its packet, only without
+    # installing a datapath flow; the others drop it, and count it in
+    # datapath_drop_*.
+    sock_drops=$(ip netns exec "$OVSNS" ss -0 -m -n -p -O 2>/dev/null |
+        grep '"ovs-vswitchd"' | sed -n 's/.*skmem:(.*,d\([0-9]*\)).*/\1/p' |
+        awk '{n += $1} END {print n + 0}')
+    ovs-appctl dpctl/show > dpctl-show.txt 2>&1 || true
+    ovs-appctl coverage/show > coverage.txt 2>&1 || true
+    upcall_fail=$(sed -n 's/.* lost:\([0-9]*\).*/\1/p' dpctl-show.txt | head -1)
+    dp_drops=$(awk '$1 ~ /^datapath_drop_/ {n += $NF} END {print n + 0}' \
+                   coverage.txt)
     ovs-appctl -t ovs-vswitchd exit
     wait_for 60 gone "$vswitchd_pid" || die "ovs-vswitchd did not exit"
     rm -f ovs-vswitchd.pid
@@ -636,8 +689,8 @@ exported_share () {
 # --- Workloads --------------------------------------------------------------
 
 # The workload of each table: sets rate (the forwarding figure: bits/s for
-# long, packets/s for churn and scale) and the m_* of measure, and prints
-# extra "key=value" words for the raw line.
+# long, packets/s for steady, churn and scale) and the m_* of measure, and
+# prints extra "key=value" words for the raw line.
 
 workload_long () {
     local before after
@@ -658,22 +711,36 @@ print(int(end["sum_received"]["bits_per_second"]),
     extra="retransmits=$retrans"
 }
 
-workload_churn () {
-    local before after out
+# flowgen_fixed FLOWS: bench-flowgen cycles through FLOWS flows (0: every
+# packet a new flow) at --rate for --seconds; also sets sent_pkts,
+# sent_pps and ip_before (the "ip" rule's packets before the traffic: the
+# setup's pings), from which the main loop computes CPU per packet.
+flowgen_fixed () {
+    local before after out mac
     ip netns exec "$AT1" "$FLOWGEN" sink 9 $((seconds + 30)) > sink.log 2>&1 &
     bg_pids="$bg_pids $!"
     wait_for 10 grep -q listening sink.log || die "sink did not start"
-    local mac
     mac=$(ip -n "$AT1" -o link show p1 | sed -n 's/.*link\/ether \([0-9a-f:]*\) .*/\1/p')
+    settle_rules || die "rule counters did not settle before the traffic"
+    ip_before=$(rule priority=10,ip | cut -d' ' -f1)
     before=$(snapshot)
     out=$(ip netns exec "$AT0" "$FLOWGEN" send p0 "$mac" 10.1.100.0 10.1.1.2 \
-              --flows=0 --rate="$rate" --seconds="$seconds") \
+              --flows="$1" --rate="$rate" --seconds="$seconds") \
         || die "bench-flowgen failed"
     after=$(snapshot)
     measure "$before" "$after"
     rate=$m_rx_pps
+    sent_pkts=$(echo "$out" | sed -n 's/^sent=\([0-9]*\) .*/\1/p')
     sent_pps=$(echo "$out" | sed -n 's/.* pps=\([0-9]*\).*/\1/p')
-    extra="sent_pps=$sent_pps dp_flows=$(dp_flows) cache_flows=$(cache_flows)"
+    extra="sent_pkts=$sent_pkts sent_pps=$sent_pps dp_flows=$(dp_flows) cache_flows=$(cache_flows)"
+}
+
+workload_steady () {
+    flowgen_fixed "$streams"
+}
+
+workload_churn () {
+    flowgen_fixed 0
 }
 
 workload_scale () {
@@ -747,7 +814,19 @@ for round in $(seq "$rounds"); do
         extra=
         "workload_$table"
         stop_switch "$config"
-        line="table=$table round=$round config=$config rate=$rate seconds=$m_seconds vswitchd_cpu=$m_vswitchd softflowd_cpu=$m_softflowd host_cpu=$m_host fwd_pkts=$fwd_pkts fwd_bytes=$fwd_bytes ports_rx_pkts=$rx_pkts rx_not_in_rules=$not_in_rules accounted_pkts=$acc_pkts exported_flows=$exp_flows exported_pkts=$exp_pkts exported_bytes=$exp_bytes nfdump_flows=$nfdump_flows nfdump_pkts=$nfdump_pkts collector_udp_drops=$udp_drops $extra"
+        case $table in
+            steady|churn)
+                # The IPv4 packets forwarded during the traffic, whether
+                # that is all bench-flowgen sent, and the CPU per packet.
+                fwd_traffic=$((fwd_pkts - ip_before))
+                in_full=no
+                test "$fwd_traffic" = "$sent_pkts" && in_full=yes
+                cpu_ns_pkt=$(awk -v c="$m_cpu_ns" -v n="$fwd_traffic" \
+                    'BEGIN {if (n > 0) printf "%.1f", c / n; else print "-"}')
+                extra="$extra fwd_traffic_pkts=$fwd_traffic in_full=$in_full cpu_ns=$m_cpu_ns cpu_ns_per_pkt=$cpu_ns_pkt"
+                ;;
+        esac
+        line="table=$table round=$round config=$config rate=$rate seconds=$m_seconds vswitchd_cpu=$m_vswitchd softflowd_cpu=$m_softflowd host_cpu=$m_host fwd_pkts=$fwd_pkts fwd_bytes=$fwd_bytes ports_rx_pkts=$rx_pkts rx_not_in_rules=$not_in_rules accounted_pkts=$acc_pkts exported_flows=$exp_flows exported_pkts=$exp_pkts exported_bytes=$exp_bytes nfdump_flows=$nfdump_flows nfdump_pkts=$nfdump_pkts collector_udp_drops=$udp_drops sock_drops=$sock_drops dp_drops=$dp_drops upcall_fail=${upcall_fail:--} $extra"
         echo "$line" >&2
         raw="$raw$line
 "
@@ -780,6 +859,30 @@ label () {
         softflowd) echo "(f) softflowd IPFIX on ovs-p0" ;;
     esac
 }
+# ratio A B: A / B to 3 decimals, or "-".
+ratio () {
+    awk -v a="$1" -v b="$2" 'BEGIN {
+        if (a == "-" || a == "" || b == "-" || b == "" || b == 0) print "-";
+        else printf "%.3f\n", a / b }'
+}
+# fmt_ns NS: "NS ns", or "-".
+fmt_ns () {
+    case $1 in
+        -|'') echo - ;;
+        *) awk -v n="$1" 'BEGIN {printf "%.0f ns\n", n}' ;;
+    esac
+}
+# in_full_summary CONFIG: in how many rounds CONFIG forwarded in full.
+in_full_summary () {
+    local n k
+    n=$(grep -c " config=$1 " <<<"$raw")
+    k=$(grep " config=$1 " <<<"$raw" | grep -c " in_full=yes " || true)
+    if test "$k" = "$n"; then
+        echo "yes ($k/$n rounds)"
+    else
+        echo "**not in full** ($k/$n rounds in full)"
+    fi
+}
 fmt_rate () {
     case $table in
         long) awk -v r="$1" 'BEGIN {printf "%.3f Gbit/s", r / 1e9}' ;;
@@ -788,6 +891,7 @@ fmt_rate () {
 }
 
 base_rate=$(median off rate)
+base_cpp=$(median off cpu_ns_per_pkt)
 echo
 echo "### Machine"
 echo
@@ -809,11 +913,21 @@ case $table in
         echo "| configuration | iperf3 rate | vs (a) | ovs-vswitchd CPU | CPU per Gbit/s | softflowd CPU | host CPU | rx lost before OVS | exported/forwarded packets |"
         echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
         ;;
+    steady)
+        echo "Command: \`bench/run-e2e.sh steady --seconds=$seconds --streams=$streams --rate=$req_rate --inactive=$inactive --rounds=$rounds --pipeline=$pipeline\`"
+        echo
+        echo "Medians over the rounds; \"vs (a)\": the median CPU per forwarded packet against that of (a)."
+        echo
+        echo "| configuration | sent | delivered | in full | ovs-vswitchd CPU | CPU per forwarded packet | vs (a) | softflowd CPU | host CPU | rx lost before OVS | exported/forwarded packets |"
+        echo "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"
+        ;;
     churn)
         echo "Command: \`bench/run-e2e.sh churn --seconds=$seconds --rate=$req_rate --inactive=$inactive --rounds=$rounds --pipeline=$pipeline\`"
         echo
-        echo "| configuration | sent | delivered (new flows/s) | vs (a) | ovs-vswitchd CPU | softflowd CPU | host CPU | rx lost before OVS | exported/forwarded packets |"
-        echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
+        echo "Medians over the rounds; \"vs (a)\": the rate against that of (a); \"CPU vs (a)\": the median CPU per forwarded packet against that of (a)."
+        echo
+        echo "| configuration | sent | delivered (new flows/s) | vs (a) | in full | ovs-vswitchd CPU | CPU per forwarded packet | CPU vs (a) | softflowd CPU | host CPU | rx lost before OVS | exported/forwarded packets |"
+        echo "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"
         ;;
     scale)
         echo "Command: \`bench/run-e2e.sh scale --seconds=$seconds --flows=$flows --rate=$req_rate --inactive=$inactive --rounds=$rounds --pipeline=$pipeline\`"
@@ -843,12 +957,47 @@ for config in $configs; do
                       -v s="$(median "$config" softflowd_cpu)" -v r="$r" \
                       'BEGIN {printf "%.1f %%\n", (c + s) / (r / 1e9)}')
             echo "| $(label "$config") | $(fmt_rate "$r") | $ratio | $vcpu | $cpg | $scpu | $hcpu | $lost | $share |" ;;
-        churn)
-            echo "| $(label "$config") | $(fmt_rate "$(median "$config" sent_pps)") | $(fmt_rate "$r") | $ratio | $vcpu | $scpu | $hcpu | $lost | $share |" ;;
+        steady|churn)
+            cpp=$(median "$config" cpu_ns_per_pkt)
+            cratio=$(ratio "$cpp" "$base_cpp")
+            full=$(in_full_summary "$config")
+            if test $table = steady; then
+                echo "| $(label "$config") | $(fmt_rate "$(median "$config" sent_pps)") | $(fmt_rate "$r") | $full | $vcpu | $(fmt_ns "$cpp") | $cratio | $scpu | $hcpu | $lost | $share |"
+            else
+                echo "| $(label "$config") | $(fmt_rate "$(median "$config" sent_pps)") | $(fmt_rate "$r") | $ratio | $full | $vcpu | $(fmt_ns "$cpp") | $cratio | $scpu | $hcpu | $lost | $share |"
+            fi ;;
         scale)
             echo "| $(label "$config") | $(fmt_rate "$r") | $ratio | $vcpu | $(kv "$last" cache_max) | $(kv "$last" rss0_kb) kB | $(kv "$last" rss_max_kb) kB | $(kv "$last" rss_per_flow) B | $(kv "$last" export_rate) records/s in $(kv "$last" export_s) s | $share |" ;;
     esac
 done
+case $table in
+    steady|churn)
+        # Round by round: CPU per forwarded packet, against "off" of the
+        # same round.
+        echo
+        echo "CPU per forwarded packet (ovs-vswitchd's, plus softflowd's for (f)), round by round; \"vs (a)\": against (a) of the same round:"
+        echo
+        echo "| round | configuration | sent packets | forwarded packets | in full | ovs-vswitchd CPU | CPU per forwarded packet | vs (a) | exported/forwarded packets |"
+        echo "|---:|---|---:|---:|---|---:|---:|---:|---|"
+        for round in $(seq "$rounds"); do
+            off_line=$(grep "^table=$table round=$round config=off " <<<"$raw" || true)
+            off_cpp=-
+            test -z "$off_line" || off_cpp=$(kv "$off_line" cpu_ns_per_pkt)
+            for config in $configs; do
+                line=$(grep "^table=$table round=$round config=$config " <<<"$raw")
+                cpp=$(kv "$line" cpu_ns_per_pkt)
+                full=$(kv "$line" in_full)
+                test "$full" = yes || full="**not in full** ($(awk \
+                    -v f="$(kv "$line" fwd_traffic_pkts)" \
+                    -v s="$(kv "$line" sent_pkts)" 'BEGIN {
+                        if (s > 0) printf "%.2f %%", 100 * f / s;
+                        else print "nothing sent" }'))"
+                exp_pkts=$(kv "$line" exported_pkts) fwd_pkts=$(kv "$line" fwd_pkts)
+                echo "| $round | $(label "$config") | $(kv "$line" sent_pkts) | $(kv "$line" fwd_traffic_pkts) | $full | $(kv "$line" vswitchd_cpu) % | $(fmt_ns "$cpp") | $(ratio "$cpp" "$off_cpp") | $(exported_share) |"
+            done
+        done
+        ;;
+esac
 echo
 echo "Raw output (one line per configuration and round):"
 echo

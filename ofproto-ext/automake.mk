@@ -15,7 +15,11 @@ ofproto_ext_libflowexport_la_SOURCES = \
 	ofproto-ext/fx-encoder.h \
 	ofproto-ext/fx-exporter.c \
 	ofproto-ext/fx-exporter.h \
+	ofproto-ext/fx-ie.c \
 	ofproto-ext/fx-ie.def \
+	ofproto-ext/fx-ie.h \
+	ofproto-ext/fx-ie-view.c \
+	ofproto-ext/fx-ie-view.h \
 	ofproto-ext/fx-iftable.c \
 	ofproto-ext/fx-iftable.h \
 	ofproto-ext/fx-ipfix.c \

@@ -52,6 +52,7 @@
 #include <config.h>
 #include "fx-cache.h"
 
+#include <sched.h>
 #include "coverage.h"
 #include "dpif.h"
 #include "fx-defaults.h"
@@ -207,7 +208,8 @@ struct fx_update {
     uint64_t n_bytes;
     long long int used;             /* Datapath's last use, or 0. */
     long long int now;              /* time_msec() at the update. */
-    uint32_t hash;                  /* packed_hash() of the key. */
+    uint32_t hash;                  /* packed_hash() of the key, computed
+                                     * by batch_prefetch(). */
     uint16_t out_port;
     uint16_t tcp_flags;
     uint8_t family;                 /* enum fx_update_family. */
@@ -224,8 +226,10 @@ struct fx_update {
 
 struct fx_batch {
     struct ovs_list list_node;      /* In the queue, or the pool. */
-    size_t n;                       /* Updates in 'buf'. */
-    size_t used;                    /* Bytes of 'buf' they take. */
+    uint64_t seqno;                 /* Order in which it was queued. */
+    size_t start;                   /* Offset in 'buf' of the first update
+                                     * to apply (see struct fx_log). */
+    size_t used;                    /* Bytes of 'buf' taken by updates. */
     uint64_t buf[FX_BATCH_BYTES / 8];
 };
 BUILD_ASSERT_DECL(FX_BATCH_BYTES >= 8 * FX_UPDATE_MAX);
@@ -240,7 +244,7 @@ update_size(const struct fx_update *u)
 
 /* Iterates over the updates of 'BATCH': 'U' is each one. */
 #define BATCH_FOR_EACH(U, BATCH)                                        \
-    for (size_t OFS_ = 0;                                               \
+    for (size_t OFS_ = (BATCH)->start;                                  \
          (OFS_ < (BATCH)->used                                          \
           ? ((U) = ALIGNED_CAST(const struct fx_update *,               \
                                 (const uint8_t *) (BATCH)->buf + OFS_), \
@@ -248,14 +252,24 @@ update_size(const struct fx_update *u)
           : false);                                                     \
          OFS_ += update_size(U))
 
-/* One thread's log for one cache.  Its mutex is taken by the owning thread
- * at each update and by cache_drain() only, so it is almost never
- * contended. */
+/* One thread's log for one cache.
+ *
+ * The owning thread appends updates to 'batch' without a lock: it writes
+ * an update past 'committed', then publishes it by storing the new end in
+ * 'committed' (release).  It takes 'mutex' only to hand a full batch off
+ * (log_hand_off()), once per batch.  cache_drain() takes 'mutex' and
+ * queues a copy of the updates between 'drained' and 'committed' (read
+ * with acquire), then advances 'drained'; the hand-off then queues only
+ * what follows 'drained'.  So every update is applied once, and the
+ * updates of one thread in the order it made them. */
 struct fx_log {
     struct ovs_list list_node;      /* In 'cache->logs'. */
     unsigned int owner;             /* ovsthread_id_self() of the owner. */
     struct ovs_mutex mutex;
-    struct fx_batch *batch OVS_GUARDED; /* Never NULL. */
+    struct fx_batch *batch;         /* Never NULL; changed only by the
+                                     * owning thread, under 'mutex'. */
+    atomic_size_t committed;        /* Bytes of 'batch' published. */
+    size_t drained OVS_GUARDED;     /* Bytes of 'batch' already queued. */
 };
 
 /* Per thread: the logs of the caches the thread updated lately, by the
@@ -300,10 +314,12 @@ struct fx_cache {
     struct ovs_mutex apply_mutex;
     uint64_t n_applied OVS_GUARDED;     /* Updates. */
     uint64_t n_backpressure OVS_GUARDED; /* Batches. */
+    atomic_count owner_waiting;     /* Owner threads waiting for it. */
 
     struct ovs_mutex queue_mutex;
     pthread_cond_t queue_cond;      /* Signaled when a batch is queued. */
-    struct ovs_list queue OVS_GUARDED; /* Full batches. */
+    struct ovs_list queue OVS_GUARDED; /* Full batches, by 'seqno'. */
+    uint64_t next_seqno OVS_GUARDED;   /* Of the next batch queued. */
     struct ovs_list pool OVS_GUARDED;  /* Empty batches. */
     size_t n_queued OVS_GUARDED;       /* In 'queue'. */
     size_t max_queued OVS_GUARDED;
@@ -450,6 +466,7 @@ fx_cache_create(void)
     ovs_mutex_init(&cache->logs_mutex);
     ovs_list_init(&cache->logs);
     ovs_mutex_init(&cache->apply_mutex);
+    atomic_count_init(&cache->owner_waiting, 0);
     ovs_mutex_init(&cache->queue_mutex);
     xpthread_cond_init(&cache->queue_cond, NULL);
     ovs_list_init(&cache->queue);
@@ -894,25 +911,36 @@ update_apply(struct fx_cache *cache, const struct fx_update *u)
     return made_records;
 }
 
-/* Brings into the CPU cache, for the updates of 'batch', first their home
- * table slots, then the entries those slots name when the hash matches, so
- * that applying them takes few cache misses that are not overlapped.  Reads
- * shard tables without their mutexes: only the holder of 'apply_mutex'
- * changes them (see struct fx_cache), and a prefetch of a stale address is
- * harmless. */
+/* Hashes the keys of the updates of 'batch' (the calling threads leave it
+ * to the applier: hashing bytes just stored costs them stalled loads), and
+ * brings into the CPU cache first their home table slots, then the entries
+ * those slots name when the hash matches, so that applying them takes few
+ * cache misses that are not overlapped.  Reads shard tables without their
+ * mutexes: only the holder of 'apply_mutex' changes them (see struct
+ * fx_cache), and a prefetch of a stale address is harmless. */
 static void
-batch_prefetch(struct fx_cache *cache, const struct fx_batch *batch)
+batch_prefetch(struct fx_cache *cache, struct fx_batch *batch)
     OVS_REQUIRES(cache->apply_mutex)
     OVS_NO_THREAD_SAFETY_ANALYSIS
 {
     const struct fx_update *u;
 
     BATCH_FOR_EACH (u, batch) {
-        const struct fx_shard *shard = shard_for_hash(cache, u->hash);
+        if (u->family == FX_UPDATE_NON_IP) {
+            continue;
+        }
 
-        OVS_PREFETCH(fx_store_home_slot(&shard->store, u->hash));
+        uint32_t hash = packed_hash(u->key, u->key_len, u->key_fields);
+        const struct fx_shard *shard = shard_for_hash(cache, hash);
+
+        CONST_CAST(struct fx_update *, u)->hash = hash;
+        OVS_PREFETCH(fx_store_home_slot(&shard->store, hash));
     }
     BATCH_FOR_EACH (u, batch) {
+        if (u->family == FX_UPDATE_NON_IP) {
+            continue;
+        }
+
         const struct fx_shard *shard = shard_for_hash(cache, u->hash);
         const struct fx_store_slot *slot
             = fx_store_home_slot(&shard->store, u->hash);
@@ -932,11 +960,13 @@ batch_apply(struct fx_cache *cache, struct fx_batch *batch)
     const struct fx_update *u;
 
     batch_prefetch(cache, batch);
+    size_t n = 0;
     BATCH_FOR_EACH (u, batch) {
         made_records |= update_apply(cache, u);
+        n++;
     }
-    cache->n_applied += batch->n;
-    batch->n = 0;
+    cache->n_applied += n;
+    batch->start = 0;
     batch->used = 0;
     if (made_records) {
         seq_change(cache->expired_seq);
@@ -953,38 +983,92 @@ batch_get(struct fx_cache *cache)
                             struct fx_batch, list_node);
     }
     struct fx_batch *batch = xmalloc(sizeof *batch);
-    batch->n = 0;
+    batch->start = 0;
     batch->used = 0;
     return batch;
 }
 
-/* Applies every queued batch, oldest first, leaving the queue empty. */
+/* 'apply_mutex' for the owner, which goes first: the applier and threads
+ * under back-pressure hold it for one batch at a time and let a waiting
+ * owner take it next (apply_lock()), so that the owner's netflow_run()
+ * waits for at most one batch per shard it locks, however busy the update
+ * path is. */
 static void
-queue_apply(struct fx_cache *cache)
+owner_apply_lock(struct fx_cache *cache)
+    OVS_ACQUIRES(cache->apply_mutex)
+{
+    atomic_count_inc(&cache->owner_waiting);
+    ovs_mutex_lock(&cache->apply_mutex);
+    atomic_count_dec(&cache->owner_waiting);
+}
+
+/* 'apply_mutex' for any thread but the owner: after the owner, if it
+ * waits for it.  (An owner that starts to wait just after the check waits
+ * for one batch.) */
+static void
+apply_lock(struct fx_cache *cache)
+    OVS_ACQUIRES(cache->apply_mutex)
+{
+    while (atomic_count_get(&cache->owner_waiting)) {
+        sched_yield();
+    }
+    ovs_mutex_lock(&cache->apply_mutex);
+}
+
+/* Takes the oldest queued batch out of the queue and returns it, if there
+ * is one and it was queued before batch number 'limit'; otherwise returns
+ * NULL.  The caller must apply it before it releases 'apply_mutex': so
+ * the holder of 'apply_mutex' knows that every batch that has left the
+ * queue is applied. */
+static struct fx_batch *
+queue_pop(struct fx_cache *cache, uint64_t limit)
     OVS_REQUIRES(cache->apply_mutex)
 {
-    for (;;) {
-        struct fx_batch *batch;
+    struct fx_batch *batch = NULL;
 
-        ovs_mutex_lock(&cache->queue_mutex);
-        if (ovs_list_is_empty(&cache->queue)) {
-            ovs_mutex_unlock(&cache->queue_mutex);
-            return;
-        }
-        batch = CONTAINER_OF(ovs_list_pop_front(&cache->queue),
+    ovs_mutex_lock(&cache->queue_mutex);
+    if (!ovs_list_is_empty(&cache->queue)) {
+        batch = CONTAINER_OF(ovs_list_front(&cache->queue),
                              struct fx_batch, list_node);
-        cache->n_queued--;
-        ovs_mutex_unlock(&cache->queue_mutex);
+        if (batch->seqno < limit) {
+            ovs_list_remove(&batch->list_node);
+            cache->n_queued--;
+        } else {
+            batch = NULL;
+        }
+    }
+    ovs_mutex_unlock(&cache->queue_mutex);
+    return batch;
+}
 
-        batch_apply(cache, batch);
+/* Applies 'batch' (from queue_pop()) and returns it to the pool. */
+static void
+queue_apply_one(struct fx_cache *cache, struct fx_batch *batch)
+    OVS_REQUIRES(cache->apply_mutex)
+{
+    batch_apply(cache, batch);
 
-        ovs_mutex_lock(&cache->queue_mutex);
-        ovs_list_push_back(&cache->pool, &batch->list_node);
-        ovs_mutex_unlock(&cache->queue_mutex);
+    ovs_mutex_lock(&cache->queue_mutex);
+    ovs_list_push_back(&cache->pool, &batch->list_node);
+    ovs_mutex_unlock(&cache->queue_mutex);
+}
+
+/* Applies, oldest first, every queued batch that was queued before batch
+ * number 'limit', and no other: batches that threads keep queuing while
+ * it runs cannot hold the caller up. */
+static void
+queue_apply(struct fx_cache *cache, uint64_t limit)
+    OVS_REQUIRES(cache->apply_mutex)
+{
+    struct fx_batch *batch;
+
+    while ((batch = queue_pop(cache, limit))) {
+        queue_apply_one(cache, batch);
     }
 }
 
-/* The applier thread: applies queued batches as they come. */
+/* The applier thread: applies queued batches as they come, one per hold of
+ * 'apply_mutex'. */
 static void *
 applier_main(void *cache_)
 {
@@ -1004,8 +1088,11 @@ applier_main(void *cache_)
         }
         ovs_mutex_unlock(&cache->queue_mutex);
 
-        ovs_mutex_lock(&cache->apply_mutex);
-        queue_apply(cache);
+        apply_lock(cache);
+        struct fx_batch *batch = queue_pop(cache, UINT64_MAX);
+        if (batch) {
+            queue_apply_one(cache, batch);
+        }
         ovs_mutex_unlock(&cache->apply_mutex);
 
         ovs_mutex_lock(&cache->queue_mutex);
@@ -1014,13 +1101,22 @@ applier_main(void *cache_)
     return NULL;
 }
 
+/* Appends 'batch' to the queue, without waking the applier. */
+static void
+queue_append(struct fx_cache *cache, struct fx_batch *batch)
+    OVS_REQUIRES(cache->queue_mutex)
+{
+    batch->seqno = cache->next_seqno++;
+    ovs_list_push_back(&cache->queue, &batch->list_node);
+    cache->n_queued++;
+}
+
 /* Queues 'batch', waking the applier if it sleeps. */
 static void
 queue_push(struct fx_cache *cache, struct fx_batch *batch)
     OVS_REQUIRES(cache->queue_mutex)
 {
-    ovs_list_push_back(&cache->queue, &batch->list_node);
-    cache->n_queued++;
+    queue_append(cache, batch);
     if (!cache->applier_started) {
         cache->applier_started = true;
         cache->applier = ovs_thread_create("fx_apply", applier_main, cache);
@@ -1044,7 +1140,17 @@ static void
 log_hand_off(struct fx_cache *cache, struct fx_log *log)
     OVS_REQUIRES(log->mutex)
 {
+    /* What cache_drain() queued already is not queued again. */
+    log->batch->start = log->drained;
+    log->drained = 0;
+    atomic_store_relaxed(&log->committed, 0);
+
     ovs_mutex_lock(&cache->queue_mutex);
+    if (log->batch->start == log->batch->used) {
+        log->batch->start = log->batch->used = 0;
+        ovs_mutex_unlock(&cache->queue_mutex);
+        return;
+    }
     if (cache->n_queued < cache->max_queued) {
         queue_push(cache, log->batch);
         log->batch = batch_get(cache);
@@ -1054,16 +1160,8 @@ log_hand_off(struct fx_cache *cache, struct fx_log *log)
     ovs_mutex_unlock(&cache->queue_mutex);
 
     COVERAGE_INC(fx_cache_backpressure);
-    ovs_mutex_lock(&cache->apply_mutex);
-    struct fx_batch *oldest = NULL;
-    ovs_mutex_lock(&cache->queue_mutex);
-    if (!ovs_list_is_empty(&cache->queue)) {
-        oldest = CONTAINER_OF(ovs_list_pop_front(&cache->queue),
-                              struct fx_batch, list_node);
-        cache->n_queued--;
-    }
-    ovs_mutex_unlock(&cache->queue_mutex);
-
+    apply_lock(cache);
+    struct fx_batch *oldest = queue_pop(cache, UINT64_MAX);
     if (oldest) {
         batch_apply(cache, oldest);
         ovs_mutex_lock(&cache->queue_mutex);
@@ -1101,6 +1199,7 @@ cache_get_log(struct fx_cache *cache)
     }
     log = xzalloc(sizeof *log);
     ovs_mutex_init(&log->mutex);
+    atomic_init(&log->committed, 0);
     log->owner = self;
     ovs_mutex_lock(&cache->queue_mutex);
     log->batch = batch_get(cache);
@@ -1114,7 +1213,11 @@ found:
 }
 
 /* Makes sure that every update made before the call is applied: moves each
- * thread's partial batch to the queue, then applies the queue. */
+ * thread's partial batch to the queue, then applies the queue up to the
+ * last of them (what was queued later was updated after the call began).
+ * Batches that the applier or a thread under back-pressure took out of the
+ * queue are applied once the owner holds 'apply_mutex' (see
+ * queue_pop()). */
 static void
 cache_drain(struct fx_cache *cache)
     OVS_EXCLUDED(cache->apply_mutex)
@@ -1124,20 +1227,33 @@ cache_drain(struct fx_cache *cache)
     ovs_mutex_lock(&cache->logs_mutex);
     LIST_FOR_EACH (log, list_node, &cache->logs) {
         ovs_mutex_lock(&log->mutex);
-        if (log->batch->n) {
-            /* Beyond 'max_queued': the queue is applied right below. */
+
+        size_t committed;
+        atomic_read_explicit(&log->committed, &committed,
+                             memory_order_acquire);
+        if (committed > log->drained) {
+            /* A copy, since the owning thread goes on appending to its
+             * batch.  Beyond 'max_queued': the queue is applied right
+             * below. */
             ovs_mutex_lock(&cache->queue_mutex);
-            ovs_list_push_back(&cache->queue, &log->batch->list_node);
-            cache->n_queued++;
-            log->batch = batch_get(cache);
+            struct fx_batch *copy = batch_get(cache);
+            copy->used = committed - log->drained;
+            memcpy(copy->buf, (uint8_t *) log->batch->buf + log->drained,
+                   copy->used);
+            queue_append(cache, copy);
             ovs_mutex_unlock(&cache->queue_mutex);
+            log->drained = committed;
         }
         ovs_mutex_unlock(&log->mutex);
     }
     ovs_mutex_unlock(&cache->logs_mutex);
 
-    ovs_mutex_lock(&cache->apply_mutex);
-    queue_apply(cache);
+    ovs_mutex_lock(&cache->queue_mutex);
+    uint64_t limit = cache->next_seqno;
+    ovs_mutex_unlock(&cache->queue_mutex);
+
+    owner_apply_lock(cache);
+    queue_apply(cache, limit);
     ovs_mutex_unlock(&cache->apply_mutex);
 }
 
@@ -1149,7 +1265,7 @@ static void
 owner_lock_shard(struct fx_cache *cache, struct fx_shard *shard)
     OVS_ACQUIRES(cache->apply_mutex, shard->mutex)
 {
-    ovs_mutex_lock(&cache->apply_mutex);
+    owner_apply_lock(cache);
     ovs_mutex_lock(&shard->mutex);
 }
 
@@ -1192,12 +1308,12 @@ fx_cache_update_journey(struct fx_cache *cache, const struct flow *flow_,
     uint32_t key_fields;
     atomic_read_relaxed(&cache->key_fields, &key_fields);
 
+    /* No lock: only this thread writes past 'committed' (see struct
+     * fx_log). */
     struct fx_log *log = cache_get_log(cache);
-    ovs_mutex_lock(&log->mutex);
     struct fx_batch *batch = log->batch;
     struct fx_update *u = ALIGNED_CAST(struct fx_update *,
                                        (uint8_t *) batch->buf + batch->used);
-    batch->n++;
 
     u->n_packets = stats->n_packets;
     u->n_bytes = stats->n_bytes;
@@ -1214,7 +1330,6 @@ fx_cache_update_journey(struct fx_cache *cache, const struct flow *flow_,
         u->journey = journey;
         u->key_fields = key_fields | (journey ? FX_KEY_JOURNEY : 0);
         u->key_len = fx_key_pack(&key, u->key_fields, u->key);
-        u->hash = packed_hash(u->key, u->key_len, u->key_fields);
         u->out_port = out_port;
         u->tcp_flags = stats->tcp_flags;
         u->used = stats->used;
@@ -1224,10 +1339,13 @@ fx_cache_update_journey(struct fx_cache *cache, const struct flow *flow_,
         }
     }
     batch->used += update_size(u);
+    atomic_store_explicit(&log->committed, batch->used,
+                          memory_order_release);
     if (batch->used > FX_BATCH_BYTES - FX_UPDATE_MAX) {
+        ovs_mutex_lock(&log->mutex);
         log_hand_off(cache, log);
+        ovs_mutex_unlock(&log->mutex);
     }
-    ovs_mutex_unlock(&log->mutex);
 }
 
 /* Removes or reports every flow of 'shard' that is due at 'now', appending
@@ -1520,7 +1638,7 @@ fx_cache_get_stats(struct fx_cache *cache, struct fx_cache_stats *stats)
 {
     memset(stats, 0, sizeof *stats);
     cache_drain(cache);
-    ovs_mutex_lock(&cache->apply_mutex);
+    owner_apply_lock(cache);
     stats->n_backpressure = cache->n_backpressure;
     ovs_mutex_unlock(&cache->apply_mutex);
     for (size_t i = 0; i < FX_N_SHARDS; i++) {

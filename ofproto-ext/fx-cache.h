@@ -45,17 +45,18 @@
  *
  *   - fx_cache_update() and fx_cache_update_journey() may be called
  *     concurrently from any number of threads (OVS handler, revalidator and
- *     RCU threads).  They only log the update: the key is extracted, packed
- *     and hashed on the calling thread and appended, with the stats, the
+ *     RCU threads).  They only log the update: the key is extracted and
+ *     packed on the calling thread and appended, with the stats, the
  *     output port, the conntrack information and the time, to that
- *     thread's update log for the cache (a batch of fixed size, behind a
- *     per-log mutex that only the owner and the draining owner take).  A
- *     full batch goes to a bounded queue of the cache.
+ *     thread's update log for the cache (a batch of fixed size, appended
+ *     to without a lock; the log's mutex is taken once per full batch).
+ *     A full batch goes to a bounded queue of the cache.
  *
  *   - Who applies: the cache's applier thread ("fx_apply", started by the
  *     first full batch, joined by fx_cache_destroy()) applies queued
  *     batches, a batch at a time, prefetching its table slots and entries
- *     first.  If the queue already holds its maximum of batches, the
+ *     first (and hashing the keys).  If the queue already holds its
+ *     maximum of batches, the
  *     thread whose batch is full applies the oldest queued batch itself,
  *     then queues its own (back-pressure, counted in 'n_backpressure' and
  *     by the coverage counter fx_cache_backpressure): slower for it, but
@@ -65,9 +66,12 @@
  *     ovs-vswitchd the main thread: fx-tap finishes a tap there, whichever
  *     thread drops its last reference).  Each of
  *     them except fx_cache_wait(), fx_cache_get_limits() and
- *     fx_cache_destroy() first drains: it moves every thread's partial
- *     batch to the queue and applies the whole queue, so it sees every
- *     update that returned before it was called.  fx_cache_destroy() frees
+ *     fx_cache_destroy() first drains: it queues a copy of what each
+ *     thread's batch holds that was not queued yet, and applies the queue
+ *     up to those copies, so it sees every update that returned before it
+ *     was called (and does not wait for updates made meanwhile: the
+ *     applier and threads under back-pressure let the owner go first
+ *     between batches).  fx_cache_destroy() frees
  *     logged updates unapplied, like the flows; the thread that logged them
  *     may keep running and update other caches.
  *

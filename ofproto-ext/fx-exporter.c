@@ -664,6 +664,23 @@ fx_exporter_format(const struct fx_exporter *e, struct ds *s)
     }
 }
 
+/* A counter and the name flowexport/counters gives it. */
+struct named_counter {
+    const char *name;
+    uint64_t value;
+};
+
+/* Appends "PREFIX.NAME VALUE" to 's' for each of the 'n' 'counters'. */
+static void
+put_counters(struct ds *s, const char *prefix,
+             const struct named_counter *counters, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        ds_put_format(s, "%s.%s %"PRIu64"\n",
+                      prefix, counters[i].name, counters[i].value);
+    }
+}
+
 /* Appends the counters of 'e' to 's' for flowexport/counters, one "NAME
  * VALUE" line each, NAME prefixed with "exporter.NAME." (see
  * fx_tap_format_counters()).  Per-target names carry the target as
@@ -679,10 +696,7 @@ fx_exporter_format_counters(const struct fx_exporter *e, struct ds *s)
         too_big += e->streams[i].encoder->options_too_big;
     }
 
-    struct {
-        const char *name;
-        uint64_t value;
-    } counters[] = {
+    const struct named_counter counters[] = {
         { "records", st->records },
         { "exported", st->exported },
         { "not_exportable", st->unsupported },
@@ -695,23 +709,22 @@ fx_exporter_format_counters(const struct fx_exporter *e, struct ds *s)
         { "interface_records", st->options },
         { "interface_records_too_big", too_big },
     };
-    for (size_t i = 0; i < ARRAY_SIZE(counters); i++) {
-        ds_put_format(s, "exporter.%s.%s %"PRIu64"\n",
-                      name, counters[i].name, counters[i].value);
-    }
-
     struct fx_biflow_stats bs;
 
     memset(&bs, 0, sizeof bs);
     if (e->biflow) {
         fx_biflow_get_stats(e->biflow, &bs);
     }
-    ds_put_format(s, "exporter.%s.biflows %"PRIu64"\n", name, bs.paired);
-    ds_put_format(s, "exporter.%s.biflows_alone %"PRIu64"\n", name, bs.alone);
-    ds_put_format(s, "exporter.%s.biflows_early %"PRIu64"\n", name,
-                  bs.overflows);
-    ds_put_format(s, "exporter.%s.biflows_waiting %"PRIuSIZE"\n", name,
-                  bs.pending);
+    const struct named_counter biflows[] = {
+        { "biflows", bs.paired },
+        { "biflows_alone", bs.alone },
+        { "biflows_early", bs.overflows },
+        { "biflows_waiting", bs.pending },
+    };
+    char *prefix = xasprintf("exporter.%s", name);
+    put_counters(s, prefix, counters, ARRAY_SIZE(counters));
+    put_counters(s, prefix, biflows, ARRAY_SIZE(biflows));
+    free(prefix);
 
     for (size_t i = 0; i < e->n_transports; i++) {
         const struct fx_transport *t = e->transports[i];
@@ -719,32 +732,26 @@ fx_exporter_format_counters(const struct fx_exporter *e, struct ds *s)
 
         fx_transport_get_stats(t, &ts);
 
-        struct {
-            const char *name;
-            uint64_t value;
-        } tcounters[] = {
+        const struct named_counter sent[] = {
             { "messages", ts.messages },
             { "bytes", ts.bytes },
             { "records", ts.records },
             { "records_lost", ts.records_lost },
-            { NULL, 0 },        /* The losses by cause. */
+        };
+        const struct named_counter connection[] = {
             { "connects", ts.connects },
             { "dns_failures", ts.dns_failures },
             { "address_changes", ts.address_changes },
         };
-        const char *target = fx_transport_target(t);
-        for (size_t j = 0; j < ARRAY_SIZE(tcounters); j++) {
-            if (tcounters[j].name) {
-                ds_put_format(s, "exporter.%s.target.%s.%s %"PRIu64"\n",
-                              name, target, tcounters[j].name,
-                              tcounters[j].value);
-                continue;
-            }
-            for (size_t k = 0; k < FX_N_LOSSES; k++) {
-                ds_put_format(s, "exporter.%s.target.%s.messages_lost_%s %"
-                              PRIu64"\n", name, target,
-                              fx_transport_loss_name(k), ts.lost[k]);
-            }
+        prefix = xasprintf("exporter.%s.target.%s", name,
+                           fx_transport_target(t));
+
+        put_counters(s, prefix, sent, ARRAY_SIZE(sent));
+        for (size_t k = 0; k < FX_N_LOSSES; k++) {
+            ds_put_format(s, "%s.messages_lost_%s %"PRIu64"\n", prefix,
+                          fx_transport_loss_name(k), ts.lost[k]);
         }
+        put_counters(s, prefix, connection, ARRAY_SIZE(connection));
+        free(prefix);
     }
 }

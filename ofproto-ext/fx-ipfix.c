@@ -16,7 +16,8 @@
 
 /* IPFIX (RFC 7011) encoder: absolute millisecond timestamps, flowEndReason,
  * and a sequence number that counts data records per observation domain.
- * Templates and sets come from fx-template.c. */
+ * Its templates are lists of fx-ie.h's field groups; sets come from
+ * fx-template.c. */
 
 #include <config.h>
 #include "fx-template.h"

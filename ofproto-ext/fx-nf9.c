@@ -15,8 +15,8 @@
  */
 
 /* NetFlow v9 (RFC 3954) encoder: SysUptime-relative timestamps and a
- * sequence number that counts export packets.  Templates and FlowSets come
- * from fx-template.c. */
+ * sequence number that counts export packets.  Its templates are lists of
+ * fx-ie.h's field groups; FlowSets come from fx-template.c. */
 
 #include <config.h>
 #include "fx-template.h"

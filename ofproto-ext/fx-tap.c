@@ -99,7 +99,9 @@ struct netflow {
 static struct ovs_mutex dying_mutex = OVS_MUTEX_INITIALIZER;
 static struct ovs_list dying OVS_GUARDED_BY(dying_mutex)
     = OVS_LIST_INITIALIZER(&dying);
-static struct seq *dying_seq;
+static struct seq *dying_seq;    /* Changes when a tap joins 'dying'. */
+static uint64_t reaped_seqno;   /* 'dying_seq' at the last fx_tap_reap(),
+                                 * main thread only. */
 
 /* The thread that ran the program's constructors: the main thread. */
 static pthread_t main_thread;
@@ -179,6 +181,7 @@ fx_tap_flush__(struct netflow *nf, enum fx_end_reason reason)
 
 struct netflow *
 netflow_create(void)
+    OVS_EXCLUDED(taps_mutex)
 {
     struct netflow *nf = xzalloc(sizeof *nf);
 
@@ -187,9 +190,14 @@ netflow_create(void)
     fx_cache_set_limits(nf->cache, &default_limits);
     nf->name = xstrdup("(unnamed)");
     ovs_mutex_init(&nf->mutex);
+
+    /* Nothing else can see 'nf' yet, but its guarded members are written
+     * under their mutex all the same (clang's -Wthread-safety checks). */
+    ovs_mutex_lock(&nf->mutex);
     nf->iftable = fx_iftable_create();
     nf->iftable_retention = (default_limits.inactive_timeout
                              + FX_IFTABLE_GRACE);
+    ovs_mutex_unlock(&nf->mutex);
     atomic_count_inc(&n_taps);
 
     ovs_mutex_lock(&taps_mutex);
@@ -214,6 +222,7 @@ netflow_ref(const struct netflow *nf_)
 /* Exports whatever 'nf' still holds and frees it.  Main thread only. */
 static void
 fx_tap_finish(struct netflow *nf)
+    OVS_EXCLUDED(nf->mutex)
 {
     ovs_mutex_lock(&nf->mutex);
     fx_tap_flush__(nf, FX_END_SHUTDOWN);
@@ -238,6 +247,7 @@ fx_tap_finish(struct netflow *nf)
  * otherwise by the main thread's next fx_tap_reap(). */
 void
 netflow_unref(struct netflow *nf)
+    OVS_EXCLUDED(taps_mutex, dying_mutex, nf->mutex)
 {
     if (nf && ovs_refcount_unref_relaxed(&nf->ref_cnt) == 1) {
         ovs_mutex_lock(&taps_mutex);
@@ -261,10 +271,14 @@ netflow_unref(struct netflow *nf)
  * thread only, from its loop and before exiting. */
 void
 fx_tap_reap(void)
+    OVS_EXCLUDED(dying_mutex)
 {
     struct ovs_list finish = OVS_LIST_INITIALIZER(&finish);
     struct netflow *nf;
 
+    /* Read before taking the list: a tap queued after this is announced by
+     * a change that fx_tap_reap_wait() sees. */
+    reaped_seqno = seq_read(dying_seq);
     ovs_mutex_lock(&dying_mutex);
     ovs_list_push_back_all(&finish, &dying);
     ovs_mutex_unlock(&dying_mutex);
@@ -277,18 +291,7 @@ fx_tap_reap(void)
 void
 fx_tap_reap_wait(void)
 {
-    uint64_t seqno = seq_read(dying_seq);
-    bool any;
-
-    ovs_mutex_lock(&dying_mutex);
-    any = !ovs_list_is_empty(&dying);
-    ovs_mutex_unlock(&dying_mutex);
-
-    if (any) {
-        poll_immediate_wake();
-    } else {
-        seq_wait(dying_seq, seqno);
-    }
+    seq_wait(dying_seq, reaped_seqno);
 }
 
 bool
@@ -306,6 +309,7 @@ netflow_set_options(struct netflow *nf OVS_UNUSED,
 
 void
 netflow_run(struct netflow *nf)
+    OVS_EXCLUDED(nf->mutex)
 {
     struct ovs_list records = OVS_LIST_INITIALIZER(&records);
 
@@ -322,6 +326,7 @@ netflow_run(struct netflow *nf)
 
 void
 netflow_wait(struct netflow *nf)
+    OVS_EXCLUDED(nf->mutex)
 {
     fx_cache_wait(nf->cache);
 
@@ -440,6 +445,7 @@ fx_tap_has_patch_links(void)
  * is added here).  Returns true if they changed. */
 bool
 fx_tap_set_patch_links(const struct fx_patch_link *links, size_t n)
+    OVS_EXCLUDED(patch_mutex)
 {
     struct fx_patch_link *both = xcalloc(MAX(2 * n, 1), sizeof *both);
 
@@ -469,6 +475,7 @@ fx_tap_set_patch_links(const struct fx_patch_link *links, size_t n)
 size_t
 fx_tap_patch_path(const struct uuid *from, const struct uuid *to,
                   struct fx_patch_link path[FX_PATCH_MAX_HOPS])
+    OVS_EXCLUDED(patch_mutex)
 {
     size_t n_hops = 0;
 
@@ -536,6 +543,7 @@ fx_tap_patch_path(const struct uuid *from, const struct uuid *to,
  * pass names its bridge. */
 void
 fx_tap_set_uuid(struct netflow *nf, const struct uuid *uuid)
+    OVS_EXCLUDED(taps_mutex)
 {
     ovs_mutex_lock(&taps_mutex);
     nf->ofproto_uuid = *uuid;
@@ -546,6 +554,7 @@ fx_tap_set_uuid(struct netflow *nf, const struct uuid *uuid)
  * or NULL.  Any thread.  The caller must netflow_unref() it. */
 struct netflow *
 fx_tap_find_by_uuid(const struct uuid *uuid)
+    OVS_EXCLUDED(taps_mutex)
 {
     struct netflow *found = NULL;
     struct netflow *nf;
@@ -653,6 +662,7 @@ fx_tap_reconfigure_needs_flush(const struct netflow *nf,
 void
 fx_tap_configure(struct netflow *nf,
                  const struct fx_exporter_options *options, size_t n)
+    OVS_EXCLUDED(nf->mutex, taps_mutex)
 {
     ovs_mutex_lock(&nf->mutex);
     bool changed = n != nf->n_exporters;
@@ -732,6 +742,7 @@ fx_tap_configure(struct netflow *nf,
 bool
 fx_tap_refine_key(struct netflow *nf,
                   const struct fx_exporter_options *options, size_t n)
+    OVS_EXCLUDED(taps_mutex)
 {
     struct fx_cache_limits limits;
     bool refines;
@@ -754,6 +765,7 @@ fx_tap_refine_key(struct netflow *nf,
 /* Ends every cached flow now, with 'reason', and exports the records. */
 void
 fx_tap_flush(struct netflow *nf, enum fx_end_reason reason)
+    OVS_EXCLUDED(nf->mutex)
 {
     ovs_mutex_lock(&nf->mutex);
     fx_tap_flush__(nf, reason);
@@ -764,6 +776,7 @@ fx_tap_flush(struct netflow *nf, enum fx_end_reason reason)
  * their transports then send what they still have queued without them. */
 void
 fx_tap_remove_exporters(struct netflow *nf)
+    OVS_EXCLUDED(nf->mutex)
 {
     ovs_mutex_lock(&nf->mutex);
     for (size_t i = 0; i < nf->n_exporters; i++) {
@@ -798,6 +811,7 @@ fx_tap_looks_up_ports(const struct netflow *nf)
 bool
 fx_tap_set_ports(struct netflow *nf, const struct fx_port_info *ports,
                  size_t n)
+    OVS_EXCLUDED(nf->mutex)
 {
     ovs_mutex_lock(&nf->mutex);
     bool changed = fx_iftable_set(nf->iftable, ports, n, time_msec());
@@ -827,6 +841,7 @@ fx_tap_set_ports(struct netflow *nf, const struct fx_port_info *ports,
 
 size_t
 fx_tap_n_exporters(const struct netflow *nf_)
+    OVS_EXCLUDED(nf_->mutex)
 {
     struct netflow *nf = CONST_CAST(struct netflow *, nf_);
 
@@ -841,6 +856,7 @@ fx_tap_n_exporters(const struct netflow *nf_)
 bool
 fx_tap_get_exporter_options(struct netflow *nf, const char *name,
                             struct fx_exporter_options *options)
+    OVS_EXCLUDED(nf->mutex)
 {
     bool found = false;
 
@@ -962,6 +978,7 @@ tap_get_cache_numbers(struct netflow *nf, struct tap_numbers *n)
 /* Appends the flowexport/show report for 'nf' to 's'. */
 void
 fx_tap_format_show(struct netflow *nf, struct ds *s)
+    OVS_EXCLUDED(nf->mutex)
 {
     struct tap_numbers n;
 #define C(ENUM) tap_counter(&n, TC_##ENUM, 0)
@@ -1025,6 +1042,7 @@ fx_tap_format_show(struct netflow *nf, struct ds *s)
  * remove one. */
 void
 fx_tap_format_counters(struct netflow *nf, struct ds *s)
+    OVS_EXCLUDED(nf->mutex)
 {
     struct tap_numbers n;
 
@@ -1053,6 +1071,7 @@ fx_tap_format_counters(struct netflow *nf, struct ds *s)
 /* Appends the interface table of 'nf' to 's', one line per row. */
 void
 fx_tap_dump_interfaces(struct netflow *nf, struct ds *s)
+    OVS_EXCLUDED(nf->mutex)
 {
     ovs_mutex_lock(&nf->mutex);
     ds_put_format(s, "bridge %s:\n", nf->name);

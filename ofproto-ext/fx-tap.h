@@ -73,7 +73,9 @@ bool fx_tap_get_exporter_options(struct netflow *, const char *name,
  * the main thread, the tap is finished (its cache exported, its exporters
  * and transports destroyed) by the main thread's next fx_tap_reap(), which
  * the main loop calls, with fx_tap_reap_wait(), and once more before
- * exiting. */
+ * exiting.  Both are for the main thread only; fx_tap_reap_wait() wakes
+ * the loop when a tap was queued since the last fx_tap_reap(), without
+ * taking a lock. */
 void fx_tap_reap(void);
 void fx_tap_reap_wait(void);
 

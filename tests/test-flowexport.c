@@ -41,11 +41,11 @@
 #include "fx-cache.h"
 #include "fx-encoder.h"
 #include "fx-exporter.h"
+#include "fx-ie-view.h"
 #include "fx-iftable.h"
 #include "fx-record.h"
 #include "fx-store.h"
 #include "fx-tap.h"
-#include "fx-template.h"
 #include "jsonrpc.h"
 #include "lib/netflow.h"
 #include "ofproto/netflow.h"
@@ -1438,6 +1438,80 @@ test_cache_log_backpressure(struct ovs_cmdl_context *ctx)
     fx_cache_destroy(cache);
 }
 
+/* The owner drains while threads go on updating: each drain queues a copy
+ * of the part of a thread's batch published so far, and the thread's
+ * later hand-off queues only the rest.  No update is lost or applied
+ * twice, one thread's updates still apply in order (each output change
+ * ends a record of exactly 'port_every' updates), and what the owner sees
+ * only grows. */
+static void
+test_cache_log_concurrent(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct fx_cache *cache = cache_create(0, 3600 * 1000, 100000);
+    struct ovs_list records = OVS_LIST_INITIALIZER(&records);
+    enum { N_THREADS = 2, N_UPDATES = 200003, PORT_EVERY = 97 };
+    struct log_updater u[N_THREADS];
+    pthread_t threads[N_THREADS];
+
+    for (int i = 0; i < N_THREADS; i++) {
+        u[i] = (struct log_updater) {
+            .cache = cache,
+            .first_flow = i * 1000,
+            .n_flows = i ? 500 : 1,
+            .n_updates = N_UPDATES,
+            .port_every = i ? 0 : PORT_EVERY,
+        };
+        threads[i] = ovs_thread_create("log_updater", log_updater_main,
+                                       &u[i]);
+    }
+
+    /* Drain as often as possible while they run.  (Fewer output changes
+     * than the FX_MAX_EXPIRED records a shard keeps between two calls.) */
+    struct totals t = { 0, 0, 0 };
+    uint64_t last_packets = 0;
+    size_t n_drains = 0;
+    for (;;) {
+        struct fx_cache_stats s;
+
+        fx_cache_get_stats(cache, &s);
+        CHECK(s.packets >= last_packets, "%"PRIu64" packets seen after "
+              "%"PRIu64, s.packets, last_packets);
+        last_packets = s.packets;
+        n_drains++;
+        fx_cache_expire(cache, time_msec(), &records);
+        if (s.packets == (uint64_t) N_THREADS * N_UPDATES) {
+            break;
+        }
+        CHECK(s.packets < (uint64_t) N_THREADS * N_UPDATES,
+              "%"PRIu64" packets seen", s.packets);
+    }
+    for (int i = 0; i < N_THREADS; i++) {
+        xpthread_join(threads[i], NULL);
+    }
+    fx_cache_flush(cache, FX_END_SHUTDOWN, &records);
+
+    size_t n_changes = 0;
+    const struct fx_record *rec;
+    LIST_FOR_EACH (rec, list_node, &records) {
+        if (rec->reason == FX_END_OUTPUT_CHANGE) {
+            CHECK(rec->packets == PORT_EVERY, "an output change record has "
+                  "%"PRIu64" packets, expected %d", rec->packets,
+                  PORT_EVERY);
+            n_changes++;
+        }
+    }
+    sum_records(&records, &t);
+    CHECK(n_changes == N_UPDATES / PORT_EVERY, "%"PRIuSIZE" output changes",
+          n_changes);
+    CHECK(n_drains > 1, "only %"PRIuSIZE" drains", n_drains);
+
+    struct fx_cache_stats s;
+    fx_cache_get_stats(cache, &s);
+    CHECK(s.n_dropped == 0, "%"PRIu64" records dropped", s.n_dropped);
+    check_totals(&t, N_THREADS * N_UPDATES, N_THREADS * N_UPDATES * 100);
+    fx_cache_destroy(cache);
+}
+
 /* A cache destroyed while a thread has a partial batch in its log for it:
  * the thread goes on with another cache (perhaps at the same address),
  * whose counts are exact. */
@@ -2647,6 +2721,7 @@ static const struct ovs_cmdl_command commands[] = {
     {"cache-log-backpressure", "[MAX_QUEUED]", 0, 1,
      test_cache_log_backpressure, OVS_RO},
     {"cache-log-destroy", NULL, 0, 0, test_cache_log_destroy, OVS_RO},
+    {"cache-log-concurrent", NULL, 0, 0, test_cache_log_concurrent, OVS_RO},
     {"cache-max-life", NULL, 0, 0, test_cache_max_life, OVS_RO},
     {"cache-time-wrap", NULL, 0, 0, test_cache_time_wrap, OVS_RO},
     {"store-collisions", NULL, 0, 0, test_store_collisions, OVS_RO},

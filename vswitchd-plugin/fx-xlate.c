@@ -85,6 +85,7 @@ nat_tuple_hash(const struct nat_tuple *t)
 
 static void
 nat_remember(const struct nat_tuple *orig, const struct nat_tuple *xlated)
+    OVS_EXCLUDED(nat_mutex)
 {
     uint32_t hash = nat_tuple_hash(orig);
     struct nat_entry *e;
@@ -114,6 +115,7 @@ nat_remember(const struct nat_tuple *orig, const struct nat_tuple *xlated)
 
 static bool
 nat_lookup(const struct nat_tuple *orig, struct nat_tuple *xlated)
+    OVS_EXCLUDED(nat_mutex)
 {
     uint32_t hash = nat_tuple_hash(orig);
     const struct nat_entry *e;
