@@ -208,8 +208,7 @@ struct fx_update {
     uint64_t n_bytes;
     long long int used;             /* Datapath's last use, or 0. */
     long long int now;              /* time_msec() at the update. */
-    uint32_t hash;                  /* packed_hash() of the key, computed
-                                     * by batch_prefetch(). */
+    uint32_t hash;                  /* packed_hash() of the key. */
     uint16_t out_port;
     uint16_t tcp_flags;
     uint8_t family;                 /* enum fx_update_family. */
@@ -911,15 +910,14 @@ update_apply(struct fx_cache *cache, const struct fx_update *u)
     return made_records;
 }
 
-/* Hashes the keys of the updates of 'batch' (the calling threads leave it
- * to the applier: hashing bytes just stored costs them stalled loads), and
- * brings into the CPU cache first their home table slots, then the entries
- * those slots name when the hash matches, so that applying them takes few
- * cache misses that are not overlapped.  Reads shard tables without their
- * mutexes: only the holder of 'apply_mutex' changes them (see struct
- * fx_cache), and a prefetch of a stale address is harmless. */
+/* Brings into the CPU cache, for the updates of 'batch', first their home
+ * table slots, then the entries those slots name when the hash matches, so
+ * that applying them takes few cache misses that are not overlapped.  Reads
+ * shard tables without their mutexes: only the holder of 'apply_mutex'
+ * changes them (see struct fx_cache), and a prefetch of a stale address is
+ * harmless. */
 static void
-batch_prefetch(struct fx_cache *cache, struct fx_batch *batch)
+batch_prefetch(struct fx_cache *cache, const struct fx_batch *batch)
     OVS_REQUIRES(cache->apply_mutex)
     OVS_NO_THREAD_SAFETY_ANALYSIS
 {
@@ -930,11 +928,9 @@ batch_prefetch(struct fx_cache *cache, struct fx_batch *batch)
             continue;
         }
 
-        uint32_t hash = packed_hash(u->key, u->key_len, u->key_fields);
-        const struct fx_shard *shard = shard_for_hash(cache, hash);
+        const struct fx_shard *shard = shard_for_hash(cache, u->hash);
 
-        CONST_CAST(struct fx_update *, u)->hash = hash;
-        OVS_PREFETCH(fx_store_home_slot(&shard->store, hash));
+        OVS_PREFETCH(fx_store_home_slot(&shard->store, u->hash));
     }
     BATCH_FOR_EACH (u, batch) {
         if (u->family == FX_UPDATE_NON_IP) {
@@ -1330,6 +1326,7 @@ fx_cache_update_journey(struct fx_cache *cache, const struct flow *flow_,
         u->journey = journey;
         u->key_fields = key_fields | (journey ? FX_KEY_JOURNEY : 0);
         u->key_len = fx_key_pack(&key, u->key_fields, u->key);
+        u->hash = packed_hash(u->key, u->key_len, u->key_fields);
         u->out_port = out_port;
         u->tcp_flags = stats->tcp_flags;
         u->used = stats->used;

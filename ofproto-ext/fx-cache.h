@@ -45,8 +45,8 @@
  *
  *   - fx_cache_update() and fx_cache_update_journey() may be called
  *     concurrently from any number of threads (OVS handler, revalidator and
- *     RCU threads).  They only log the update: the key is extracted and
- *     packed on the calling thread and appended, with the stats, the
+ *     RCU threads).  They only log the update: the key is extracted,
+ *     packed and hashed on the calling thread and appended, with the stats, the
  *     output port, the conntrack information and the time, to that
  *     thread's update log for the cache (a batch of fixed size, appended
  *     to without a lock; the log's mutex is taken once per full batch).
@@ -55,8 +55,7 @@
  *   - Who applies: the cache's applier thread ("fx_apply", started by the
  *     first full batch, joined by fx_cache_destroy()) applies queued
  *     batches, a batch at a time, prefetching its table slots and entries
- *     first (and hashing the keys).  If the queue already holds its
- *     maximum of batches, the
+ *     first.  If the queue already holds its maximum of batches, the
  *     thread whose batch is full applies the oldest queued batch itself,
  *     then queues its own (back-pressure, counted in 'n_backpressure' and
  *     by the coverage counter fx_cache_backpressure): slower for it, but
