@@ -46,11 +46,11 @@
  *   - fx_cache_update() and fx_cache_update_journey() may be called
  *     concurrently from any number of threads (OVS handler, revalidator and
  *     RCU threads).  They only log the update: the key is extracted,
- *     packed and hashed on the calling thread and appended, with the stats, the
- *     output port, the conntrack information and the time, to that
- *     thread's update log for the cache (a batch of fixed size, appended
- *     to without a lock; the log's mutex is taken once per full batch).
- *     A full batch goes to a bounded queue of the cache.
+ *     packed and hashed on the calling thread and appended, with the
+ *     stats, the output port, the conntrack information and the time, to
+ *     that thread's update log for the cache (a batch of fixed size,
+ *     appended to without a lock; the log's mutex is taken once per full
+ *     batch).  A full batch goes to a bounded queue of the cache.
  *
  *   - Who applies: the cache's applier thread ("fx_apply", started by the
  *     first full batch, joined by fx_cache_destroy()) applies queued
