@@ -1141,12 +1141,12 @@ log_hand_off(struct fx_cache *cache, struct fx_log *log)
     log->drained = 0;
     atomic_store_relaxed(&log->committed, 0);
 
-    ovs_mutex_lock(&cache->queue_mutex);
     if (log->batch->start == log->batch->used) {
         log->batch->start = log->batch->used = 0;
-        ovs_mutex_unlock(&cache->queue_mutex);
         return;
     }
+
+    ovs_mutex_lock(&cache->queue_mutex);
     if (cache->n_queued < cache->max_queued) {
         queue_push(cache, log->batch);
         log->batch = batch_get(cache);
@@ -1159,9 +1159,8 @@ log_hand_off(struct fx_cache *cache, struct fx_log *log)
     apply_lock(cache);
     struct fx_batch *oldest = queue_pop(cache, UINT64_MAX);
     if (oldest) {
-        batch_apply(cache, oldest);
+        queue_apply_one(cache, oldest);
         ovs_mutex_lock(&cache->queue_mutex);
-        ovs_list_push_back(&cache->pool, &oldest->list_node);
         queue_push(cache, log->batch);
         log->batch = batch_get(cache);
         ovs_mutex_unlock(&cache->queue_mutex);
