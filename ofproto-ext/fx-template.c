@@ -438,6 +438,7 @@ put_one_template_set(struct fx_tmpl_encoder *te, struct ofpbuf *msg,
     h->id = htons(te->dialect->template_set_id);
     h->length = htons(msg->size - set_ofs);
     te->announced[index] = true;
+    te->in_msg[index] = true;
 }
 
 /* A round of templates is a sequence of items, in this order: the record
@@ -637,6 +638,7 @@ fx_tmpl_encoder_begin(struct fx_encoder *encoder, struct ofpbuf *msg)
     te->n_data = 0;
     te->n_options = 0;
     te->n_templates = 0;
+    memset(te->in_msg, 0, sizeof te->in_msg);
     te->wall_offset = time_wall_msec() - now;
 
     ofpbuf_put_zeros(msg, te->dialect->header_len);
@@ -655,6 +657,12 @@ fx_tmpl_encoder_begin(struct fx_encoder *encoder, struct ofpbuf *msg)
                                             s->mtu, now + te->wall_offset);
         if (te->round_msg_pos >= end) {
             iftable_follows_templates(te);
+        }
+
+        /* Record templates are a round's first items, at their index. */
+        size_t last = MIN(te->round_msg_pos, FX_N_RECORD_TEMPLATES);
+        for (size_t pos = te->round_pos; pos < last; pos++) {
+            te->in_msg[pos] = te->announced[pos];
         }
     }
 }
@@ -734,7 +742,7 @@ fx_tmpl_encoder_add(struct fx_encoder *encoder, struct ofpbuf *msg,
     if (s->port_identity) {
         fx_ie_view_set_ports(&view, in_iface, out_iface);
     }
-    bool announce = !te->announced[index];
+    bool announce = !te->sent[index] && !te->in_msg[index];
     bool new_set = announce || te->set_id != t->id;
 
     /* Room for the template if it has not gone out yet, the padding of
@@ -964,6 +972,9 @@ fx_tmpl_encoder_finish(struct fx_encoder *encoder, struct ofpbuf *msg,
      * out: a message that its owner dropped unfinished did not carry them
      * anywhere, and the next one starts from the same item. */
     te->round_pos = te->round_msg_pos;
+    for (size_t i = 0; i < FX_N_RECORD_TEMPLATES; i++) {
+        te->sent[i] |= te->in_msg[i];
+    }
     if (te->round_active
         && te->round_pos >= round_item_pos(te, ROUND_END)) {
         te->round_active = false;

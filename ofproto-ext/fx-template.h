@@ -113,6 +113,11 @@ struct fx_tmpl_encoder {
                                             * templates: the plain ones from
                                             * the start, a tunnel kind's
                                             * once a record needs it. */
+    bool sent[FX_N_RECORD_TEMPLATES];   /* Which of them went out in a
+                                         * finished message: until then, a
+                                         * record takes its template along,
+                                         * even if announced (a round may
+                                         * not have reached it yet). */
     struct fx_template stats_template;   /* dialect->stats_template. */
     struct fx_template sampling_template; /* The sampling mode's, if the
                                            * exporter samples (id != 0). */
@@ -139,6 +144,7 @@ struct fx_tmpl_encoder {
     size_t n_data;              /* Flow data records in the message. */
     size_t n_options;           /* Options data records in the message. */
     size_t n_templates;         /* Template records in the message. */
+    bool in_msg[FX_N_RECORD_TEMPLATES]; /* Record templates in it. */
     long long int wall_offset;  /* time_wall_msec() - time_msec(). */
 };
 

@@ -18,6 +18,8 @@ EXTRA_DIST += \
 	tests/fuzz/fuzz-target.c \
 	tests/fuzz/fuzz-util.h \
 	tests/fuzz/make-seeds.py \
+	tests/fuzz/regress/options/ipfix-biflow-before-template-1 \
+	tests/fuzz/regress/options/ipfix-biflow-before-template-2 \
 	tests/fuzz/regress/records/ipfix-set-padding-over-mtu
 TESTSUITE_AT = \
 	tests/testsuite.at \
