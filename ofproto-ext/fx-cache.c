@@ -161,9 +161,12 @@ struct fx_packed_key {
     uint8_t bytes[FX_KEY_PACKED_MAX];
 };
 
+/* A part of the flows, with its own table: the owner sweeps, flushes and
+ * expires one shard at a time.  Every member is guarded by the cache's
+ * 'apply_mutex' (see struct fx_cache): there is no lock per shard, so
+ * applying an update takes none. */
 struct fx_shard {
     PADDED_MEMBERS(CACHE_LINE_SIZE,
-        struct ovs_mutex mutex;
         struct fx_store store OVS_GUARDED;  /* The flows. */
         long long int next_due OVS_GUARDED; /* No flow is due before. */
         uint32_t hand OVS_GUARDED;          /* Eviction's next slot. */
@@ -300,12 +303,11 @@ struct fx_cache {
     uint64_t expired_seqno;         /* Last 'expired_seq' value seen. */
 
     /* Update logs.  Lock order: 'logs_mutex', a log's mutex,
-     * 'apply_mutex', 'queue_mutex', a shard's mutex.  Only the holder of
-     * 'apply_mutex' changes the shards' tables and arenas (the applier, a
-     * thread applying its own batch, the owner one shard at a time with
-     * owner_lock_shard()).  Each OVS_GUARDED member below is guarded by
-     * the mutex that precedes it (C's thread-safety annotations cannot
-     * name a member). */
+     * 'apply_mutex', 'queue_mutex'.  Only the holder of 'apply_mutex'
+     * reads or changes the shards (the applier, a thread applying its own
+     * batch, the owner for one shard at a time with owner_apply_lock()).
+     * Each OVS_GUARDED member below is guarded by the mutex that precedes
+     * it (C's thread-safety annotations cannot name a member). */
     uint64_t id;                    /* Unique, never 0. */
     struct ovs_mutex logs_mutex;
     struct ovs_list logs OVS_GUARDED; /* struct fx_log. */
@@ -329,6 +331,10 @@ struct fx_cache {
 };
 
 static void cache_drain(struct fx_cache *);
+static void owner_apply_lock(struct fx_cache *cache)
+    OVS_ACQUIRES(cache->apply_mutex);
+static void owner_apply_unlock(struct fx_cache *cache)
+    OVS_RELEASES(cache->apply_mutex);
 
 /* Times. */
 
@@ -418,8 +424,9 @@ flow_set_ct(struct fx_flow *flow, const struct fx_ct_info *ct)
 /* Shards. */
 
 static struct fx_flow *
-shard_flow(const struct fx_shard *shard, uint32_t ref)
-    OVS_REQUIRES(shard->mutex)
+shard_flow(const struct fx_cache *cache, const struct fx_shard *shard,
+           uint32_t ref)
+    OVS_REQUIRES(cache->apply_mutex)
 {
     return fx_store_entry(&shard->store, ref);
 }
@@ -427,7 +434,6 @@ shard_flow(const struct fx_shard *shard, uint32_t ref)
 static void
 shard_init(struct fx_shard *shard)
 {
-    ovs_mutex_init(&shard->mutex);
     fx_store_init(&shard->store);
     shard->next_due = LLONG_MAX;
     ovs_list_init(&shard->expired);
@@ -435,8 +441,8 @@ shard_init(struct fx_shard *shard)
 
 /* Frees the flows and the table of 'shard', keeping it usable. */
 static void
-shard_clear(struct fx_shard *shard)
-    OVS_REQUIRES(shard->mutex)
+shard_clear(struct fx_cache *cache, struct fx_shard *shard)
+    OVS_REQUIRES(cache->apply_mutex)
 {
     fx_store_clear(&shard->store);
     shard->hand = 0;
@@ -517,11 +523,8 @@ fx_cache_destroy(struct fx_cache *cache)
     for (size_t i = 0; i < FX_N_SHARDS; i++) {
         struct fx_shard *shard = &cache->shards[i];
 
-        ovs_mutex_lock(&shard->mutex);
         fx_store_destroy(&shard->store);
         fx_record_list_free(&shard->expired);
-        ovs_mutex_unlock(&shard->mutex);
-        ovs_mutex_destroy(&shard->mutex);
     }
     seq_destroy(cache->expired_seq);
     free_cacheline(cache);
@@ -572,13 +575,11 @@ fx_cache_set_limits(struct fx_cache *cache,
                          MIN(min_timeout, FX_MAX_IDLE_TIMEOUT));
 
     /* Any flow may be due under the new timeouts. */
+    owner_apply_lock(cache);
     for (size_t i = 0; i < FX_N_SHARDS; i++) {
-        struct fx_shard *shard = &cache->shards[i];
-
-        ovs_mutex_lock(&shard->mutex);
-        shard->next_due = LLONG_MIN;
-        ovs_mutex_unlock(&shard->mutex);
+        cache->shards[i].next_due = LLONG_MIN;
     }
+    owner_apply_unlock(cache);
 }
 
 void
@@ -597,15 +598,15 @@ shard_for_hash(struct fx_cache *cache, uint32_t hash)
 }
 
 static struct fx_flow *
-shard_lookup(struct fx_shard *shard, const struct fx_packed_key *pk,
-             uint32_t hash)
-    OVS_REQUIRES(shard->mutex)
+shard_lookup(struct fx_cache *cache, struct fx_shard *shard,
+             const struct fx_packed_key *pk, uint32_t hash)
+    OVS_REQUIRES(cache->apply_mutex)
 {
     uint32_t class = flow_class(pk->len, pk->fields);
     uint32_t ref;
 
     FX_STORE_FOR_EACH_MATCH (ref, hash, class, &shard->store) {
-        struct fx_flow *flow = shard_flow(shard, ref);
+        struct fx_flow *flow = shard_flow(cache, shard, ref);
 
         if (flow_has_key(flow, pk)) {
             return flow;
@@ -616,8 +617,9 @@ shard_lookup(struct fx_shard *shard, const struct fx_packed_key *pk,
 
 /* Moves the records that updates made in 'shard' to 'records'. */
 static void
-shard_take_expired(struct fx_shard *shard, struct ovs_list *records)
-    OVS_REQUIRES(shard->mutex)
+shard_take_expired(struct fx_cache *cache, struct fx_shard *shard,
+                   struct ovs_list *records)
+    OVS_REQUIRES(cache->apply_mutex)
 {
     ovs_list_push_back_all(records, &shard->expired);
     shard->n_expired = 0;
@@ -628,7 +630,7 @@ shard_take_expired(struct fx_shard *shard, struct ovs_list *records)
 static void
 shard_may_be_due(struct fx_cache *cache, struct fx_shard *shard,
                  long long int now)
-    OVS_REQUIRES(shard->mutex)
+    OVS_REQUIRES(cache->apply_mutex)
 {
     long long int min_timeout;
 
@@ -647,10 +649,10 @@ shard_may_be_due(struct fx_cache *cache, struct fx_shard *shard,
  * dropped, its packets and bytes counted as lost rather than kept in
  * unbounded memory. */
 static void
-flow_emit(struct fx_shard *shard, struct fx_flow *flow,
-          enum fx_end_reason reason, long long int now,
-          struct ovs_list *records)
-    OVS_REQUIRES(shard->mutex)
+flow_emit(struct fx_cache *cache, struct fx_shard *shard,
+          struct fx_flow *flow, enum fx_end_reason reason,
+          long long int now, struct ovs_list *records)
+    OVS_REQUIRES(cache->apply_mutex)
 {
     if (flow->packets && records == &shard->expired
         && shard->n_expired >= FX_MAX_EXPIRED) {
@@ -700,11 +702,11 @@ static void
 flow_remove(struct fx_cache *cache, struct fx_shard *shard,
             struct fx_flow *flow, uint32_t ref, enum fx_end_reason reason,
             long long int now, struct ovs_list *records)
-    OVS_REQUIRES(cache->apply_mutex, shard->mutex)
+    OVS_REQUIRES(cache->apply_mutex)
 {
     uint32_t hash = cached_flow_hash(flow);
 
-    flow_emit(shard, flow, reason, now, records);
+    flow_emit(cache, shard, flow, reason, now, records);
     fx_store_remove(&shard->store, ref, hash);
     atomic_count_dec(&cache->n_flows);
 }
@@ -719,7 +721,7 @@ flow_remove(struct fx_cache *cache, struct fx_shard *shard,
 static bool
 shard_make_room(struct fx_cache *cache, struct fx_shard *shard,
                 long long int now)
-    OVS_REQUIRES(cache->apply_mutex, shard->mutex)
+    OVS_REQUIRES(cache->apply_mutex)
 {
     uint32_t n_flows = fx_store_count(&shard->store);
     size_t max_flows;
@@ -734,7 +736,7 @@ shard_make_room(struct fx_cache *cache, struct fx_shard *shard,
     long long int oldest = LLONG_MAX;
     for (uint32_t n = 0; n < FX_EVICT_SAMPLES && n < n_flows; n++) {
         uint32_t ref = fx_store_next_slot(&shard->store, &shard->hand);
-        struct fx_flow *flow = shard_flow(shard, ref);
+        struct fx_flow *flow = shard_flow(cache, shard, ref);
         long long int touched = flow_touched(flow, now);
 
         if (touched < oldest) {
@@ -754,11 +756,11 @@ static struct fx_flow *
 shard_insert(struct fx_cache *cache, struct fx_shard *shard,
              enum fx_update_family family, const struct fx_packed_key *pk,
              uint32_t hash, uint16_t out_port, long long int now)
-    OVS_REQUIRES(cache->apply_mutex, shard->mutex)
+    OVS_REQUIRES(cache->apply_mutex)
 {
     unsigned int class = flow_class(pk->len, pk->fields);
     uint32_t ref = fx_store_insert(&shard->store, class, hash);
-    struct fx_flow *flow = shard_flow(shard, ref);
+    struct fx_flow *flow = shard_flow(cache, shard, ref);
 
     memset(flow, 0, offsetof(struct fx_flow, key));
     flow->flags = FX_STORE_LIVE | (FX_IDLE_LIVE << FX_FLOW_IDLE_SHIFT);
@@ -790,7 +792,7 @@ static void
 flow_account(struct fx_cache *cache, struct fx_shard *shard,
              struct fx_flow *flow, const struct dpif_flow_stats *stats,
              long long int now)
-    OVS_REQUIRES(shard->mutex)
+    OVS_REQUIRES(cache->apply_mutex)
 {
     long long int used = stats->used ? stats->used : now;
     long long int touched = MAX(flow_touched(flow, now), now);
@@ -829,11 +831,9 @@ update_apply(struct fx_cache *cache, const struct fx_update *u)
         struct fx_shard *shard = &cache->shards[0];
 
         /* Not accounted, but counted, packets and bytes too. */
-        ovs_mutex_lock(&shard->mutex);
         shard->stats.n_non_ip++;
         shard->stats.non_ip_packets += u->n_packets;
         shard->stats.non_ip_bytes += u->n_bytes;
-        ovs_mutex_unlock(&shard->mutex);
         return false;
     }
 
@@ -858,8 +858,7 @@ update_apply(struct fx_cache *cache, const struct fx_update *u)
     long long int now = u->now;
     bool made_records = false;
 
-    ovs_mutex_lock(&shard->mutex);
-    struct fx_flow *flow = shard_lookup(shard, pk, u->hash);
+    struct fx_flow *flow = shard_lookup(cache, shard, pk, u->hash);
     if (!flow) {
         made_records = shard_make_room(cache, shard, now);
         flow = shard_insert(cache, shard, u->family, pk, u->hash,
@@ -876,7 +875,7 @@ update_apply(struct fx_cache *cache, const struct fx_update *u)
             /* The flow now goes elsewhere, or is translated to other
              * addresses: what went to the old output port, or was
              * translated the old way, is a record of its own. */
-            flow_emit(shard, flow, FX_END_OUTPUT_CHANGE, now,
+            flow_emit(cache, shard, flow, FX_END_OUTPUT_CHANGE, now,
                       &shard->expired);
             flow->out_port = u->out_port;
             made_records = true;
@@ -906,20 +905,15 @@ update_apply(struct fx_cache *cache, const struct fx_update *u)
     shard->stats.n_updates++;
     shard->stats.packets += stats.n_packets;
     shard->stats.bytes += stats.n_bytes;
-    ovs_mutex_unlock(&shard->mutex);
     return made_records;
 }
 
 /* Brings into the CPU cache, for the updates of 'batch', first their home
  * table slots, then the entries those slots name when the hash matches, so
- * that applying them takes few cache misses that are not overlapped.  Reads
- * shard tables without their mutexes: only the holder of 'apply_mutex'
- * changes them (see struct fx_cache), and a prefetch of a stale address is
- * harmless. */
+ * that applying them takes few cache misses that are not overlapped. */
 static void
 batch_prefetch(struct fx_cache *cache, const struct fx_batch *batch)
     OVS_REQUIRES(cache->apply_mutex)
-    OVS_NO_THREAD_SAFETY_ANALYSIS
 {
     const struct fx_update *u;
 
@@ -942,7 +936,7 @@ batch_prefetch(struct fx_cache *cache, const struct fx_batch *batch)
             = fx_store_home_slot(&shard->store, u->hash);
 
         if (slot->ref && slot->hash == u->hash) {
-            OVS_PREFETCH(shard_flow(shard, slot->ref));
+            OVS_PREFETCH(shard_flow(cache, shard, slot->ref));
         }
     }
 }
@@ -986,9 +980,10 @@ batch_get(struct fx_cache *cache)
 
 /* 'apply_mutex' for the owner, which goes first: the applier and threads
  * under back-pressure hold it for one batch at a time and let a waiting
- * owner take it next (apply_lock()), so that the owner's netflow_run()
- * waits for at most one batch per shard it locks, however busy the update
- * path is. */
+ * owner take it next (apply_lock()).  The owner holds it for one shard's
+ * work at a time (a sweep, a flush, an expiry), so that netflow_run()
+ * waits for at most one batch per shard, however busy the update path is,
+ * and the applier for at most one shard's work. */
 static void
 owner_apply_lock(struct fx_cache *cache)
     OVS_ACQUIRES(cache->apply_mutex)
@@ -996,6 +991,13 @@ owner_apply_lock(struct fx_cache *cache)
     atomic_count_inc(&cache->owner_waiting);
     ovs_mutex_lock(&cache->apply_mutex);
     atomic_count_dec(&cache->owner_waiting);
+}
+
+static void
+owner_apply_unlock(struct fx_cache *cache)
+    OVS_RELEASES(cache->apply_mutex)
+{
+    ovs_mutex_unlock(&cache->apply_mutex);
 }
 
 /* 'apply_mutex' for any thread but the owner: after the owner, if it
@@ -1252,25 +1254,6 @@ cache_drain(struct fx_cache *cache)
     ovs_mutex_unlock(&cache->apply_mutex);
 }
 
-/* The owner locks each shard it reads or changes together with
- * 'apply_mutex', one shard at a time: the applier reads tables without
- * their shard's mutex (batch_prefetch()), and is held up for at most one
- * shard's work. */
-static void
-owner_lock_shard(struct fx_cache *cache, struct fx_shard *shard)
-    OVS_ACQUIRES(cache->apply_mutex, shard->mutex)
-{
-    owner_apply_lock(cache);
-    ovs_mutex_lock(&shard->mutex);
-}
-
-static void
-owner_unlock_shard(struct fx_cache *cache, struct fx_shard *shard)
-    OVS_RELEASES(cache->apply_mutex, shard->mutex)
-{
-    ovs_mutex_unlock(&shard->mutex);
-    ovs_mutex_unlock(&cache->apply_mutex);
-}
 
 /* Credits 'stats' of traffic that matched 'flow' and was sent to 'out_port'.
  * Thread-safe. */
@@ -1325,7 +1308,6 @@ fx_cache_update_journey(struct fx_cache *cache, const struct flow *flow_,
         u->journey = journey;
         u->key_fields = key_fields | (journey ? FX_KEY_JOURNEY : 0);
         u->key_len = fx_key_pack(&key, u->key_fields, u->key);
-        u->hash = packed_hash(u->key, u->key_len, u->key_fields);
         u->out_port = out_port;
         u->tcp_flags = stats->tcp_flags;
         u->used = stats->used;
@@ -1333,6 +1315,11 @@ fx_cache_update_journey(struct fx_cache *cache, const struct flow *flow_,
         if (journey) {
             memcpy(&u->key[u->key_len], ct, sizeof *ct);
         }
+        /* Last: hashing reads the key in words that span the narrower
+         * stores that packed it, which cannot be forwarded from the store
+         * buffer; right after packing, each load waited for them (half of
+         * this function's time, measured with perf). */
+        u->hash = packed_hash(u->key, u->key_len, u->key_fields);
     }
     batch->used += update_size(u);
     atomic_store_explicit(&log->committed, batch->used,
@@ -1349,7 +1336,7 @@ fx_cache_update_journey(struct fx_cache *cache, const struct flow *flow_,
 static void
 shard_sweep(struct fx_cache *cache, struct fx_shard *shard, long long int now,
             struct ovs_list *records)
-    OVS_REQUIRES(cache->apply_mutex, shard->mutex)
+    OVS_REQUIRES(cache->apply_mutex)
 {
     const struct fx_cache_limits *limits = &cache->limits;
     long long int next_due = LLONG_MAX;
@@ -1382,7 +1369,7 @@ shard_sweep(struct fx_cache *cache, struct fx_shard *shard, long long int now,
 
         if (limits->active_timeout) {
             if (now - flow->started >= limits->active_timeout) {
-                flow_emit(shard, flow, FX_END_ACTIVE, now, records);
+                flow_emit(cache, shard, flow, FX_END_ACTIVE, now, records);
             }
             next_due = MIN(next_due, flow->started + limits->active_timeout);
         }
@@ -1474,7 +1461,7 @@ enforce_max_flows(struct fx_cache *cache, long long int now,
             struct fx_shard *shard = &cache->shards[i];
             struct fx_flow *flow;
 
-            owner_lock_shard(cache, shard);
+            owner_apply_lock(cache);
             FX_STORE_FOR_EACH (flow, ref, &shard->store) {
                 struct fx_victim v = {
                     .touched = flow_touched(flow, now),
@@ -1490,7 +1477,7 @@ enforce_max_flows(struct fx_cache *cache, long long int now,
                     victim_sift_down(heap, n);
                 }
             }
-            owner_unlock_shard(cache, shard);
+            owner_apply_unlock(cache);
         }
 
         /* Evict those that are still there and not updated since. */
@@ -1499,9 +1486,9 @@ enforce_max_flows(struct fx_cache *cache, long long int now,
             const struct fx_victim *v = &heap[i];
             struct fx_shard *shard = v->shard;
 
-            owner_lock_shard(cache, shard);
+            owner_apply_lock(cache);
             if (fx_store_is_live(&shard->store, v->ref)) {
-                struct fx_flow *flow = shard_flow(shard, v->ref);
+                struct fx_flow *flow = shard_flow(cache, shard, v->ref);
 
                 if (flow->serial == v->serial
                     && flow_touched(flow, now) == v->touched) {
@@ -1511,7 +1498,7 @@ enforce_max_flows(struct fx_cache *cache, long long int now,
                     n_evicted++;
                 }
             }
-            owner_unlock_shard(cache, shard);
+            owner_apply_unlock(cache);
         }
         free(heap);
         if (!n_evicted) {
@@ -1533,12 +1520,12 @@ fx_cache_expire(struct fx_cache *cache, long long int now,
     for (size_t i = 0; i < FX_N_SHARDS; i++) {
         struct fx_shard *shard = &cache->shards[i];
 
-        owner_lock_shard(cache, shard);
-        shard_take_expired(shard, records);
+        owner_apply_lock(cache);
+        shard_take_expired(cache, shard, records);
         if (now >= shard->next_due) {
             shard_sweep(cache, shard, now, records);
         }
-        owner_unlock_shard(cache, shard);
+        owner_apply_unlock(cache);
     }
     enforce_max_flows(cache, now, records);
 
@@ -1559,15 +1546,15 @@ fx_cache_flush(struct fx_cache *cache, enum fx_end_reason reason,
         struct fx_shard *shard = &cache->shards[i];
         struct fx_flow *flow;
 
-        owner_lock_shard(cache, shard);
-        shard_take_expired(shard, records);
+        owner_apply_lock(cache);
+        shard_take_expired(cache, shard, records);
         FX_STORE_FOR_EACH (flow, ref, &shard->store) {
-            flow_emit(shard, flow, reason, now, records);
+            flow_emit(cache, shard, flow, reason, now, records);
             atomic_count_dec(&cache->n_flows);
         }
-        shard_clear(shard);
+        shard_clear(cache, shard);
         shard->next_due = LLONG_MAX;
-        owner_unlock_shard(cache, shard);
+        owner_apply_unlock(cache);
     }
 }
 
@@ -1590,8 +1577,8 @@ fx_cache_flush_ports(struct fx_cache *cache, const uint16_t *ports,
         struct fx_shard *shard = &cache->shards[i];
         struct fx_flow *flow;
 
-        owner_lock_shard(cache, shard);
-        shard_take_expired(shard, records);
+        owner_apply_lock(cache);
+        shard_take_expired(cache, shard, records);
         FX_STORE_FOR_EACH (flow, ref, &shard->store) {
             uint16_t in_port;
 
@@ -1605,7 +1592,7 @@ fx_cache_flush_ports(struct fx_cache *cache, const uint16_t *ports,
                 }
             }
         }
-        owner_unlock_shard(cache, shard);
+        owner_apply_unlock(cache);
     }
 }
 
@@ -1641,7 +1628,7 @@ fx_cache_get_stats(struct fx_cache *cache, struct fx_cache_stats *stats)
         struct fx_shard *shard = &cache->shards[i];
         const struct fx_cache_stats *s = &shard->stats;
 
-        owner_lock_shard(cache, shard);
+        owner_apply_lock(cache);
         stats->n_created += s->n_created;
         stats->n_updates += s->n_updates;
         stats->n_ipv4_flows += s->n_ipv4_flows;
@@ -1659,7 +1646,7 @@ fx_cache_get_stats(struct fx_cache *cache, struct fx_cache_stats *stats)
         stats->dropped_packets += s->dropped_packets;
         stats->dropped_bytes += s->dropped_bytes;
         stats->memory += fx_store_memory(&shard->store);
-        owner_unlock_shard(cache, shard);
+        owner_apply_unlock(cache);
     }
     stats->n_flows = atomic_count_get(&cache->n_flows);
     cache->peak_flows = MAX(cache->peak_flows, stats->n_flows);
@@ -1677,7 +1664,7 @@ fx_cache_dump(struct fx_cache *cache, struct ds *s)
         struct fx_shard *shard = &cache->shards[i];
         struct fx_flow *flow;
 
-        owner_lock_shard(cache, shard);
+        owner_apply_lock(cache);
         FX_STORE_FOR_EACH (flow, ref, &shard->store) {
             struct fx_record rec = {
                 .out_port = flow->out_port,
@@ -1693,7 +1680,7 @@ fx_cache_dump(struct fx_cache *cache, struct ds *s)
                           now - flow->started,
                           now - flow_touched(flow, now));
         }
-        owner_unlock_shard(cache, shard);
+        owner_apply_unlock(cache);
     }
 }
 

@@ -67,8 +67,7 @@
  * called) holds FX_STORE_EMPTY_MEMORY bytes.
  *
  * Thread safety.  None of its own: a store is one shard's, and the caller
- * holds that shard's mutex around every call (fx-cache.c's applier reads
- * a table's home slot without it only to prefetch). */
+ * serializes every call (fx-cache.c holds its 'apply_mutex'). */
 
 #include <stdbool.h>
 #include <stddef.h>
