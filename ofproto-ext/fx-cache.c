@@ -333,8 +333,6 @@ struct fx_cache {
 static void cache_drain(struct fx_cache *);
 static void owner_apply_lock(struct fx_cache *cache)
     OVS_ACQUIRES(cache->apply_mutex);
-static void owner_apply_unlock(struct fx_cache *cache)
-    OVS_RELEASES(cache->apply_mutex);
 
 /* Times. */
 
@@ -579,7 +577,7 @@ fx_cache_set_limits(struct fx_cache *cache,
     for (size_t i = 0; i < FX_N_SHARDS; i++) {
         cache->shards[i].next_due = LLONG_MIN;
     }
-    owner_apply_unlock(cache);
+    ovs_mutex_unlock(&cache->apply_mutex);
 }
 
 void
@@ -993,13 +991,6 @@ owner_apply_lock(struct fx_cache *cache)
     atomic_count_dec(&cache->owner_waiting);
 }
 
-static void
-owner_apply_unlock(struct fx_cache *cache)
-    OVS_RELEASES(cache->apply_mutex)
-{
-    ovs_mutex_unlock(&cache->apply_mutex);
-}
-
 /* 'apply_mutex' for any thread but the owner: after the owner, if it
  * waits for it.  (An owner that starts to wait just after the check waits
  * for one batch.) */
@@ -1254,7 +1245,6 @@ cache_drain(struct fx_cache *cache)
     ovs_mutex_unlock(&cache->apply_mutex);
 }
 
-
 /* Credits 'stats' of traffic that matched 'flow' and was sent to 'out_port'.
  * Thread-safe. */
 void
@@ -1477,7 +1467,7 @@ enforce_max_flows(struct fx_cache *cache, long long int now,
                     victim_sift_down(heap, n);
                 }
             }
-            owner_apply_unlock(cache);
+            ovs_mutex_unlock(&cache->apply_mutex);
         }
 
         /* Evict those that are still there and not updated since. */
@@ -1498,7 +1488,7 @@ enforce_max_flows(struct fx_cache *cache, long long int now,
                     n_evicted++;
                 }
             }
-            owner_apply_unlock(cache);
+            ovs_mutex_unlock(&cache->apply_mutex);
         }
         free(heap);
         if (!n_evicted) {
@@ -1525,7 +1515,7 @@ fx_cache_expire(struct fx_cache *cache, long long int now,
         if (now >= shard->next_due) {
             shard_sweep(cache, shard, now, records);
         }
-        owner_apply_unlock(cache);
+        ovs_mutex_unlock(&cache->apply_mutex);
     }
     enforce_max_flows(cache, now, records);
 
@@ -1554,7 +1544,7 @@ fx_cache_flush(struct fx_cache *cache, enum fx_end_reason reason,
         }
         shard_clear(cache, shard);
         shard->next_due = LLONG_MAX;
-        owner_apply_unlock(cache);
+        ovs_mutex_unlock(&cache->apply_mutex);
     }
 }
 
@@ -1592,7 +1582,7 @@ fx_cache_flush_ports(struct fx_cache *cache, const uint16_t *ports,
                 }
             }
         }
-        owner_apply_unlock(cache);
+        ovs_mutex_unlock(&cache->apply_mutex);
     }
 }
 
@@ -1646,7 +1636,7 @@ fx_cache_get_stats(struct fx_cache *cache, struct fx_cache_stats *stats)
         stats->dropped_packets += s->dropped_packets;
         stats->dropped_bytes += s->dropped_bytes;
         stats->memory += fx_store_memory(&shard->store);
-        owner_apply_unlock(cache);
+        ovs_mutex_unlock(&cache->apply_mutex);
     }
     stats->n_flows = atomic_count_get(&cache->n_flows);
     cache->peak_flows = MAX(cache->peak_flows, stats->n_flows);
@@ -1680,7 +1670,7 @@ fx_cache_dump(struct fx_cache *cache, struct ds *s)
                           now - flow->started,
                           now - flow_touched(flow, now));
         }
-        owner_apply_unlock(cache);
+        ovs_mutex_unlock(&cache->apply_mutex);
     }
 }
 
