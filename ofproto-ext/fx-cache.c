@@ -929,8 +929,9 @@ update_apply(struct fx_cache *cache, const struct fx_update *u)
 }
 
 /* Brings into the CPU cache, for the updates of 'batch', first their home
- * table slots, then the entries those slots name when the hash matches, so
- * that applying them takes few cache misses that are not overlapped. */
+ * table slots, then the entries that their lookups will compare first
+ * (both ends: an entry may span two cache lines), so that applying them
+ * takes few cache misses that are not overlapped. */
 static void
 batch_prefetch(struct fx_cache *cache, const struct fx_batch *batch)
     OVS_REQUIRES(cache->apply_mutex)
@@ -952,11 +953,15 @@ batch_prefetch(struct fx_cache *cache, const struct fx_batch *batch)
         }
 
         const struct fx_shard *shard = shard_for_hash(cache, u->hash);
-        const struct fx_store_slot *slot
-            = fx_store_home_slot(&shard->store, u->hash);
+        unsigned int class = flow_class(u->key_len, u->key_fields);
+        uint32_t ref;
 
-        if (slot->ref && slot->hash == u->hash) {
-            OVS_PREFETCH(shard_flow(cache, shard, slot->ref));
+        FX_STORE_FOR_EACH_MATCH (ref, u->hash, class, &shard->store) {
+            const uint8_t *entry = fx_store_entry(&shard->store, ref);
+
+            OVS_PREFETCH(entry);
+            OVS_PREFETCH(entry + class * 8 - 1);
+            break;
         }
     }
 }
