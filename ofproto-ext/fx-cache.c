@@ -196,6 +196,11 @@ struct fx_shard {
  * for tests. */
 #define FX_MAX_QUEUED 16
 
+/* Batches queued before a sleeping applier is woken up: it then applies
+ * them in one go (what waits meanwhile, the owner applies when it drains,
+ * see cache_drain()). */
+#define FX_WAKE_QUEUED 4
+
 /* What kind of key an update has (its 'family'). */
 enum fx_update_family {
     FX_UPDATE_NON_IP,               /* No key: counted, not accounted. */
@@ -318,7 +323,7 @@ struct fx_cache {
     atomic_count owner_waiting;     /* Owner threads waiting for it. */
 
     struct ovs_mutex queue_mutex;
-    pthread_cond_t queue_cond;      /* Signaled when a batch is queued. */
+    pthread_cond_t queue_cond;      /* Signaled when batches are queued. */
     struct ovs_list queue OVS_GUARDED; /* Full batches, by 'seqno'. */
     uint64_t next_seqno OVS_GUARDED;   /* Of the next batch queued. */
     struct ovs_list pool OVS_GUARDED;  /* Empty batches. */
@@ -1137,8 +1142,10 @@ queue_push(struct fx_cache *cache, struct fx_batch *batch)
         cache->applier_started = true;
         cache->applier = ovs_thread_create("fx_apply", applier_main, cache);
     }
-    if (cache->applier_waiting) {
-        /* A wake-up is a system call: only when it sleeps. */
+    if (cache->applier_waiting
+        && cache->n_queued >= MIN(FX_WAKE_QUEUED, cache->max_queued)) {
+        /* A wake-up is a system call, and a context switch for the
+         * applier: only when it sleeps, and once per few batches. */
         xpthread_cond_signal(&cache->queue_cond);
     }
 }
