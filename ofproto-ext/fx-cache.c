@@ -118,7 +118,9 @@ enum fx_idle_state {
 /* One export flow: an entry of the shard's store, so it starts with the
  * store's header (struct fx_store_entry).  Its key is stored packed
  * (fx_key_pack()) at the end, so that a flow takes only the memory its key
- * needs: 72 bytes for an IPv4 flow with the default key, 96 for IPv6. */
+ * needs: 64 bytes (one cache line) for an IPv4 flow with the default key,
+ * 88 for IPv6.  Times are kept in 32 bits where a range of weeks is
+ * enough, see 'last' and 'life'. */
 struct fx_flow {
     uint32_t serial;                /* Creation number, for flow selection
                                      * (the store's 'link'). */
@@ -127,12 +129,13 @@ struct fx_flow {
     uint16_t out_port;              /* Current output port or NF_OUT_*. */
     uint64_t packets;               /* Packets since 'started'. */
     uint64_t bytes;                 /* Bytes since 'started'. */
-    long long int created;          /* When the flow entered the cache. */
     long long int started;          /* Start of this record's interval. */
-    uint32_t touched;               /* Last update with traffic, low 32 bits
-                                     * of time_msec(). */
+    uint32_t last;                  /* Last packet (the datapath's 'used',
+                                     * else the update's time), low 32 bits
+                                     * of time_msec(): idle timeouts count
+                                     * from it. */
     int32_t first_used;             /* First packet, ms after 'started'. */
-    int32_t last_used;              /* Last packet, ms after 'touched'. */
+    uint32_t life;                  /* Age at 'started', see flow_created(). */
     uint8_t key_fields;             /* FX_KEY_* the key was packed with. */
     uint8_t key_len;                /* Bytes in 'key'. */
     uint8_t key[];                  /* Packed export flow key; with
@@ -354,10 +357,38 @@ clamp_delta(long long int delta)
     return MAX(INT32_MIN, MIN(INT32_MAX, delta));
 }
 
+/* The time of 'flow''s last packet. */
 static long long int
-flow_touched(const struct fx_flow *flow, long long int now)
+flow_last(const struct fx_flow *flow, long long int now)
 {
-    return time_from_lo(flow->touched, now);
+    return time_from_lo(flow->last, now);
+}
+
+/* 'life' is the flow's age at 'started' in units of 8 ms, between the
+ * grid points at or below each time: (started >> 3) - (created >> 3).  So
+ * it never drifts however often 'started' moves, and 32 bits hold 397
+ * days, more than any max_life; an older flow keeps UINT32_MAX, which
+ * still says it is older than any max_life. */
+#define FX_LIFE_SHIFT 3
+
+/* Returns when 'flow' entered the cache, rounded down to 8 ms (so max_life
+ * ends a flow up to 7 ms early, never late). */
+static long long int
+flow_created(const struct fx_flow *flow)
+{
+    return (((flow->started >> FX_LIFE_SHIFT) - flow->life)
+            << FX_LIFE_SHIFT);
+}
+
+/* Starts 'flow''s next interval at 'now'. */
+static void
+flow_restart(struct fx_flow *flow, long long int now)
+{
+    long long int life = (flow->life + (now >> FX_LIFE_SHIFT)
+                          - (flow->started >> FX_LIFE_SHIFT));
+
+    flow->life = MAX(0, MIN(life, UINT32_MAX));
+    flow->started = now;
 }
 
 static enum fx_idle_state
@@ -702,7 +733,7 @@ flow_emit(struct fx_cache *cache, struct fx_shard *shard,
         rec->packets = flow->packets;
         rec->bytes = flow->bytes;
         rec->first_used = flow->started + flow->first_used;
-        rec->last_used = flow_touched(flow, now) + flow->last_used;
+        rec->last_used = flow_last(flow, now);
         ovs_list_push_back(records, &rec->list_node);
         shard->stats.n_records[reason]++;
         flow->flags |= FX_FLOW_REPORTED;
@@ -718,7 +749,7 @@ flow_emit(struct fx_cache *cache, struct fx_shard *shard,
         ct.ct_state = 0;
         flow_set_ct(flow, &ct);
     }
-    flow->started = now;
+    flow_restart(flow, now);
 }
 
 /* Removes 'flow', whose reference is 'ref', from 'cache', appending its last
@@ -737,7 +768,7 @@ flow_remove(struct fx_cache *cache, struct fx_shard *shard,
 }
 
 /* Makes room for one more flow in 'shard', if the cache is full, by evicting
- * the least recently updated of up to FX_EVICT_SAMPLES flows of 'shard'
+ * the least recently used of up to FX_EVICT_SAMPLES flows of 'shard'
  * (the next ones in its table after the previous eviction's).  Returns true
  * if it evicted one.  Other shards are not locked here (that could
  * deadlock), so if this shard is empty the cache may exceed its limit by up
@@ -762,10 +793,10 @@ shard_make_room(struct fx_cache *cache, struct fx_shard *shard,
     for (uint32_t n = 0; n < FX_EVICT_SAMPLES && n < n_flows; n++) {
         uint32_t ref = fx_store_next_slot(&shard->store, &shard->hand);
         struct fx_flow *flow = shard_flow(cache, shard, ref);
-        long long int touched = flow_touched(flow, now);
+        long long int last = flow_last(flow, now);
 
-        if (touched < oldest) {
-            oldest = touched;
+        if (last < oldest) {
+            oldest = last;
             victim = flow;
             victim_ref = ref;
         }
@@ -794,11 +825,10 @@ shard_insert(struct fx_cache *cache, struct fx_shard *shard,
     memcpy(flow->key, pk->bytes, pk->len);
     flow->out_port = out_port;
     flow->started = now;
-    flow->created = now;
-    flow->touched = now;
+    flow->last = now;
     flow->serial = atomic_count_inc(&cache->next_serial);
     atomic_count_inc(&cache->n_flows);
-    shard_may_be_due(cache, shard, now);
+    shard_may_be_due(cache, shard, flow_created(flow));
 
     shard->stats.n_created++;
     if (family == FX_UPDATE_MPLS) {
@@ -819,20 +849,28 @@ flow_account(struct fx_cache *cache, struct fx_shard *shard,
              long long int now)
     OVS_REQUIRES(cache->apply_mutex)
 {
+    bool is_new = !flow->packets && !(flow->flags & FX_FLOW_REPORTED);
     long long int used = stats->used ? stats->used : now;
-    long long int touched = MAX(flow_touched(flow, now), now);
     long long int first = used, last = used;
 
     if (flow->packets) {
         first = MIN(first, flow->started + flow->first_used);
-        last = MAX(last, flow_touched(flow, now) + flow->last_used);
+    }
+    if (!is_new) {
+        /* Datapath flows report in any order: the last packet is the
+         * latest one reported. */
+        last = MAX(last, flow_last(flow, now));
     }
     flow->packets += stats->n_packets;
     flow->bytes += stats->n_bytes;
     flow->tcp_flags |= stats->tcp_flags;
     flow->first_used = clamp_delta(first - flow->started);
-    flow->last_used = clamp_delta(last - touched);
-    flow->touched = touched;
+    flow->last = last;
+    if (is_new) {
+        /* Its idle timeout counts from its first packet, maybe before the
+         * update. */
+        shard_may_be_due(cache, shard, last);
+    }
 
     enum fx_idle_state state = flow_idle_state(flow);
     enum fx_idle_state new_state = (stats->tcp_flags & TCP_RST ? FX_IDLE_RST
@@ -842,7 +880,7 @@ flow_account(struct fx_cache *cache, struct fx_shard *shard,
     if (new_state != state) {
         flow->flags = ((flow->flags & ~FX_FLOW_IDLE_MASK)
                        | (new_state << FX_FLOW_IDLE_SHIFT));
-        shard_may_be_due(cache, shard, now);
+        shard_may_be_due(cache, shard, last);
     }
 }
 
@@ -1370,7 +1408,7 @@ shard_sweep(struct fx_cache *cache, struct fx_shard *shard, long long int now,
     COVERAGE_INC(fx_cache_sweep);
     FX_STORE_FOR_EACH (flow, ref, &shard->store) {
         enum fx_end_reason reason;
-        long long int idle_due = (flow_touched(flow, now)
+        long long int idle_due = (flow_last(flow, now)
                                   + idle_timeout(limits,
                                                  flow_idle_state(flow),
                                                  &reason));
@@ -1381,7 +1419,8 @@ shard_sweep(struct fx_cache *cache, struct fx_shard *shard, long long int now,
         next_due = MIN(next_due, idle_due);
 
         if (limits->max_life) {
-            long long int life_due = flow->created + limits->max_life;
+            long long int life_due = (flow_created(flow)
+                                      + limits->max_life);
 
             if (now >= life_due) {
                 flow_remove(cache, shard, flow, ref, FX_END_MAX_LIFE, now,
@@ -1406,17 +1445,18 @@ shard_sweep(struct fx_cache *cache, struct fx_shard *shard, long long int now,
 
 /* A flow that fx_cache_expire() may evict to enforce 'max_flows'. */
 struct fx_victim {
-    long long int touched;
+    long long int last;
     uint32_t serial;
     uint32_t ref;
     struct fx_shard *shard;
 };
 
-/* Is 'a' more recently updated than 'b'?  Ties go by creation order. */
+/* Did 'a' have a packet more recently than 'b'?  Ties go by creation
+ * order. */
 static bool
 victim_newer(const struct fx_victim *a, const struct fx_victim *b)
 {
-    return (a->touched != b->touched ? a->touched > b->touched
+    return (a->last != b->last ? a->last > b->last
             : a->serial > b->serial);
 }
 
@@ -1430,7 +1470,7 @@ victim_swap(struct fx_victim *heap, size_t i, size_t j)
 }
 
 /* Restores the heap order of the max-heap 'heap' of 'n' victims, most
- * recently updated first, after its top was replaced. */
+ * recently used first, after its top was replaced. */
 static void
 victim_sift_down(struct fx_victim *heap, size_t n)
 {
@@ -1465,7 +1505,7 @@ victim_sift_up(struct fx_victim *heap, size_t i)
     }
 }
 
-/* Evicts the least recently updated flows, across all shards, until at most
+/* Evicts the least recently used flows, across all shards, until at most
  * 'max_flows' remain. */
 static void
 enforce_max_flows(struct fx_cache *cache, long long int now,
@@ -1480,7 +1520,7 @@ enforce_max_flows(struct fx_cache *cache, long long int now,
         struct fx_victim *heap = xmalloc(n_over * sizeof *heap);
         size_t n = 0;
 
-        /* The 'n_over' least recently updated flows. */
+        /* The 'n_over' least recently used flows. */
         for (size_t i = 0; i < FX_N_SHARDS; i++) {
             struct fx_shard *shard = &cache->shards[i];
             struct fx_flow *flow;
@@ -1488,7 +1528,7 @@ enforce_max_flows(struct fx_cache *cache, long long int now,
             owner_apply_lock(cache);
             FX_STORE_FOR_EACH (flow, ref, &shard->store) {
                 struct fx_victim v = {
-                    .touched = flow_touched(flow, now),
+                    .last = flow_last(flow, now),
                     .serial = flow->serial,
                     .ref = ref,
                     .shard = shard,
@@ -1515,7 +1555,7 @@ enforce_max_flows(struct fx_cache *cache, long long int now,
                 struct fx_flow *flow = shard_flow(cache, shard, v->ref);
 
                 if (flow->serial == v->serial
-                    && flow_touched(flow, now) == v->touched) {
+                    && flow_last(flow, now) == v->last) {
                     COVERAGE_INC(fx_cache_flow_evicted);
                     flow_remove(cache, shard, flow, v->ref, FX_END_EVICTED,
                                 now, records);
@@ -1702,7 +1742,7 @@ fx_cache_dump(struct fx_cache *cache, struct ds *s)
             fx_record_format(&rec, s);
             ds_put_format(s, " age=%lldms idle=%lldms\n",
                           now - flow->started,
-                          now - flow_touched(flow, now));
+                          now - flow_last(flow, now));
         }
         ovs_mutex_unlock(&cache->apply_mutex);
     }

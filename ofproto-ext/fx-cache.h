@@ -22,7 +22,9 @@
  * The cache accumulates datapath flow statistics into export flows (one per
  * 'struct fx_key') and decides when each export flow produces a record:
  *
- *   - inactive timeout: no traffic for 'inactive_timeout' ms;
+ *   - inactive timeout: no traffic for 'inactive_timeout' ms, counted from
+ *     the flow's last packet (the latest 'used' time the datapath
+ *     reported, or the time of an update that gave none);
  *   - TCP end: no traffic for 'tcp_fin_timeout' or 'tcp_rst_timeout' ms
  *     after a FIN or RST was seen (if set and shorter than the inactive
  *     timeout);
@@ -33,11 +35,11 @@
  *     packet starts a new flow;
  *   - output change: the datapath now forwards the flow elsewhere;
  *   - eviction: a new flow arrives while 'max_flows' flows are cached, so a
- *     flow of its shard is pushed out: the least recently updated of a few
+ *     flow of its shard is pushed out: the least recently used of a few
  *     (up to 8) that the shard visits in turn, an approximation of LRU that
  *     is exact for shards of up to 8 flows (if its shard is empty, the
  *     cache may hold up to one flow per shard more than 'max_flows' until
- *     fx_cache_expire() evicts the least recently updated flows of the whole
+ *     fx_cache_expire() evicts the least recently used flows of the whole
  *     cache, exactly);
  *   - flush, reconfiguration, shutdown: forced by the owner.
  *
@@ -94,10 +96,14 @@
  *
  * Each timeout takes effect at the first fx_cache_expire() call at or after
  * it.  Idle timeouts (inactive, TCP) longer than 2**30 ms (about 12.4 days)
- * act as 2**30 ms, and a datapath 'used' time more than 2**31 ms (about
- * 24.8 days) before the record's interval start or after its last update is
- * clamped: the cache keeps those times in 32 bits.  The active timeout and
- * the maximum life have no such bound.
+ * act as 2**30 ms.  The cache keeps packet times in 32 bits: the first
+ * packet's relative to the record's interval start, clamped beyond 2**31
+ * ms (about 24.8 days), the last packet's as the low 32 bits of the clock,
+ * read back as the nearest such time, so a datapath 'used' time must be
+ * within 2**31 ms of the time the cache reads it.  The active timeout and
+ * the maximum life have no such bound; the maximum life counts from the
+ * flow's creation rounded down to 8 ms, so it may end a flow up to 7 ms
+ * early.
  *
  * Counters are 64-bit and exact: every packet and byte given to
  * fx_cache_update() comes out in exactly one record, whatever ends the flow,

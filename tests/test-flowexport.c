@@ -477,9 +477,96 @@ test_cache_max_life(struct ovs_cmdl_context *ctx OVS_UNUSED)
     fx_cache_destroy(cache);
 }
 
-/* cache-time-wrap: the cache keeps the last update in the low 32 bits of
- * the millisecond clock; timeouts and record times stay exact when those
- * bits wrap around. */
+/* cache-max-life-long: the cache keeps a flow's creation time as its age at
+ * the interval start, in 8 ms units: hundreds of interval restarts do not
+ * make it drift, and a flow older than those 32 bits hold (397 days) still
+ * counts as older than any max_life. */
+
+/* Expires 'cache' at the current time, adds to 'n[reason]' the number of
+ * records it made for each reason, and adds them to 't'. */
+static void
+expire_count(struct fx_cache *cache, int n[FX_N_END_REASONS],
+             struct totals *t)
+{
+    struct ovs_list records = OVS_LIST_INITIALIZER(&records);
+    const struct fx_record *rec;
+
+    fx_cache_expire(cache, time_msec(), &records);
+    LIST_FOR_EACH (rec, list_node, &records) {
+        n[rec->reason]++;
+    }
+    sum_records(&records, t);
+}
+
+static void
+test_cache_max_life_long(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    static const struct test_flow a = {
+        1, "192.0.2.1", "192.0.2.2", IPPROTO_UDP, 0, 1111, 2222
+    };
+    const long long int day = 24LL * 3600 * 1000;
+    struct fx_cache *cache = fx_cache_create();
+    struct ovs_list records = OVS_LIST_INITIALIZER(&records);
+    struct totals t = { 0, 0, 0 };
+    uint64_t packets = 0;
+
+    /* Created 5 ms after an 8 ms grid point; a packet and an active record
+     * every step (50 ms, then 1 ms near the end): the maximum life counts
+     * from the grid point, 5 ms before the creation. */
+    long long int base = clock_stop();
+    clock_warp(8 + 5 - base % 8);
+    long long int created = time_msec();
+    fx_cache_set_limits(cache, &(struct fx_cache_limits) {
+                            .active_timeout = 10,
+                            .inactive_timeout = 10000,
+                            .max_life = 5000,
+                            .max_flows = SIZE_MAX });
+    int n[FX_N_END_REASONS] = { 0 };
+    while (!n[FX_END_MAX_LIFE] && time_msec() - created < 5010) {
+        update(cache, &a, 5, 1, 100, 0, 0);
+        packets++;
+        clock_warp(time_msec() - created < 4950 ? 50 : 1);
+        expire_count(cache, n, &t);
+    }
+    printf("max-life after %lld ms, %d active records before\n",
+           time_msec() - created, n[FX_END_ACTIVE]);
+
+    /* A new flow, updated every 10 days (active timeout 1 day) for 410
+     * days with no max_life; then a max_life of 365 days ends it. */
+    fx_cache_set_limits(cache, &(struct fx_cache_limits) {
+                            .active_timeout = day,
+                            .inactive_timeout = 12 * day,
+                            .max_flows = SIZE_MAX });
+    update(cache, &a, 5, 1, 100, 0, 0);
+    packets++;
+    memset(n, 0, sizeof n);
+    for (int i = 0; i < 41; i++) {
+        clock_warp(10 * day);
+        update(cache, &a, 5, 1, 100, 0, 0);
+        packets++;
+        expire_count(cache, n, &t);
+    }
+    fx_cache_set_limits(cache, &(struct fx_cache_limits) {
+                            .active_timeout = day,
+                            .inactive_timeout = 12 * day,
+                            .max_life = 365 * day,
+                            .max_flows = SIZE_MAX });
+    update(cache, &a, 5, 1, 100, 0, 0);
+    packets++;
+    int n_active = n[FX_END_ACTIVE];
+    expire_count(cache, n, &t);
+    printf("after 410 days: %d active records, then %d max-life record\n",
+           n_active, n[FX_END_MAX_LIFE]);
+
+    fx_cache_flush(cache, FX_END_FLUSH, &records);
+    sum_records(&records, &t);
+    check_totals(&t, packets, packets * 100);
+    fx_cache_destroy(cache);
+}
+
+/* cache-time-wrap: the cache keeps the last packet's time in the low 32
+ * bits of the millisecond clock; timeouts and record times stay exact when
+ * those bits wrap around. */
 
 static void
 test_cache_time_wrap(struct ovs_cmdl_context *ctx OVS_UNUSED)
@@ -503,9 +590,11 @@ test_cache_time_wrap(struct ovs_cmdl_context *ctx OVS_UNUSED)
     update(cache, &a, 5, 1, 100, 0, 0);
     clock_warp(1000);
     update(cache, &a, 5, 1, 100, 0, start + 1500);
-    fx_cache_expire(cache, start + 1600 + 4999, &records);
+    /* The inactive timeout counts from the last packet (+1500), not from
+     * the update that reported it (+1600). */
+    fx_cache_expire(cache, start + 1500 + 4999, &records);
     print_records("after the wrap, 1 ms early", &records, start, &t);
-    fx_cache_expire(cache, start + 1600 + 5000, &records);
+    fx_cache_expire(cache, start + 1500 + 5000, &records);
     print_records("after the wrap, at threshold", &records, start, &t);
 
     check_totals(&t, 3, 300);
@@ -2786,6 +2875,7 @@ static const struct ovs_cmdl_command commands[] = {
     {"cache-log-destroy", NULL, 0, 0, test_cache_log_destroy, OVS_RO},
     {"cache-log-concurrent", NULL, 0, 0, test_cache_log_concurrent, OVS_RO},
     {"cache-max-life", NULL, 0, 0, test_cache_max_life, OVS_RO},
+    {"cache-max-life-long", NULL, 0, 0, test_cache_max_life_long, OVS_RO},
     {"cache-time-wrap", NULL, 0, 0, test_cache_time_wrap, OVS_RO},
     {"store-collisions", NULL, 0, 0, test_store_collisions, OVS_RO},
     {"store-resize", NULL, 0, 0, test_store_resize, OVS_RO},
