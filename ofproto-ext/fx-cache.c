@@ -399,11 +399,35 @@ flow_idle_state(const struct fx_flow *flow)
 
 /* Keys. */
 
+/* Compares the 'len' bytes at 'a' and 'b' in 64-bit words.  Not memcmp():
+ * glibc's compares a short key with one masked 32-byte load, which reads
+ * the next cache line too when the key ends near the end of its line (an
+ * IPv4 flow's key ends at its entry's last byte), a cache miss the
+ * prefetch cannot avoid (perf: most of the applier's time). */
+static bool
+packed_equal(const uint8_t *a, const uint8_t *b, size_t len)
+{
+    uint64_t diff = 0;
+    size_t ofs;
+
+    for (ofs = 0; ofs + 8 <= len; ofs += 8) {
+        uint64_t wa, wb;
+
+        memcpy(&wa, &a[ofs], sizeof wa);
+        memcpy(&wb, &b[ofs], sizeof wb);
+        diff |= wa ^ wb;
+    }
+    for (; ofs < len; ofs++) {
+        diff |= a[ofs] ^ b[ofs];
+    }
+    return !diff;
+}
+
 static bool
 flow_has_key(const struct fx_flow *flow, const struct fx_packed_key *pk)
 {
     return (flow->key_fields == pk->fields && flow->key_len == pk->len
-            && !memcmp(flow->key, pk->bytes, pk->len));
+            && packed_equal(flow->key, pk->bytes, pk->len));
 }
 
 static void
