@@ -1568,7 +1568,7 @@ enforce_max_flows(struct fx_cache *cache, long long int now,
             ovs_mutex_unlock(&cache->apply_mutex);
         }
 
-        /* Evict those that are still there and not updated since. */
+        /* Evict those that are still there, with no newer packet since. */
         size_t n_evicted = 0;
         for (size_t i = 0; i < n; i++) {
             const struct fx_victim *v = &heap[i];
