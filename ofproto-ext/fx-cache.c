@@ -42,12 +42,13 @@
  *     every timeout still takes effect at the first fx_cache_expire() call
  *     at or after it.
  *
- *   - Times are 32-bit where their range allows: the last update as the low
+ *   - Times are 32-bit where their range allows: the last packet as the low
  *     32 bits of the millisecond clock (read relative to the current time,
- *     hence the bound on idle timeouts, FX_MAX_IDLE_TIMEOUT), the first and
- *     last packet relative to the interval start and to the last update.
- *     The creation time and the interval start stay 64-bit: the maximum
- *     life and the active timeout have no such bound. */
+ *     hence the bound on idle timeouts, FX_MAX_IDLE_TIMEOUT), the first
+ *     packet relative to the interval start, the creation time as an age
+ *     in 8 ms units (see flow_created()).  The interval start stays
+ *     64-bit: the active timeout has no such bound.  So an IPv4 flow with
+ *     the default key fits one 64-byte cache line. */
 
 #include <config.h>
 #include "fx-cache.h"
@@ -89,7 +90,7 @@ COVERAGE_DEFINE(fx_cache_sweep);
 #define FX_EXPIRE_INTERVAL 1000
 
 /* Idle timeouts longer than this (about 12.4 days) act as this long: the
- * time of a flow's last update is kept in 32 bits. */
+ * time of a flow's last packet is kept in 32 bits. */
 #define FX_MAX_IDLE_TIMEOUT (1LL << 30)
 
 /* Flows the update path looks at to pick one to evict. */

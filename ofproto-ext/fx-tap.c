@@ -86,7 +86,7 @@ struct netflow {
 
 /* Port identities replaced at time T are kept until T plus the cache's
  * inactive timeout plus this: until no flow cached before T can make a
- * record any more (its last update was before T, so the inactive timeout
+ * record any more (its last packet was before T, so the inactive timeout
  * ends it; the cache's expiry runs at least every second, a record may
  * wait for its reverse direction up to 2 s in a biflow exporter, and the
  * datapath pushes statistics up to about a second late). */
