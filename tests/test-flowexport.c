@@ -478,7 +478,7 @@ test_cache_max_life(struct ovs_cmdl_context *ctx OVS_UNUSED)
 }
 
 /* cache-max-life-long: the cache keeps a flow's creation time as its age at
- * the interval start, in 8 ms units: hundreds of interval restarts do not
+ * the interval start, in 8 ms units: over a hundred interval restarts do not
  * make it drift, and a flow older than those 32 bits hold (397 days) still
  * counts as older than any max_life. */
 
