@@ -1606,16 +1606,25 @@ fx_cache_expire(struct fx_cache *cache, long long int now,
 {
     cache_drain(cache);
     cache->expired_seqno = seq_read(cache->expired_seq);
+
+    /* One lock for the shards without work (most, on most calls: this runs
+     * every main loop iteration), released after each shard with work so
+     * that the applier waits for one shard's work at most. */
+    owner_apply_lock(cache);
     for (size_t i = 0; i < FX_N_SHARDS; i++) {
         struct fx_shard *shard = &cache->shards[i];
 
-        owner_apply_lock(cache);
+        if (ovs_list_is_empty(&shard->expired) && now < shard->next_due) {
+            continue;
+        }
         shard_take_expired(cache, shard, records);
         if (now >= shard->next_due) {
             shard_sweep(cache, shard, now, records);
         }
         ovs_mutex_unlock(&cache->apply_mutex);
+        owner_apply_lock(cache);
     }
+    ovs_mutex_unlock(&cache->apply_mutex);
     enforce_max_flows(cache, now, records);
 
     size_t n_flows = atomic_count_get(&cache->n_flows);
