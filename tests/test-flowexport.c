@@ -42,6 +42,7 @@
 #include "fx-encoder.h"
 #include "fx-exporter.h"
 #include "fx-ie-view.h"
+#include "fx-idl-pace.h"
 #include "fx-iftable.h"
 #include "fx-record.h"
 #include "fx-store.h"
@@ -2467,6 +2468,49 @@ test_tap_unref_thread(struct ovs_cmdl_context *ctx OVS_UNUSED)
     close(fd);
 }
 
+/* idl-pace: the plugin's database connections run at once after a quiet
+ * moment, are deferred while the main loop runs again within
+ * FX_IDL_PACE_MS, and a deferred connection's turn wakes the main loop by
+ * itself (poll_block() with nothing else to wait for returns). */
+static void
+test_idl_pace(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    struct fx_idl_pace pace = { .last_run = 0 };
+    bool first, second, wait_as_usual;
+    long long int first_run;
+    int tries = 0;
+
+    /* Two runs in a row: the second comes within FX_IDL_PACE_MS of the
+     * first unless this host stalls for that long; then try again. */
+    do {
+        CHECK(++tries <= 10, "no two runs within %d ms in 10 tries",
+              FX_IDL_PACE_MS);
+        xnanosleep((FX_IDL_PACE_MS + 5) * 1000000LL);
+        first = fx_idl_pace_run(&pace);
+        CHECK(first && fx_idl_pace_wait(&pace),
+              "a run after a quiet moment was deferred");
+        first_run = pace.last_run;
+        second = fx_idl_pace_run(&pace);
+    } while (fx_idl_pace_now() - first_run >= FX_IDL_PACE_MS);
+    CHECK(!second, "a run right after another was not deferred");
+    printf("after a quiet moment: runs at once\n");
+
+    wait_as_usual = fx_idl_pace_wait(&pace);
+    CHECK(!wait_as_usual, "a deferred connection would wait for its socket");
+    printf("right after: deferred, its turn armed as a timer\n");
+
+    /* With only the pace's timer to wait for, poll_block() must return;
+     * the run is due within a wake-up or two (OVS rounds timers to ms). */
+    int wakeups = 0;
+    while (!fx_idl_pace_run(&pace)) {
+        CHECK(++wakeups <= 3, "still deferred after %d wake-ups", wakeups);
+        CHECK(!fx_idl_pace_wait(&pace), "deferred, but no timer");
+        poll_block();
+    }
+    CHECK(fx_idl_pace_wait(&pace), "a connection that ran waits as usual");
+    printf("its turn: runs, then waits for its socket again\n");
+}
+
 /* iftable: the interface table keeps the identities ports had, finds the
  * one a record's time needs, forgets them after their retention, and an
  * IPFIX record with a long name uses the three-byte length (RFC 7011
@@ -2876,6 +2920,7 @@ static const struct ovs_cmdl_command commands[] = {
     {"cache-log-concurrent", NULL, 0, 0, test_cache_log_concurrent, OVS_RO},
     {"cache-max-life", NULL, 0, 0, test_cache_max_life, OVS_RO},
     {"cache-max-life-long", NULL, 0, 0, test_cache_max_life_long, OVS_RO},
+    {"idl-pace", NULL, 0, 0, test_idl_pace, OVS_RO},
     {"cache-time-wrap", NULL, 0, 0, test_cache_time_wrap, OVS_RO},
     {"store-collisions", NULL, 0, 0, test_store_collisions, OVS_RO},
     {"store-resize", NULL, 0, 0, test_store_resize, OVS_RO},

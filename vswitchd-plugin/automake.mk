@@ -20,6 +20,7 @@ vswitchd_plugin_ovs_vswitchd_SOURCES = \
 	vswitchd-plugin/fx-config.c \
 	vswitchd-plugin/fx-plugin.c \
 	vswitchd-plugin/fx-idl-check.h \
+	vswitchd-plugin/fx-idl-pace.h \
 	vswitchd-plugin/fx-plugin.h \
 	vswitchd-plugin/fx-ports.c \
 	vswitchd-plugin/fx-ports.h \

@@ -32,6 +32,7 @@
 #include "fx-ports.h"
 
 #include <string.h>
+#include "fx-idl-pace.h"
 #include "fx-iftable.h"
 #include "fx-plugin.h"
 #include "fx-tap.h"
@@ -53,6 +54,7 @@ VLOG_DEFINE_THIS_MODULE(fx_ports);
 
 static struct ovsdb_idl *ports_idl;
 static unsigned int ports_idl_seqno;
+static struct fx_idl_pace ports_idl_pace;
 
 /* Does bridge.c's view of the database have an interface called 'name'?
  * '*names' caches the names of its interfaces, from the first call. */
@@ -221,7 +223,7 @@ fx_ports_refresh_patches(void)
 void
 fx_ports_run(void)
 {
-    if (!ports_idl) {
+    if (!ports_idl || !fx_idl_pace_run(&ports_idl_pace)) {
         return;
     }
     ovsdb_idl_run(ports_idl);
@@ -244,7 +246,7 @@ fx_ports_run(void)
 void
 fx_ports_wait(void)
 {
-    if (ports_idl) {
+    if (ports_idl && fx_idl_pace_wait(&ports_idl_pace)) {
         ovsdb_idl_wait(ports_idl);
     }
 }

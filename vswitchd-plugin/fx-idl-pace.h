@@ -1,0 +1,92 @@
+/*
+ * Copyright (c) 2026 The flowexport authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef FX_IDL_PACE_H
+#define FX_IDL_PACE_H 1
+
+/* Pacing of the plugin's own database connections (fx-ports.c,
+ * fx-status.c).
+ *
+ * ovsdb_idl_run() reads its socket, a recv() system call, whether or not
+ * anything arrived, and ovs-vswitchd's main loop runs whenever any of its
+ * file descriptors or timers wakes it: with the userspace datapath polling
+ * its ports from the main thread, hundreds of times a second under
+ * traffic.  Our connections carry only configuration and status, so while
+ * the main loop is busy each runs at most once every FX_IDL_PACE_MS; after
+ * a quiet moment it runs at once.  A deferred connection wakes the main
+ * loop when its turn comes, not when its socket is readable (that would
+ * spin the loop).
+ *
+ * The pace follows the host's monotonic clock, not OVS's time_msec():
+ * under "ovs-appctl time/stop" that stands still, and a connection paced
+ * by it would never run again.
+ *
+ * Main thread only. */
+
+#include <stdbool.h>
+#include <time.h>
+#include "openvswitch/poll-loop.h"
+#include "timeval.h"
+
+#define FX_IDL_PACE_MS 20
+
+struct fx_idl_pace {
+    long long int last_run;     /* Host monotonic ms of the last run. */
+    bool deferred;              /* A run was skipped since 'last_run'. */
+};
+
+static inline long long int
+fx_idl_pace_now(void)
+{
+    struct timespec ts;
+
+    xclock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Returns true if the connection should run now, false if it ran less
+ * than FX_IDL_PACE_MS ago (then fx_idl_pace_wait() arranges its turn). */
+static inline bool
+fx_idl_pace_run(struct fx_idl_pace *pace)
+{
+    long long int now = fx_idl_pace_now();
+
+    if (now >= pace->last_run && now - pace->last_run < FX_IDL_PACE_MS) {
+        pace->deferred = true;
+        return false;
+    }
+    pace->last_run = now;
+    pace->deferred = false;
+    return true;
+}
+
+/* Returns true if the caller should wait for its connection as usual
+ * (ovsdb_idl_wait()); otherwise a run is deferred and this wakes the main
+ * loop when it is due. */
+static inline bool
+fx_idl_pace_wait(const struct fx_idl_pace *pace)
+{
+    if (pace->deferred) {
+        long long int left = pace->last_run + FX_IDL_PACE_MS
+                             - fx_idl_pace_now();
+
+        poll_timer_wait(left > 0 ? left : 0);
+        return false;
+    }
+    return true;
+}
+
+#endif /* fx-idl-pace.h */
