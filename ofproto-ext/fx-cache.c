@@ -324,6 +324,11 @@ struct fx_cache {
     struct ovs_mutex apply_mutex;
     uint64_t n_applied OVS_GUARDED;     /* Updates. */
     uint64_t n_backpressure OVS_GUARDED; /* Batches. */
+    /* For fx_cache_expire(), which runs every main loop iteration: no
+     * shard has a flow due before 'next_due' (0 at first), and none has
+     * records in its 'expired' list unless 'expired_pending'. */
+    long long int next_due OVS_GUARDED;
+    bool expired_pending OVS_GUARDED;
     atomic_count owner_waiting;     /* Owner threads waiting for it. */
 
     struct ovs_mutex queue_mutex;
@@ -660,6 +665,7 @@ fx_cache_set_limits(struct fx_cache *cache,
     for (size_t i = 0; i < FX_N_SHARDS; i++) {
         cache->shards[i].next_due = LLONG_MIN;
     }
+    cache->next_due = LLONG_MIN;
     ovs_mutex_unlock(&cache->apply_mutex);
 }
 
@@ -717,6 +723,7 @@ shard_may_be_due(struct fx_cache *cache, struct fx_shard *shard,
 
     atomic_read_relaxed(&cache->min_timeout, &min_timeout);
     shard->next_due = MIN(shard->next_due, now + min_timeout);
+    cache->next_due = MIN(cache->next_due, shard->next_due);
 }
 
 /* Appends to 'records' a record of the traffic 'flow' accumulated since its
@@ -746,6 +753,7 @@ flow_emit(struct fx_cache *cache, struct fx_shard *shard,
 
         if (records == &shard->expired) {
             shard->n_expired++;
+            cache->expired_pending = true;
         }
 
         flow_get_key(flow, &rec->key);
@@ -833,6 +841,9 @@ shard_make_room(struct fx_cache *cache, struct fx_shard *shard,
     return true;
 }
 
+/* Adds a flow with key 'pk' to 'shard', created at 'now'.  The caller
+ * credits it its first update with flow_account(), which sets the time of
+ * its last packet and when it may be due. */
 static struct fx_flow *
 shard_insert(struct fx_cache *cache, struct fx_shard *shard,
              enum fx_update_family family, const struct fx_packed_key *pk,
@@ -850,10 +861,8 @@ shard_insert(struct fx_cache *cache, struct fx_shard *shard,
     memcpy(flow->key, pk->bytes, pk->len);
     flow->out_port = out_port;
     flow->started = now;
-    flow->last = now;
     flow->serial = atomic_count_inc(&cache->next_serial);
     atomic_count_inc(&cache->n_flows);
-    shard_may_be_due(cache, shard, flow_created(flow));
 
     shard->stats.n_created++;
     if (family == FX_UPDATE_MPLS) {
@@ -893,8 +902,8 @@ flow_account(struct fx_cache *cache, struct fx_shard *shard,
     flow->last = last;
     if (is_new) {
         /* Its idle timeout counts from its first packet, maybe before the
-         * update. */
-        shard_may_be_due(cache, shard, last);
+         * update; its maximum life from its creation. */
+        shard_may_be_due(cache, shard, MIN(last, flow_created(flow)));
     }
 
     enum fx_idle_state state = flow_idle_state(flow);
@@ -1022,14 +1031,13 @@ batch_prefetch(struct fx_cache *cache, const struct fx_batch *batch)
 
         const struct fx_shard *shard = shard_for_hash(cache, u->hash);
         unsigned int class = flow_class(u->key_len, u->key_fields);
-        uint32_t ref;
+        uint32_t ref = fx_store_first_match(&shard->store, u->hash, class);
 
-        FX_STORE_FOR_EACH_MATCH (ref, u->hash, class, &shard->store) {
+        if (ref) {
             const uint8_t *entry = fx_store_entry(&shard->store, ref);
 
             OVS_PREFETCH(entry);
             OVS_PREFETCH(entry + class * 8 - 1);
-            break;
         }
     }
 }
@@ -1607,22 +1615,29 @@ fx_cache_expire(struct fx_cache *cache, long long int now,
     cache_drain(cache);
     cache->expired_seqno = seq_read(cache->expired_seq);
 
-    /* One lock for the shards without work (most, on most calls: this runs
-     * every main loop iteration), released after each shard with work so
-     * that the applier waits for one shard's work at most. */
+    /* This runs every main loop iteration and nearly always has nothing to
+     * do: the shards are looked at only when one may have work, under one
+     * lock, released after each shard with work so that the applier waits
+     * for one shard's work at most.  The applier may lower 'next_due'
+     * meanwhile, also for shards already looked at. */
     owner_apply_lock(cache);
-    for (size_t i = 0; i < FX_N_SHARDS; i++) {
-        struct fx_shard *shard = &cache->shards[i];
+    if (cache->expired_pending || now >= cache->next_due) {
+        cache->expired_pending = false;
+        cache->next_due = LLONG_MAX;
+        for (size_t i = 0; i < FX_N_SHARDS; i++) {
+            struct fx_shard *shard = &cache->shards[i];
 
-        if (ovs_list_is_empty(&shard->expired) && now < shard->next_due) {
-            continue;
+            if (!ovs_list_is_empty(&shard->expired)
+                || now >= shard->next_due) {
+                shard_take_expired(cache, shard, records);
+                if (now >= shard->next_due) {
+                    shard_sweep(cache, shard, now, records);
+                }
+                ovs_mutex_unlock(&cache->apply_mutex);
+                owner_apply_lock(cache);
+            }
+            cache->next_due = MIN(cache->next_due, shard->next_due);
         }
-        shard_take_expired(cache, shard, records);
-        if (now >= shard->next_due) {
-            shard_sweep(cache, shard, now, records);
-        }
-        ovs_mutex_unlock(&cache->apply_mutex);
-        owner_apply_lock(cache);
     }
     ovs_mutex_unlock(&cache->apply_mutex);
     enforce_max_flows(cache, now, records);

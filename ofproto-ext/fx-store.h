@@ -226,6 +226,18 @@ fx_store_probe_(const struct fx_store *store, uint32_t hash,
     for (uint32_t I_ = (HASH) & (STORE)->table.mask;                    \
          ((REF) = fx_store_probe_(STORE, HASH, CLASS, &I_)) != 0; )
 
+/* Returns the reference of the first entry of 'store', in probe order,
+ * with 'hash' and size class 'class' (the first FX_STORE_FOR_EACH_MATCH
+ * visits), or 0 if there is none. */
+static inline uint32_t
+fx_store_first_match(const struct fx_store *store, uint32_t hash,
+                     unsigned int class)
+{
+    uint32_t pos = hash & store->table.mask;
+
+    return fx_store_probe_(store, hash, class, &pos);
+}
+
 /* Iterates over the live entries of 'STORE' in memory order: 'ENTRY' (a
  * pointer to the user's entry type) is each one, 'REF' (declared here) its
  * reference.  The body may remove any entry, the current one too, but must
