@@ -4,7 +4,7 @@
 #
 # bench/run-e2e.sh TABLE [--seconds=N] [--rounds=N] [--configs=LIST]
 #                  [--builddir=DIR] [--keep] [--no-deps] [--no-pin]
-#                  [--pipeline=normal|ct] [TABLE OPTIONS]
+#                  [--pipeline=normal|ct] [--profile] [TABLE OPTIONS]
 #
 # End-to-end benchmarks of flow export on OVS's userspace datapath: prints
 # figures (markdown tables and raw lines), never passes or fails on a
@@ -103,6 +103,27 @@
 # With 2 CPUs or more, ovs-vswitchd and softflowd run on the last CPU and
 # everything else on the others (taskset), unless --no-pin.
 #
+# --profile (long, steady, churn): also samples ovs-vswitchd with perf
+# (cpu-clock at 1999 Hz per thread, with DWARF call chains, from perf on
+# the other CPUs) during the traffic, and gives the share of its samples
+# with export code on the stack, i.e. its CPU spent in or under the
+# exporter's functions (kernel time included, e.g. sending records):
+# flowexport's own functions (the object files of ofproto-ext and of
+# vswitchd-plugin's fx-*.c) for flowexport's ovs-vswitchd, those of OVS's
+# netflow.c, ofproto-dpif-ipfix.c and collectors.c for OVS's.  The
+# functions that stand in for OVS's own and call them (fx_plugin_* and
+# __wrap_*, see vswitchd-plugin/fx-plugin.h) count only for the samples
+# in their own code, not for those in the OVS function they call (e.g.
+# bridge_run()).  Names defined more than once in the binary are left
+# out.  perf's sampling costs ovs-vswitchd some CPU too, the same for every
+# configuration.  Unlike CPU per
+# packet, this share does not depend on how the host's other load batches
+# the packets, which on a small virtual machine varies the CPU per packet
+# of one configuration by more than the export costs; it does not count
+# indirect costs (cache lines the export takes from the datapath, extra
+# main-loop wake-ups), so the tables also give ovs-vswitchd's context
+# switches per second.  Needs perf (Debian's linux-perf).
+#
 # Programs come from the flowexport build directory (--builddir, by default
 # the current directory if it is one, else _build of this tree) and the
 # OVS build it was configured against (OVS's own ovs-vswitchd is
@@ -132,6 +153,7 @@ flows=1000000
 inactive=
 pin=true
 pipeline=normal
+profile=false
 for arg in "$@"; do
     case $arg in
         long|steady|churn|scale) table=$arg ;;
@@ -147,6 +169,7 @@ for arg in "$@"; do
         --inactive=*) inactive=${arg#--inactive=} ;;
         --no-pin) pin=false ;;
         --pipeline=normal|--pipeline=ct) pipeline=${arg#--pipeline=} ;;
+        --profile) profile=true ;;
         -h|--help) usage; exit 0 ;;
         *) echo "$0: unknown argument '$arg'" >&2; usage >&2; exit 1 ;;
     esac
@@ -249,6 +272,35 @@ PATH=$dir/bin:$OVS_BUILDDIR/utilities:$OVS_BUILDDIR/ovsdb:$PATH
 export PATH
 OVS_CTL_TIMEOUT=30 OVS_SYSLOG_METHOD=null
 export OVS_CTL_TIMEOUT OVS_SYSLOG_METHOD
+
+# export_symbols BINARY OBJECT...: the functions the OBJECTs define, less
+# the names BINARY defines more than once (which a profile cannot tell
+# apart), one a line.
+export_symbols () {
+    local binary=$1
+    shift
+    nm --defined-only "$@" | awk 'NF == 3 && $2 ~ /^[tTwW]$/ {print $3}' |
+        sort -u > "$dir/objects.syms"
+    nm --defined-only "$binary" | awk 'NF == 3 && $2 ~ /^[tTwW]$/ {print $3}' |
+        sort | uniq -d > "$dir/ambiguous.syms"
+    comm -23 "$dir/objects.syms" "$dir/ambiguous.syms"
+}
+if $profile; then
+    case $table in
+        long|steady|churn) ;;
+        *) echo "$0: --profile is for long, steady and churn" >&2; exit 1 ;;
+    esac
+    command -v perf > /dev/null 2>&1 \
+        || { echo "$0: --profile needs perf (apt-get install linux-perf)" >&2; exit 1; }
+    export_symbols "$FX_VSWITCHD" "$builddir"/ofproto-ext/fx-*.o \
+        "$builddir"/vswitchd-plugin/fx-*.o > "$dir/fx.syms"
+    export_symbols "$OVS_VSWITCHD" "$OVS_BUILDDIR"/ofproto/*-netflow.o \
+        "$OVS_BUILDDIR"/ofproto/*-ofproto-dpif-ipfix.o \
+        "$OVS_BUILDDIR"/ofproto/*-collectors.o > "$dir/ovs.syms"
+    for f in fx ovs; do
+        test -s "$dir/$f.syms" || { echo "$0: no export functions found for $f" >&2; exit 1; }
+    done
+fi
 
 # CPUs: with 2 or more, ovs-vswitchd (and softflowd, an exporter too) get
 # the last CPU to themselves, and everything else of this script (the
@@ -391,6 +443,61 @@ measure () {
                    100 * ($10 - $4) / ($11 - $5), ($12 - $6) / s,
                    ($8 - $2 + $9 - $3) * 1e9 / tck }')"
 }
+# ctx_switches PID: voluntary and involuntary context switches of all the
+# threads of process PID (0 if there is no such process).
+ctx_switches () {
+    cat /proc/"$1"/task/*/status 2>/dev/null |
+        awk '/^(non)?voluntary_ctxt_switches:/ {n += $2} END {print n + 0}'
+}
+
+# profile_start: with --profile, starts perf on ovs-vswitchd (see the top).
+profile_start () {
+    ctx_before=$(ctx_switches "$vswitchd_pid") ctx_ms=$(now_ms)
+    $profile || return 0
+    perf record -q -e cpu-clock -F 1999 --call-graph dwarf,16384 \
+        -p "$vswitchd_pid" -o perf.data > perf.log 2>&1 &
+    profile_pid=$!
+    sleep 0.5
+}
+# profile_stop SYMBOLS: stops perf; adds to $extra the context switches
+# per second and, with --profile, the samples and those with a function
+# of file SYMBOLS on the stack (export_samples) and their share in %.
+profile_stop () {
+    local n_ctx
+    n_ctx=$(( $(ctx_switches "$vswitchd_pid") - ctx_before ))
+    extra="$extra ctx_per_s=$(awk -v n="$n_ctx" -v t="$(( $(now_ms) - ctx_ms ))" \
+                                  'BEGIN {printf "%.0f", n * 1000 / (t ? t : 1)}')"
+    $profile || return 0
+    kill -INT "$profile_pid" 2>/dev/null || true
+    wait "$profile_pid" 2>/dev/null || true
+    local counts
+    counts=$(perf script -i perf.data -F tid,ip,sym --no-inline 2>/dev/null |
+        awk -v syms="$1" '
+            BEGIN { while ((getline s < syms) > 0) fx[s] = 1 }
+            # A sample: a header line, then its stack, innermost first.
+            /^[^\t]/ { n++; depth = 0; decided = 0; next }
+            /^$/ { next }
+            !decided {
+                depth++
+                if ($2 in fx) {
+                    decided = 1
+                    if (depth == 1 || $2 !~ /^(fx_plugin_|__wrap_)/) k++
+                }
+            }
+            END { printf "%d %d\n", n, k }')
+    read -r p_all p_export <<<"$counts"
+    test "${p_all:-0}" -gt 0 || die "perf recorded nothing (see $rundir/perf.log)"
+    extra="$extra samples=$p_all export_samples=$p_export export_share=$(awk \
+        -v k="$p_export" -v n="$p_all" 'BEGIN {printf "%.2f", 100 * k / n}')"
+}
+# profile_symbols CONFIG: the export functions of the ovs-vswitchd CONFIG runs.
+profile_symbols () {
+    case $1 in
+        off-stock|ovs-*) echo "$dir/ovs.syms" ;;
+        *) echo "$dir/fx.syms" ;;
+    esac
+}
+
 # fx_counter REGEX: the value of the first counter whose name matches the
 # awk REGEX in "ovs-appctl flowexport/counters br0" (the stable "NAME
 # VALUE" form of flowexport/show, see ovs-flowexport(8)).
@@ -698,17 +805,19 @@ workload_long () {
     bg_pids="$bg_pids $!"
     wait_for 10 grep -q 'Server listening' iperf3-server.log \
         || die "iperf3 server did not start"
+    profile_start
     before=$(snapshot)
     ip netns exec "$AT0" iperf3 -c 10.1.1.2 -t "$seconds" -P "$streams" -J \
         > iperf3.json 2> iperf3.err || die "iperf3 failed: $(cat iperf3.err)"
     after=$(snapshot)
+    profile_stop "$(profile_symbols "$config")"
     measure "$before" "$after"
     read -r rate retrans <<<"$("$PYTHON3" -c '
 import json, sys
 end = json.load(open(sys.argv[1]))["end"]
 print(int(end["sum_received"]["bits_per_second"]),
       end["sum_sent"].get("retransmits", 0))' iperf3.json)"
-    extra="retransmits=$retrans"
+    extra="$extra retransmits=$retrans"
 }
 
 # flowgen_fixed FLOWS: bench-flowgen cycles through FLOWS flows (0: every
@@ -723,16 +832,18 @@ flowgen_fixed () {
     mac=$(ip -n "$AT1" -o link show p1 | sed -n 's/.*link\/ether \([0-9a-f:]*\) .*/\1/p')
     settle_rules || die "rule counters did not settle before the traffic"
     ip_before=$(rule priority=10,ip | cut -d' ' -f1)
+    profile_start
     before=$(snapshot)
     out=$(ip netns exec "$AT0" "$FLOWGEN" send p0 "$mac" 10.1.100.0 10.1.1.2 \
               --flows="$1" --rate="$rate" --seconds="$seconds") \
         || die "bench-flowgen failed"
     after=$(snapshot)
+    profile_stop "$(profile_symbols "$config")"
     measure "$before" "$after"
     rate=$m_rx_pps
     sent_pkts=$(echo "$out" | sed -n 's/^sent=\([0-9]*\) .*/\1/p')
     sent_pps=$(echo "$out" | sed -n 's/.* pps=\([0-9]*\).*/\1/p')
-    extra="sent_pkts=$sent_pkts sent_pps=$sent_pps dp_flows=$(dp_flows) cache_flows=$(cache_flows)"
+    extra="$extra sent_pkts=$sent_pkts sent_pps=$sent_pps dp_flows=$(dp_flows) cache_flows=$(cache_flows)"
 }
 
 workload_steady () {
@@ -883,6 +994,13 @@ in_full_summary () {
         echo "**not in full** ($k/$n rounds in full)"
     fi
 }
+# fmt_pct N: "N %", or "-".
+fmt_pct () {
+    case $1 in
+        -|'') echo - ;;
+        *) echo "$1 %" ;;
+    esac
+}
 fmt_rate () {
     case $table in
         long) awk -v r="$1" 'BEGIN {printf "%.3f Gbit/s", r / 1e9}' ;;
@@ -910,24 +1028,24 @@ case $table in
     long)
         echo "Command: \`bench/run-e2e.sh long --seconds=$seconds --streams=$streams --inactive=$inactive --rounds=$rounds --pipeline=$pipeline\`"
         echo
-        echo "| configuration | iperf3 rate | vs (a) | ovs-vswitchd CPU | CPU per Gbit/s | softflowd CPU | host CPU | rx lost before OVS | exported/forwarded packets |"
-        echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
+        echo "| configuration | iperf3 rate | vs (a) | ovs-vswitchd CPU | CPU per Gbit/s | export code's share | context switches/s | softflowd CPU | host CPU | rx lost before OVS | exported/forwarded packets |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
         ;;
     steady)
         echo "Command: \`bench/run-e2e.sh steady --seconds=$seconds --streams=$streams --rate=$req_rate --inactive=$inactive --rounds=$rounds --pipeline=$pipeline\`"
         echo
         echo "Medians over the rounds; \"vs (a)\": the median CPU per forwarded packet against that of (a)."
         echo
-        echo "| configuration | sent | delivered | in full | ovs-vswitchd CPU | CPU per forwarded packet | vs (a) | softflowd CPU | host CPU | rx lost before OVS | exported/forwarded packets |"
-        echo "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"
+        echo "| configuration | sent | delivered | in full | ovs-vswitchd CPU | CPU per forwarded packet | vs (a) | export code's share | context switches/s | softflowd CPU | host CPU | rx lost before OVS | exported/forwarded packets |"
+        echo "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
         ;;
     churn)
         echo "Command: \`bench/run-e2e.sh churn --seconds=$seconds --rate=$req_rate --inactive=$inactive --rounds=$rounds --pipeline=$pipeline\`"
         echo
         echo "Medians over the rounds; \"vs (a)\": the rate against that of (a); \"CPU vs (a)\": the median CPU per forwarded packet against that of (a)."
         echo
-        echo "| configuration | sent | delivered (new flows/s) | vs (a) | in full | ovs-vswitchd CPU | CPU per forwarded packet | CPU vs (a) | softflowd CPU | host CPU | rx lost before OVS | exported/forwarded packets |"
-        echo "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"
+        echo "| configuration | sent | delivered (new flows/s) | vs (a) | in full | ovs-vswitchd CPU | CPU per forwarded packet | CPU vs (a) | export code's share | context switches/s | softflowd CPU | host CPU | rx lost before OVS | exported/forwarded packets |"
+        echo "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
         ;;
     scale)
         echo "Command: \`bench/run-e2e.sh scale --seconds=$seconds --flows=$flows --rate=$req_rate --inactive=$inactive --rounds=$rounds --pipeline=$pipeline\`"
@@ -948,6 +1066,8 @@ for config in $configs; do
     scpu=-
     test "$config" = softflowd && scpu="$(median "$config" softflowd_cpu) %"
     hcpu="$(median "$config" host_cpu) %"
+    xshare=$(fmt_pct "$(median "$config" export_share)")
+    ctx=$(median "$config" ctx_per_s)
     lost=$(awk -v l="$(kv "$last" rx_not_in_rules)" -v r="$(kv "$last" ports_rx_pkts)" 'BEGIN {
         if (r == 0) print "-"; else printf "%.1f %%\n", 100 * l / r }')
     case $table in
@@ -956,15 +1076,15 @@ for config in $configs; do
             cpg=$(awk -v c="$(median "$config" vswitchd_cpu)" \
                       -v s="$(median "$config" softflowd_cpu)" -v r="$r" \
                       'BEGIN {printf "%.1f %%\n", (c + s) / (r / 1e9)}')
-            echo "| $(label "$config") | $(fmt_rate "$r") | $ratio | $vcpu | $cpg | $scpu | $hcpu | $lost | $share |" ;;
+            echo "| $(label "$config") | $(fmt_rate "$r") | $ratio | $vcpu | $cpg | $xshare | $ctx | $scpu | $hcpu | $lost | $share |" ;;
         steady|churn)
             cpp=$(median "$config" cpu_ns_per_pkt)
             cratio=$(ratio "$cpp" "$base_cpp")
             full=$(in_full_summary "$config")
             if test $table = steady; then
-                echo "| $(label "$config") | $(fmt_rate "$(median "$config" sent_pps)") | $(fmt_rate "$r") | $full | $vcpu | $(fmt_ns "$cpp") | $cratio | $scpu | $hcpu | $lost | $share |"
+                echo "| $(label "$config") | $(fmt_rate "$(median "$config" sent_pps)") | $(fmt_rate "$r") | $full | $vcpu | $(fmt_ns "$cpp") | $cratio | $xshare | $ctx | $scpu | $hcpu | $lost | $share |"
             else
-                echo "| $(label "$config") | $(fmt_rate "$(median "$config" sent_pps)") | $(fmt_rate "$r") | $ratio | $full | $vcpu | $(fmt_ns "$cpp") | $cratio | $scpu | $hcpu | $lost | $share |"
+                echo "| $(label "$config") | $(fmt_rate "$(median "$config" sent_pps)") | $(fmt_rate "$r") | $ratio | $full | $vcpu | $(fmt_ns "$cpp") | $cratio | $xshare | $ctx | $scpu | $hcpu | $lost | $share |"
             fi ;;
         scale)
             echo "| $(label "$config") | $(fmt_rate "$r") | $ratio | $vcpu | $(kv "$last" cache_max) | $(kv "$last" rss0_kb) kB | $(kv "$last" rss_max_kb) kB | $(kv "$last" rss_per_flow) B | $(kv "$last" export_rate) records/s in $(kv "$last" export_s) s | $share |" ;;
@@ -977,8 +1097,8 @@ case $table in
         echo
         echo "CPU per forwarded packet (ovs-vswitchd's, plus softflowd's for (f)), round by round; \"vs (a)\": against (a) of the same round:"
         echo
-        echo "| round | configuration | sent packets | forwarded packets | in full | ovs-vswitchd CPU | CPU per forwarded packet | vs (a) | exported/forwarded packets |"
-        echo "|---:|---|---:|---:|---|---:|---:|---:|---|"
+        echo "| round | configuration | sent packets | forwarded packets | in full | ovs-vswitchd CPU | CPU per forwarded packet | vs (a) | export code's share | context switches/s | exported/forwarded packets |"
+        echo "|---:|---|---:|---:|---|---:|---:|---:|---:|---:|---|"
         for round in $(seq "$rounds"); do
             off_line=$(grep "^table=$table round=$round config=off " <<<"$raw" || true)
             off_cpp=-
@@ -993,7 +1113,7 @@ case $table in
                         if (s > 0) printf "%.2f %%", 100 * f / s;
                         else print "nothing sent" }'))"
                 exp_pkts=$(kv "$line" exported_pkts) fwd_pkts=$(kv "$line" fwd_pkts)
-                echo "| $round | $(label "$config") | $(kv "$line" sent_pkts) | $(kv "$line" fwd_traffic_pkts) | $full | $(kv "$line" vswitchd_cpu) % | $(fmt_ns "$cpp") | $(ratio "$cpp" "$off_cpp") | $(exported_share) |"
+                echo "| $round | $(label "$config") | $(kv "$line" sent_pkts) | $(kv "$line" fwd_traffic_pkts) | $full | $(kv "$line" vswitchd_cpu) % | $(fmt_ns "$cpp") | $(ratio "$cpp" "$off_cpp") | $(fmt_pct "$(kv "$line" export_share)") | $(kv "$line" ctx_per_s) | $(exported_share) |"
             done
         done
         ;;
