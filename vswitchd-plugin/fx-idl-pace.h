@@ -18,20 +18,21 @@
 #define FX_IDL_PACE_H 1
 
 /* Pacing of the plugin's own database connections (fx-ports.c,
- * fx-status.c).
+ * fx-status.c), which fx-plugin.c runs together.
  *
  * ovsdb_idl_run() reads its socket, a recv() system call, whether or not
  * anything arrived, and ovs-vswitchd's main loop runs whenever any of its
  * file descriptors or timers wakes it: with the userspace datapath polling
  * its ports from the main thread, hundreds of times a second under
  * traffic.  Our connections carry only configuration and status, so while
- * the main loop is busy each runs at most once every FX_IDL_PACE_MS; after
- * a quiet moment it runs at once.  A deferred connection wakes the main
- * loop when its turn comes, not when its socket is readable (that would
- * spin the loop).
+ * the main loop is busy they run at most once every FX_IDL_PACE_MS; after
+ * a quiet moment at once.  While deferred they wake the main loop when
+ * their turn comes, not when their sockets are readable (that would spin
+ * the loop): at most one extra wake-up per FX_IDL_PACE_MS, and none when
+ * something else wakes the loop first.
  *
  * The pace follows the host's monotonic clock, not OVS's time_msec():
- * under "ovs-appctl time/stop" that stands still, and a connection paced
+ * under "ovs-appctl time/stop" that stands still, and connections paced
  * by it would never run again.
  *
  * Main thread only. */
@@ -41,10 +42,11 @@
 #include "openvswitch/poll-loop.h"
 #include "timeval.h"
 
-#define FX_IDL_PACE_MS 20
+#define FX_IDL_PACE_MS 50
 
 struct fx_idl_pace {
-    long long int last_run;     /* Host monotonic ms of the last run. */
+    long long int last_run;     /* Host monotonic ms of the last run; 0 at
+                                 * first (zero-initialized). */
     bool deferred;              /* A run was skipped since 'last_run'. */
 };
 
@@ -57,8 +59,8 @@ fx_idl_pace_now(void)
     return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-/* Returns true if the connection should run now, false if it ran less
- * than FX_IDL_PACE_MS ago (then fx_idl_pace_wait() arranges its turn). */
+/* Returns true if the connections should run now, false if they ran less
+ * than FX_IDL_PACE_MS ago (then fx_idl_pace_wait() arranges their turn). */
 static inline bool
 fx_idl_pace_run(struct fx_idl_pace *pace)
 {
@@ -73,9 +75,9 @@ fx_idl_pace_run(struct fx_idl_pace *pace)
     return true;
 }
 
-/* Returns true if the caller should wait for its connection as usual
- * (ovsdb_idl_wait()); otherwise a run is deferred and this wakes the main
- * loop when it is due. */
+/* Returns true if the caller should wait for its connections as usual
+ * (ovsdb_idl_wait()); otherwise their run is deferred and this wakes the
+ * main loop when it is due. */
 static inline bool
 fx_idl_pace_wait(const struct fx_idl_pace *pace)
 {

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fatal-signal.h"
+#include "fx-idl-pace.h"
 #include "fx-ports.h"
 #include "fx-status.h"
 #include "fx-tap.h"
@@ -47,6 +48,9 @@ VLOG_DEFINE_THIS_MODULE(fx_plugin);
 
 /* bridge.c's connection to the database. */
 static struct ovsdb_idl *idl;
+
+/* The pace of our own connections (fx-ports.c, fx-status.c). */
+static struct fx_idl_pace idl_pace;
 
 /* A bridge whose datapath tap is on. */
 struct fx_bridge {
@@ -265,14 +269,21 @@ fx_plugin_bridge_run(void)
         return;
     }
 
+    /* Our own database connections run together, paced (fx-idl-pace.h). */
+    bool idl_turn = fx_idl_pace_run(&idl_pace);
+
     /* A change of ports' identities reaches the taps before bridge_run()
      * runs their exporters, which send the table again. */
-    fx_ports_run();
+    if (idl_turn) {
+        fx_ports_run();
+    }
     bridge_run();
     fx_plugin_prune_taps();
     fx_tap_reap();
     fx_transport_linger_run();
-    fx_status_run();
+    if (idl_turn) {
+        fx_status_run();
+    }
 }
 
 void
@@ -281,8 +292,10 @@ fx_plugin_bridge_wait(void)
     bridge_wait();
     fx_tap_reap_wait();
     fx_transport_linger_wait();
-    fx_status_wait();
-    fx_ports_wait();
+    if (fx_idl_pace_wait(&idl_pace)) {
+        fx_status_wait();
+        fx_ports_wait();
+    }
     latch_wait(&term_latch);
 }
 

@@ -32,7 +32,6 @@
 #include "fx-ports.h"
 
 #include <string.h>
-#include "fx-idl-pace.h"
 #include "fx-iftable.h"
 #include "fx-plugin.h"
 #include "fx-tap.h"
@@ -54,7 +53,6 @@ VLOG_DEFINE_THIS_MODULE(fx_ports);
 
 static struct ovsdb_idl *ports_idl;
 static unsigned int ports_idl_seqno;
-static struct fx_idl_pace ports_idl_pace;
 
 /* Does bridge.c's view of the database have an interface called 'name'?
  * '*names' caches the names of its interfaces, from the first call. */
@@ -223,7 +221,7 @@ fx_ports_refresh_patches(void)
 void
 fx_ports_run(void)
 {
-    if (!ports_idl || !fx_idl_pace_run(&ports_idl_pace)) {
+    if (!ports_idl) {
         return;
     }
     ovsdb_idl_run(ports_idl);
@@ -246,7 +244,7 @@ fx_ports_run(void)
 void
 fx_ports_wait(void)
 {
-    if (ports_idl && fx_idl_pace_wait(&ports_idl_pace)) {
+    if (ports_idl) {
         ovsdb_idl_wait(ports_idl);
     }
 }

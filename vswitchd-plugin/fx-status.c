@@ -26,7 +26,6 @@
 #include <config.h>
 #include "fx-status.h"
 
-#include "fx-idl-pace.h"
 #include "fx-plugin.h"
 #include "hash.h"
 #include "lib/vswitch-idl.h"
@@ -53,7 +52,6 @@ static struct ovsdb_idl *status_idl;
 static struct ovsdb_idl_txn *status_txn;
 static bool status_dirty;
 static unsigned int status_idl_seqno;
-static struct fx_idl_pace status_idl_pace;
 
 void
 fx_status_init(const char *remote)
@@ -178,7 +176,7 @@ fx_status_prune(void)
 void
 fx_status_run(void)
 {
-    if (!status_idl || !fx_idl_pace_run(&status_idl_pace)) {
+    if (!status_idl) {
         return;
     }
     ovsdb_idl_run(status_idl);
@@ -238,7 +236,7 @@ fx_status_run(void)
 void
 fx_status_wait(void)
 {
-    if (status_idl && fx_idl_pace_wait(&status_idl_pace)) {
+    if (status_idl) {
         ovsdb_idl_wait(status_idl);
         if (status_txn) {
             ovsdb_idl_txn_wait(status_txn);
