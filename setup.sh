@@ -27,7 +27,8 @@
 #                      host as it found it
 #   ./setup.sh bench-deps
 #                      deps, plus what bench/run-e2e.sh needs (iperf3,
-#                      softflowd) and flowexport-soak --heaptrack (heaptrack)
+#                      softflowd, linux-perf) and flowexport-soak
+#                      --heaptrack (heaptrack)
 #
 # Every step is skipped when already done, so running it again is cheap.
 # Environment: FX_CONFIGURE_FLAGS (extra arguments for configure, used when
@@ -45,10 +46,11 @@ PACKAGES="
     debhelper dpkg-dev lintian
     libasan8 libubsan1 clang-14 libclang-rt-14-dev
 "
-# Only for the end-to-end benchmarks (bench/run-e2e.sh) and the soak's
-# heap profile (utilities/flowexport-soak --heaptrack).
+# Only for the end-to-end benchmarks (bench/run-e2e.sh, linux-perf for its
+# --profile) and the soak's heap profile (utilities/flowexport-soak
+# --heaptrack).
 BENCH_PACKAGES="
-    iperf3 softflowd heaptrack
+    iperf3 softflowd heaptrack linux-perf
 "
 BUILDDIR=_build
 
@@ -315,8 +317,8 @@ usage: $0 deps|build|check|demo|deb|check-host|check-sanitizers|fuzz [SECONDS]|b
           (root) deb + install and test it on this host beside Debian's
           openvswitch-switch (tests/check-host.sh), then remove it
   bench-deps
-          deps + the packages bench/run-e2e.sh needs (iperf3, softflowd)
-          and heaptrack, for flowexport-soak --heaptrack
+          deps + the packages bench/run-e2e.sh needs (iperf3, softflowd,
+          linux-perf) and heaptrack, for flowexport-soak --heaptrack
 Extra configure arguments go in FX_CONFIGURE_FLAGS.
 EOF
 }
