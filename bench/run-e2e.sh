@@ -104,8 +104,10 @@
 # everything else on the others (taskset), unless --no-pin.
 #
 # --profile (long, steady, churn): also samples ovs-vswitchd with perf
-# (cpu-clock at 1999 Hz per thread, with DWARF call chains, from perf on
-# the other CPUs) during the traffic, and gives the share of its samples
+# (cpu-clock at 1999 Hz, with DWARF call chains, system-wide on the
+# switch's CPUs, then only ovs-vswitchd's samples, all its threads, also
+# those it starts meanwhile; perf itself on the other CPUs) during the
+# traffic, and gives the share of its samples
 # with export code on the stack, i.e. its CPU spent in or under the
 # exporter's functions (kernel time included, e.g. sending records):
 # flowexport's own functions (the object files of ofproto-ext and of
@@ -454,8 +456,13 @@ ctx_switches () {
 profile_start () {
     ctx_before=$(ctx_switches "$vswitchd_pid") ctx_ms=$(now_ms)
     $profile || return 0
+    # System-wide (on the switch's CPUs, if pinned), then only the samples
+    # of ovs-vswitchd's pid: "-p" would miss the threads it starts during
+    # the traffic (flowexport's applier starts with the first full batch).
+    local cpus=
+    test -z "$SWITCH_CPUS" || cpus="-C $SWITCH_CPUS"
     perf record -q -e cpu-clock -F 1999 --call-graph dwarf,16384 \
-        -p "$vswitchd_pid" -o perf.data > perf.log 2>&1 &
+        -a $cpus -o perf.data > perf.log 2>&1 &
     profile_pid=$!
     sleep 0.5
 }
@@ -471,11 +478,18 @@ profile_stop () {
     kill -INT "$profile_pid" 2>/dev/null || true
     wait "$profile_pid" 2>/dev/null || true
     local counts
-    counts=$(perf script -i perf.data -F tid,ip,sym --no-inline 2>/dev/null |
-        awk -v syms="$1" '
+    counts=$(perf script -i perf.data -F pid,tid,ip,sym --no-inline 2>/dev/null |
+        awk -v syms="$1" -v pid="$vswitchd_pid" '
             BEGIN { while ((getline s < syms) > 0) fx[s] = 1 }
-            # A sample: a header line, then its stack, innermost first.
-            /^[^\t]/ { n++; depth = 0; decided = 0; next }
+            # A sample: a header line "PID/TID", then its stack, innermost
+            # first.  Only ovs-vswitchd'"'"'s samples count.
+            /^[^\t]/ {
+                split($1, id, "/")
+                mine = id[1] == pid
+                if (mine) n++
+                depth = 0; decided = !mine
+                next
+            }
             /^$/ { next }
             !decided {
                 depth++
