@@ -56,7 +56,7 @@ fx_idl_pace_now(void)
     struct timespec ts;
 
     xclock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+    return timespec_to_msec(&ts);
 }
 
 /* Returns true if the connections should run now, false if they ran less
