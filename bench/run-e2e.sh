@@ -104,27 +104,27 @@
 # everything else on the others (taskset), unless --no-pin.
 #
 # --profile (long, steady, churn): also samples ovs-vswitchd with perf
-# (cpu-clock at 1999 Hz, with DWARF call chains, system-wide on the
-# switch's CPUs, then only ovs-vswitchd's samples, all its threads, also
-# those it starts meanwhile; perf itself on the other CPUs) during the
-# traffic, and gives the share of its samples
-# with export code on the stack, i.e. its CPU spent in or under the
-# exporter's functions (kernel time included, e.g. sending records):
-# flowexport's own functions (the object files of ofproto-ext and of
-# vswitchd-plugin's fx-*.c) for flowexport's ovs-vswitchd, those of OVS's
-# netflow.c, ofproto-dpif-ipfix.c and collectors.c for OVS's.  The
-# functions that stand in for OVS's own and call them (fx_plugin_* and
-# __wrap_*, see vswitchd-plugin/fx-plugin.h) count only for the samples
-# in their own code, not for those in the OVS function they call (e.g.
-# bridge_run()).  Names defined more than once in the binary are left
-# out.  perf's sampling costs ovs-vswitchd some CPU too, the same for every
-# configuration.  Unlike CPU per
-# packet, this share does not depend on how the host's other load batches
-# the packets, which on a small virtual machine varies the CPU per packet
-# of one configuration by more than the export costs; it does not count
-# indirect costs (cache lines the export takes from the datapath, extra
-# main-loop wake-ups), so the tables also give ovs-vswitchd's context
-# switches per second.  Needs perf (Debian's linux-perf).
+# during the traffic (cpu-clock at 1999 Hz, with DWARF call chains,
+# system-wide on the switch's CPUs, keeping ovs-vswitchd's samples: all
+# its threads, also those it starts meanwhile; perf itself runs on the
+# other CPUs), and gives the share of its samples with export code on the
+# stack, i.e. its CPU spent in or under the exporter's functions (kernel
+# time included, e.g. sending records): flowexport's own functions (the
+# object files of ofproto-ext and of vswitchd-plugin's fx-*.c) for
+# flowexport's ovs-vswitchd, those of OVS's netflow.c,
+# ofproto-dpif-ipfix.c and collectors.c for OVS's.  The functions that
+# stand in for OVS's own and call them (fx_plugin_* and __wrap_*, see
+# vswitchd-plugin/fx-plugin.h) count only for the samples in their own
+# code, not for those in the OVS function they call (e.g. bridge_run()).
+# Names defined more than once in the binary are left out.  perf's
+# sampling costs ovs-vswitchd some CPU too, the same for every
+# configuration.  Unlike CPU per packet, this share does not depend on
+# how the host's other load batches the packets, which on a small virtual
+# machine varies the CPU per packet of one configuration by more than the
+# export costs; it does not count indirect costs (cache lines the export
+# takes from the datapath, extra main-loop wake-ups), so the tables also
+# give ovs-vswitchd's context switches per second.  Needs perf (Debian's
+# linux-perf).
 #
 # Programs come from the flowexport build directory (--builddir, by default
 # the current directory if it is one, else _build of this tree) and the
@@ -452,7 +452,8 @@ ctx_switches () {
         awk '/^(non)?voluntary_ctxt_switches:/ {n += $2} END {print n + 0}'
 }
 
-# profile_start: with --profile, starts perf on ovs-vswitchd (see the top).
+# profile_start: notes the context switches so far; with --profile,
+# starts perf (see the top).
 profile_start () {
     ctx_before=$(ctx_switches "$vswitchd_pid") ctx_ms=$(now_ms)
     $profile || return 0
