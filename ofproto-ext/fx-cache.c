@@ -40,7 +40,10 @@
  *     in memory order, only when that time has passed.  Updates only lower
  *     it when they create a flow or shorten its idle timeout (FIN, RST), so
  *     every timeout still takes effect at the first fx_cache_expire() call
- *     at or after it.
+ *     at or after it.  A sweep also lists, in time order, the flows due
+ *     within FX_SWEEP_WINDOW ('soon'), so that under churn, where a flow
+ *     falls due every few milliseconds, expiry visits those flows only and
+ *     the whole shard about once per window, not once per expiring flow.
  *
  *   - Times are 32-bit where their range allows: the last packet as the low
  *     32 bits of the millisecond clock (read relative to the current time,
@@ -88,6 +91,9 @@ COVERAGE_DEFINE(fx_cache_sweep);
 
 /* How often fx_cache_wait() wakes up to check timeouts at the latest. */
 #define FX_EXPIRE_INTERVAL 1000
+
+/* A shard's sweep lists the flows due within this many ms of it. */
+#define FX_SWEEP_WINDOW 1000
 
 /* Idle timeouts longer than this (about 12.4 days) act as this long: the
  * time of a flow's last packet is kept in 32 bits. */
@@ -165,14 +171,32 @@ struct fx_packed_key {
     uint8_t bytes[FX_KEY_PACKED_MAX];
 };
 
+/* A flow that a sweep found due soon: at 'due', unless updates since
+ * changed that, and only if 'ref' still names it (see expire_soon()). */
+struct fx_due {
+    long long int due;
+    uint32_t ref;
+};
+
 /* A part of the flows, with its own table: the owner sweeps, flushes and
  * expires one shard at a time.  Every member is guarded by the cache's
  * 'apply_mutex' (see struct fx_cache): there is no lock per shard, so
- * applying an update takes none. */
+ * applying an update takes none.
+ *
+ * Invariant: every flow due before 'horizon' is in 'soon[next_soon..]', at
+ * the time it is due; 'next_due' is at most 'horizon' and the first of
+ * those times.  Updates that may make a flow due earlier lower both
+ * (shard_may_be_due()); updates that make a flow due later leave its entry,
+ * which then finds it not due yet. */
 struct fx_shard {
     PADDED_MEMBERS(CACHE_LINE_SIZE,
         struct fx_store store OVS_GUARDED;  /* The flows. */
         long long int next_due OVS_GUARDED; /* No flow is due before. */
+        long long int horizon OVS_GUARDED;  /* Next sweep at the latest. */
+        struct fx_due *soon OVS_GUARDED;    /* Sorted by 'due'. */
+        size_t n_soon OVS_GUARDED;
+        size_t next_soon OVS_GUARDED;       /* First not yet looked at. */
+        size_t allocated_soon OVS_GUARDED;
         uint32_t hand OVS_GUARDED;          /* Eviction's next slot. */
         struct ovs_list expired OVS_GUARDED; /* Records made by updates. */
         size_t n_expired OVS_GUARDED;        /* Records in 'expired'. */
@@ -522,6 +546,7 @@ shard_init(struct fx_shard *shard)
 {
     fx_store_init(&shard->store);
     shard->next_due = LLONG_MAX;
+    shard->horizon = LLONG_MAX;
     ovs_list_init(&shard->expired);
 }
 
@@ -532,6 +557,7 @@ shard_clear(struct fx_cache *cache, struct fx_shard *shard)
 {
     fx_store_clear(&shard->store);
     shard->hand = 0;
+    shard->n_soon = shard->next_soon = 0;
 }
 
 struct fx_cache *
@@ -610,6 +636,7 @@ fx_cache_destroy(struct fx_cache *cache)
         struct fx_shard *shard = &cache->shards[i];
 
         fx_store_destroy(&shard->store);
+        free(shard->soon);
         fx_record_list_free(&shard->expired);
     }
     seq_destroy(cache->expired_seq);
@@ -663,7 +690,7 @@ fx_cache_set_limits(struct fx_cache *cache,
     /* Any flow may be due under the new timeouts. */
     owner_apply_lock(cache);
     for (size_t i = 0; i < FX_N_SHARDS; i++) {
-        cache->shards[i].next_due = LLONG_MIN;
+        cache->shards[i].next_due = cache->shards[i].horizon = LLONG_MIN;
     }
     cache->next_due = LLONG_MIN;
     ovs_mutex_unlock(&cache->apply_mutex);
@@ -722,7 +749,8 @@ shard_may_be_due(struct fx_cache *cache, struct fx_shard *shard,
     long long int min_timeout;
 
     atomic_read_relaxed(&cache->min_timeout, &min_timeout);
-    shard->next_due = MIN(shard->next_due, now + min_timeout);
+    shard->horizon = MIN(shard->horizon, now + min_timeout);
+    shard->next_due = MIN(shard->next_due, shard->horizon);
     cache->next_due = MIN(cache->next_due, shard->next_due);
 }
 
@@ -1426,54 +1454,117 @@ fx_cache_update_journey(struct fx_cache *cache, const struct flow *flow_,
     }
 }
 
+/* Removes or reports 'flow', whose reference in 'shard' is 'ref', if it is
+ * due at 'now', appending the record to 'records'.  Returns when it will be
+ * due next, LLONG_MAX if it was removed. */
+static long long int
+flow_expire(struct fx_cache *cache, struct fx_shard *shard,
+            struct fx_flow *flow, uint32_t ref, long long int now,
+            struct ovs_list *records)
+    OVS_REQUIRES(cache->apply_mutex)
+{
+    const struct fx_cache_limits *limits = &cache->limits;
+    enum fx_end_reason reason;
+    long long int idle_due = (flow_last(flow, now)
+                              + idle_timeout(limits, flow_idle_state(flow),
+                                             &reason));
+    if (now >= idle_due) {
+        flow_remove(cache, shard, flow, ref, reason, now, records);
+        return LLONG_MAX;
+    }
+    long long int next_due = idle_due;
+
+    if (limits->max_life) {
+        long long int life_due = flow_created(flow) + limits->max_life;
+
+        if (now >= life_due) {
+            flow_remove(cache, shard, flow, ref, FX_END_MAX_LIFE, now,
+                        records);
+            return LLONG_MAX;
+        }
+        next_due = MIN(next_due, life_due);
+    }
+
+    if (limits->active_timeout) {
+        if (now - flow->started >= limits->active_timeout) {
+            flow_emit(cache, shard, flow, FX_END_ACTIVE, now, records);
+        }
+        next_due = MIN(next_due, flow->started + limits->active_timeout);
+    }
+    return next_due;
+}
+
+static int
+compare_due(const void *a_, const void *b_)
+{
+    const struct fx_due *a = a_;
+    const struct fx_due *b = b_;
+
+    return a->due < b->due ? -1 : a->due > b->due;
+}
+
 /* Removes or reports every flow of 'shard' that is due at 'now', appending
- * the records to 'records', and finds out when the next one will be due. */
+ * the records to 'records'; lists the flows due within FX_SWEEP_WINDOW in
+ * 'shard->soon' and sets 'shard->horizon' to the earliest time another
+ * flow is due. */
 static void
 shard_sweep(struct fx_cache *cache, struct fx_shard *shard, long long int now,
             struct ovs_list *records)
     OVS_REQUIRES(cache->apply_mutex)
 {
-    const struct fx_cache_limits *limits = &cache->limits;
-    long long int next_due = LLONG_MAX;
-
+    long long int horizon = LLONG_MAX;
     struct fx_flow *flow;
 
     COVERAGE_INC(fx_cache_sweep);
+    shard->stats.n_sweeps++;
+    shard->n_soon = shard->next_soon = 0;
     FX_STORE_FOR_EACH (flow, ref, &shard->store) {
-        enum fx_end_reason reason;
-        long long int idle_due = (flow_last(flow, now)
-                                  + idle_timeout(limits,
-                                                 flow_idle_state(flow),
-                                                 &reason));
-        if (now >= idle_due) {
-            flow_remove(cache, shard, flow, ref, reason, now, records);
-            continue;
-        }
-        next_due = MIN(next_due, idle_due);
-
-        if (limits->max_life) {
-            long long int life_due = (flow_created(flow)
-                                      + limits->max_life);
-
-            if (now >= life_due) {
-                flow_remove(cache, shard, flow, ref, FX_END_MAX_LIFE, now,
-                            records);
-                continue;
+        long long int due = flow_expire(cache, shard, flow, ref, now,
+                                        records);
+        if (due - now < FX_SWEEP_WINDOW) {
+            if (shard->n_soon >= shard->allocated_soon) {
+                shard->soon = x2nrealloc(shard->soon, &shard->allocated_soon,
+                                         sizeof *shard->soon);
             }
-            next_due = MIN(next_due, life_due);
-        }
-
-        if (limits->active_timeout) {
-            if (now - flow->started >= limits->active_timeout) {
-                flow_emit(cache, shard, flow, FX_END_ACTIVE, now, records);
-            }
-            next_due = MIN(next_due, flow->started + limits->active_timeout);
+            shard->soon[shard->n_soon++] = (struct fx_due) { due, ref };
+        } else {
+            horizon = MIN(horizon, due);
         }
     }
-    shard->next_due = next_due;
+    qsort(shard->soon, shard->n_soon, sizeof *shard->soon, compare_due);
+    shard->horizon = horizon;
+    shard->next_due = (shard->n_soon
+                       ? MIN(horizon, shard->soon[0].due) : horizon);
 
     /* Give memory back when many flows went. */
     fx_store_shrink(&shard->store);
+}
+
+/* Removes or reports the flows of 'shard->soon' that are due at 'now',
+ * before 'shard->horizon', appending the records to 'records'.  An entry
+ * may name a flow that updates made due later, or a flow that replaced a
+ * removed one under the same reference: either is looked at like any other
+ * and, if due before the horizon, brings the horizon forward, because its
+ * place in 'soon' is no longer its time. */
+static void
+expire_soon(struct fx_cache *cache, struct fx_shard *shard, long long int now,
+            struct ovs_list *records)
+    OVS_REQUIRES(cache->apply_mutex)
+{
+    while (shard->next_soon < shard->n_soon
+           && now >= shard->soon[shard->next_soon].due) {
+        uint32_t ref = shard->soon[shard->next_soon++].ref;
+
+        if (fx_store_is_live(&shard->store, ref)) {
+            long long int due = flow_expire(cache, shard,
+                                            shard_flow(cache, shard, ref),
+                                            ref, now, records);
+            shard->horizon = MIN(shard->horizon, due);
+        }
+    }
+    shard->next_due = (shard->next_soon < shard->n_soon
+                       ? MIN(shard->horizon, shard->soon[shard->next_soon].due)
+                       : shard->horizon);
 }
 
 /* A flow that fx_cache_expire() may evict to enforce 'max_flows'. */
@@ -1630,8 +1721,10 @@ fx_cache_expire(struct fx_cache *cache, long long int now,
             if (!ovs_list_is_empty(&shard->expired)
                 || now >= shard->next_due) {
                 shard_take_expired(cache, shard, records);
-                if (now >= shard->next_due) {
+                if (now >= shard->horizon) {
                     shard_sweep(cache, shard, now, records);
+                } else if (now >= shard->next_due) {
+                    expire_soon(cache, shard, now, records);
                 }
                 ovs_mutex_unlock(&cache->apply_mutex);
                 owner_apply_lock(cache);
@@ -1666,7 +1759,7 @@ fx_cache_flush(struct fx_cache *cache, enum fx_end_reason reason,
             atomic_count_dec(&cache->n_flows);
         }
         shard_clear(cache, shard);
-        shard->next_due = LLONG_MAX;
+        shard->next_due = shard->horizon = LLONG_MAX;
         ovs_mutex_unlock(&cache->apply_mutex);
     }
 }
@@ -1758,7 +1851,9 @@ fx_cache_get_stats(struct fx_cache *cache, struct fx_cache_stats *stats)
         stats->n_dropped += s->n_dropped;
         stats->dropped_packets += s->dropped_packets;
         stats->dropped_bytes += s->dropped_bytes;
-        stats->memory += fx_store_memory(&shard->store);
+        stats->n_sweeps += s->n_sweeps;
+        stats->memory += (fx_store_memory(&shard->store)
+                          + shard->allocated_soon * sizeof *shard->soon);
         ovs_mutex_unlock(&cache->apply_mutex);
     }
     stats->n_flows = atomic_count_get(&cache->n_flows);

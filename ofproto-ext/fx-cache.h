@@ -148,6 +148,8 @@ struct fx_cache_stats {
                                      * fx_cache_expire(): lost. */
     uint64_t dropped_packets;       /* Packets in those records. */
     uint64_t dropped_bytes;         /* Bytes in those records. */
+    uint64_t n_sweeps;              /* Expiry's passes over all flows of
+                                     * a shard. */
     uint64_t n_backpressure;        /* Batches of updates that their
                                      * thread applied itself because the
                                      * queue was full. */

@@ -602,6 +602,65 @@ test_cache_time_wrap(struct ovs_cmdl_context *ctx OVS_UNUSED)
     fx_cache_destroy(cache);
 }
 
+/* cache-churn-expiry. */
+
+/* A new flow every millisecond for 6 s, inactive timeout 2 s, expiry every
+ * millisecond: every flow must end exactly when its timeout passes, also
+ * the tenth that another packet keeps 1.5 s longer, and the shards must not
+ * be swept once per expiring flow. */
+static void
+test_cache_churn_expiry(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    enum { N_FLOWS = 6000, INACTIVE = 2000, KEEP = 1500 };
+    long long int base = clock_stop();
+    struct fx_cache *cache = cache_create(0, INACTIVE, SIZE_MAX);
+    struct ovs_list records = OVS_LIST_INITIALIZER(&records);
+    struct totals t = { 0, 0, 0 };
+    size_t n_late = 0;
+
+    for (int ms = 0; ms < N_FLOWS + INACTIVE + KEEP + 1; ms++) {
+        long long int now = base + ms;
+
+        /* The cache's own clock (creation times) follows, a little
+         * behind: one warp a millisecond would take minutes. */
+        if (ms && ms % 500 == 0) {
+            clock_warp(500);
+        }
+
+        if (ms < N_FLOWS) {
+            struct test_flow tf = {
+                1, "10.0.0.1", "10.1.0.1", IPPROTO_UDP, 0,
+                1024 + ms % 50000, 53
+            };
+            update(cache, &tf, 2, 1, 100, 0, now);
+        }
+        if (ms >= KEEP && ms - KEEP < N_FLOWS && (ms - KEEP) % 10 == 0) {
+            struct test_flow tf = {
+                1, "10.0.0.1", "10.1.0.1", IPPROTO_UDP, 0,
+                1024 + (ms - KEEP) % 50000, 53
+            };
+            update(cache, &tf, 2, 1, 100, 0, now);
+        }
+        fx_cache_expire(cache, now, &records);
+
+        const struct fx_record *rec;
+        LIST_FOR_EACH (rec, list_node, &records) {
+            n_late += rec->last_used + INACTIVE != now;
+        }
+        sum_records(&records, &t);
+    }
+    struct fx_cache_stats stats;
+    fx_cache_get_stats(cache, &stats);
+
+    printf("records: %"PRIuSIZE", late: %"PRIuSIZE"\n", t.n, n_late);
+    /* A shard is swept when its first flow falls due, then about once a
+     * second: 64 shards, 9.5 s. */
+    CHECK(stats.n_sweeps <= 64 * 11, "%"PRIu64" sweeps for %"PRIuSIZE
+          " records", stats.n_sweeps, t.n);
+    check_totals(&t, N_FLOWS + N_FLOWS / 10, (N_FLOWS + N_FLOWS / 10) * 100);
+    fx_cache_destroy(cache);
+}
+
 /* sampling. */
 
 /* Counts the flows that 1-in-'n' sampling in 'mode' selects out of 'n_flows'
@@ -2922,6 +2981,7 @@ static const struct ovs_cmdl_command commands[] = {
     {"cache-max-life-long", NULL, 0, 0, test_cache_max_life_long, OVS_RO},
     {"idl-pace", NULL, 0, 0, test_idl_pace, OVS_RO},
     {"cache-time-wrap", NULL, 0, 0, test_cache_time_wrap, OVS_RO},
+    {"cache-churn-expiry", NULL, 0, 0, test_cache_churn_expiry, OVS_RO},
     {"store-collisions", NULL, 0, 0, test_store_collisions, OVS_RO},
     {"store-resize", NULL, 0, 0, test_store_resize, OVS_RO},
     {"store-free-list", NULL, 0, 0, test_store_free_list, OVS_RO},
