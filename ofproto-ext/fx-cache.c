@@ -1034,9 +1034,10 @@ update_apply(struct fx_cache *cache, const struct fx_update *u)
 }
 
 /* Brings into the CPU cache, for the updates of 'batch', first their home
- * table slots, then the entries that their lookups will compare first
- * (both ends: an entry may span two cache lines), so that applying them
- * takes few cache misses that are not overlapped. */
+ * table slots, then the entries that their lookups will compare first or,
+ * for a new flow, the entry its insert will take (both ends: an entry may
+ * span two cache lines), so that applying them takes few cache misses that
+ * are not overlapped. */
 static void
 batch_prefetch(struct fx_cache *cache, const struct fx_batch *batch)
     OVS_REQUIRES(cache->apply_mutex)
@@ -1061,9 +1062,10 @@ batch_prefetch(struct fx_cache *cache, const struct fx_batch *batch)
         unsigned int class = flow_class(u->key_len, u->key_fields);
         uint32_t ref = fx_store_first_match(&shard->store, u->hash, class);
 
-        if (ref) {
-            const uint8_t *entry = fx_store_entry(&shard->store, ref);
-
+        const uint8_t *entry = (ref
+                                ? fx_store_entry(&shard->store, ref)
+                                : fx_store_next_insert(&shard->store, class));
+        if (entry) {
             OVS_PREFETCH(entry);
             OVS_PREFETCH(entry + class * 8 - 1);
         }

@@ -185,6 +185,21 @@ fx_store_is_live(const struct fx_store *store, uint32_t ref)
     return entry->flags & FX_STORE_LIVE;
 }
 
+/* Returns the entry that the next fx_store_insert() of size 'class' into
+ * 'store' will hand out, or NULL if that insert needs a new slab: for
+ * prefetching. */
+static inline const void *
+fx_store_next_insert(const struct fx_store *store, unsigned int class)
+{
+    const struct fx_store_arena *arena = &store->arenas[class];
+    uint32_t index = (arena->free_head != FX_STORE_NO_ENTRY
+                      ? arena->free_head : arena->n_used);
+
+    return (index < arena->capacity
+            ? fx_store_entry(store, (class << FX_STORE_INDEX_BITS) | index)
+            : NULL);
+}
+
 /* Returns the number of live entries in 'store'. */
 static inline uint32_t
 fx_store_count(const struct fx_store *store)

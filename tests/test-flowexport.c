@@ -975,16 +975,20 @@ BUILD_ASSERT_DECL(offsetof(struct store_item, flags)
                   == offsetof(struct fx_store_entry, flags));
 
 /* Inserts item 'id' with 'hash' into 'store', in an entry of size class
- * 'class' (at least 2), and returns its reference. */
+ * 'class' (at least 2), and returns its reference.  Checks that the entry
+ * is the one fx_store_next_insert() announced, if it announced one. */
 static uint32_t
 store_add(struct fx_store *store, unsigned int class, uint32_t hash,
           uint32_t id)
 {
+    const void *announced = fx_store_next_insert(store, class);
     uint32_t ref = fx_store_insert(store, class, hash);
     struct store_item *item = fx_store_entry(store, ref);
 
     CHECK(ref && fx_store_ref_class(ref) == class
           && item->flags == FX_STORE_LIVE, "bad new entry %#"PRIx32, ref);
+    CHECK(!announced || announced == (const void *) item,
+          "insert took another entry than fx_store_next_insert() said");
     item->id = id;
     item->hash = hash;
     return ref;
@@ -1126,6 +1130,8 @@ test_store_free_list(struct ovs_cmdl_context *ctx OVS_UNUSED)
     store_del(&store, refs[3]);
     store_del(&store, refs[7]);
     uint32_t other = store_add(&store, 5, 3, 100);
+    CHECK(fx_store_next_insert(&store, 4) != NULL,
+          "a freed entry is not announced for the next insert");
     uint32_t a = store_add(&store, 4, 30, 30);
     uint32_t b = store_add(&store, 4, 70, 70);
     uint32_t c = store_add(&store, 4, 10, 10);
