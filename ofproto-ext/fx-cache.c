@@ -1540,6 +1540,16 @@ shard_sweep(struct fx_cache *cache, struct fx_shard *shard, long long int now,
 
     /* Give memory back when many flows went. */
     fx_store_shrink(&shard->store);
+    if (shard->n_soon < shard->allocated_soon / 4) {
+        shard->allocated_soon = shard->n_soon;
+        if (shard->n_soon) {
+            shard->soon = xrealloc(shard->soon,
+                                   shard->n_soon * sizeof *shard->soon);
+        } else {
+            free(shard->soon);
+            shard->soon = NULL;
+        }
+    }
 }
 
 /* Removes or reports the flows of 'shard->soon' that are due at 'now',
