@@ -1539,7 +1539,9 @@ shard_sweep(struct fx_cache *cache, struct fx_shard *shard, long long int now,
             horizon = MIN(horizon, due);
         }
     }
-    qsort(shard->soon, shard->n_soon, sizeof *shard->soon, compare_due);
+    if (shard->n_soon > 1) {
+        qsort(shard->soon, shard->n_soon, sizeof *shard->soon, compare_due);
+    }
     shard->horizon = horizon;
     shard->next_due = (shard->n_soon
                        ? MIN(horizon, shard->soon[0].due) : horizon);
