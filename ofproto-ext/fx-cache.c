@@ -1511,6 +1511,17 @@ compare_due(const void *a_, const void *b_)
     return a->due < b->due ? -1 : a->due > b->due;
 }
 
+/* Sets 'shard->next_due' from its list of flows due soon and its horizon
+ * (see the invariant at struct fx_shard). */
+static void
+shard_set_next_due(const struct fx_cache *cache, struct fx_shard *shard)
+    OVS_REQUIRES(cache->apply_mutex)
+{
+    shard->next_due = (shard->next_soon < shard->n_soon
+                       ? MIN(shard->horizon, shard->soon[shard->next_soon].due)
+                       : shard->horizon);
+}
+
 /* Removes or reports every flow of 'shard' that is due at 'now', appending
  * the records to 'records'; lists the flows due within FX_SWEEP_WINDOW in
  * 'shard->soon' and sets 'shard->horizon' to the earliest time another
@@ -1543,8 +1554,7 @@ shard_sweep(struct fx_cache *cache, struct fx_shard *shard, long long int now,
         qsort(shard->soon, shard->n_soon, sizeof *shard->soon, compare_due);
     }
     shard->horizon = horizon;
-    shard->next_due = (shard->n_soon
-                       ? MIN(horizon, shard->soon[0].due) : horizon);
+    shard_set_next_due(cache, shard);
 
     /* Give memory back when many flows went. */
     fx_store_shrink(&shard->store);
@@ -1582,9 +1592,7 @@ expire_soon(struct fx_cache *cache, struct fx_shard *shard, long long int now,
             shard->horizon = MIN(shard->horizon, due);
         }
     }
-    shard->next_due = (shard->next_soon < shard->n_soon
-                       ? MIN(shard->horizon, shard->soon[shard->next_soon].due)
-                       : shard->horizon);
+    shard_set_next_due(cache, shard);
 }
 
 /* A flow that fx_cache_expire() may evict to enforce 'max_flows'. */
