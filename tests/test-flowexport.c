@@ -604,6 +604,17 @@ test_cache_time_wrap(struct ovs_cmdl_context *ctx OVS_UNUSED)
 
 /* cache-churn-expiry. */
 
+/* Gives 'cache' a packet of UDP flow number 'i' (source port 1024 + i), seen
+ * at 'now'. */
+static void
+churn_update(struct fx_cache *cache, int i, long long int now)
+{
+    struct test_flow tf = {
+        1, "10.0.0.1", "10.1.0.1", IPPROTO_UDP, 0, 1024 + i, 53
+    };
+    update(cache, &tf, 2, 1, 100, 0, now);
+}
+
 /* A new flow every millisecond for 6 s, inactive timeout 2 s, expiry every
  * millisecond: every flow must end exactly when its timeout passes, also
  * the tenth that another packet keeps 1.5 s longer, and the shards must not
@@ -628,18 +639,10 @@ test_cache_churn_expiry(struct ovs_cmdl_context *ctx OVS_UNUSED)
         }
 
         if (ms < N_FLOWS) {
-            struct test_flow tf = {
-                1, "10.0.0.1", "10.1.0.1", IPPROTO_UDP, 0,
-                1024 + ms % 50000, 53
-            };
-            update(cache, &tf, 2, 1, 100, 0, now);
+            churn_update(cache, ms, now);
         }
         if (ms >= KEEP && ms - KEEP < N_FLOWS && (ms - KEEP) % 10 == 0) {
-            struct test_flow tf = {
-                1, "10.0.0.1", "10.1.0.1", IPPROTO_UDP, 0,
-                1024 + (ms - KEEP) % 50000, 53
-            };
-            update(cache, &tf, 2, 1, 100, 0, now);
+            churn_update(cache, ms - KEEP, now);
         }
         fx_cache_expire(cache, now, &records);
 
