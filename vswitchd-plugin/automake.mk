@@ -21,6 +21,8 @@ vswitchd_plugin_ovs_vswitchd_SOURCES = \
 	vswitchd-plugin/fx-plugin.c \
 	vswitchd-plugin/fx-idl-check.h \
 	vswitchd-plugin/fx-idl-pace.h \
+	vswitchd-plugin/fx-nat.c \
+	vswitchd-plugin/fx-nat.h \
 	vswitchd-plugin/fx-plugin.h \
 	vswitchd-plugin/fx-ports.c \
 	vswitchd-plugin/fx-ports.h \
@@ -30,10 +32,12 @@ vswitchd_plugin_ovs_vswitchd_SOURCES = \
 	vswitchd-plugin/fx-unixctl.c \
 	vswitchd-plugin/fx-xlate.c
 # Calls of xlate_actions() from outside ofproto-dpif-xlate.c go to
-# fx-xlate.c first; SSL_new() gets host name verification of TLS
-# collectors from fx-tls.c (see fx-plugin.h).
+# fx-xlate.c first, and dpif-netdev.c's of conntrack_execute() to fx-nat.c;
+# SSL_new() gets host name verification of TLS collectors from fx-tls.c
+# (see fx-plugin.h).
 vswitchd_plugin_ovs_vswitchd_LDFLAGS = \
-	-Wl,--wrap=xlate_actions -Wl,--wrap=SSL_new
+	-Wl,--wrap=xlate_actions -Wl,--wrap=conntrack_execute \
+	-Wl,--wrap=SSL_new
 vswitchd_plugin_ovs_vswitchd_LDADD = \
 	vswitchd-plugin/libfx-ovs-vswitchd.la \
 	ofproto-ext/libflowexport.la \

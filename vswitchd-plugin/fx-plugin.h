@@ -67,6 +67,24 @@
  *                       coverage counter fx_xlate_pass stays 0, which
  *                       tests/conntrack.at checks.
  *
+ *                       --wrap=conntrack_execute ->
+ *                       __wrap_conntrack_execute (fx-nat.c): dpif-netdev.c's
+ *                       calls of the userspace datapath's conntrack.  It
+ *                       relies on OVS 3.1's conntrack_execute() leaving
+ *                       each packet of the batch translated, with CS_NEW
+ *                       and CS_SRC_NAT or CS_DST_NAT in md.ct_state when it
+ *                       committed a new connection with NAT, and the
+ *                       connection's original tuple and zone in its
+ *                       metadata (as flow_extract() reads them).  If the
+ *                       symbol goes, the link fails
+ *                       (__real_conntrack_execute is undefined); if it
+ *                       stops being reached, the coverage counter
+ *                       fx_nat_commit stays 0 and the first replies of
+ *                       SNAT'd connections are keyed as they left
+ *                       conntrack, which tests/conntrack.at ("a reply
+ *                       before the connection's second packet") and
+ *                       tests/system-userspace.at ("SNAT") check.
+ *
  *                       --wrap=SSL_new -> __wrap_SSL_new (fx-tls.c): while
  *                       one of our transports opens a TLS stream to a
  *                       collector (stream_open() calls SSL_new() in the

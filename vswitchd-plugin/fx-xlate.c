@@ -24,6 +24,7 @@
 #include <config.h>
 
 #include "coverage.h"
+#include "fx-nat.h"
 #include "fx-tap.h"
 #include "hash.h"
 #include "openvswitch/hmap.h"
@@ -50,88 +51,6 @@ COVERAGE_DEFINE(fx_xlate_nat_unknown);
 
 enum xlate_error __real_xlate_actions(struct xlate_in *, struct xlate_out *);
 
-/* NAT of connections, as their original direction's packets showed it.
- *
- * A reply that conntrack translated back reaches its recirculated pass
- * with the addresses its receiver will see, and with the connection's
- * original tuple; what its sender sent is the original direction's
- * translated tuple, reversed, which only the original direction's packets
- * show.  So each original-direction pass that conntrack translated records
- * its translation here, by zone and original tuple, for the replies.
- * Bounded: when full, it starts over (a reply whose connection was
- * forgotten is keyed as it left conntrack, and counted in the coverage
- * counter fx_xlate_nat_unknown, until its connection's next
- * original-direction packet). */
-struct nat_entry {
-    struct hmap_node node;
-    struct nat_tuple {
-        struct in6_addr src, dst;
-        ovs_be16 tp_src, tp_dst;
-        uint16_t zone;
-        uint8_t proto;
-        uint8_t pad;
-    } orig, xlated;         /* Original tuple, and as translated. */
-};
-#define NAT_MAX_ENTRIES 65536
-static struct ovs_mutex nat_mutex = OVS_MUTEX_INITIALIZER;
-static struct hmap nat_map OVS_GUARDED_BY(nat_mutex)
-    = HMAP_INITIALIZER(&nat_map);
-
-static uint32_t
-nat_tuple_hash(const struct nat_tuple *t)
-{
-    return hash_bytes(t, sizeof *t, 0);
-}
-
-static void
-nat_remember(const struct nat_tuple *orig, const struct nat_tuple *xlated)
-    OVS_EXCLUDED(nat_mutex)
-{
-    uint32_t hash = nat_tuple_hash(orig);
-    struct nat_entry *e;
-
-    ovs_mutex_lock(&nat_mutex);
-    HMAP_FOR_EACH_WITH_HASH (e, node, hash, &nat_map) {
-        if (!memcmp(&e->orig, orig, sizeof *orig)) {
-            e->xlated = *xlated;
-            ovs_mutex_unlock(&nat_mutex);
-            return;
-        }
-    }
-    if (hmap_count(&nat_map) >= NAT_MAX_ENTRIES) {
-        struct nat_entry *next;
-
-        HMAP_FOR_EACH_SAFE (e, next, node, &nat_map) {
-            hmap_remove(&nat_map, &e->node);
-            free(e);
-        }
-    }
-    e = xmalloc(sizeof *e);
-    e->orig = *orig;
-    e->xlated = *xlated;
-    hmap_insert(&nat_map, &e->node, hash);
-    ovs_mutex_unlock(&nat_mutex);
-}
-
-static bool
-nat_lookup(const struct nat_tuple *orig, struct nat_tuple *xlated)
-    OVS_EXCLUDED(nat_mutex)
-{
-    uint32_t hash = nat_tuple_hash(orig);
-    const struct nat_entry *e;
-    bool found = false;
-
-    ovs_mutex_lock(&nat_mutex);
-    HMAP_FOR_EACH_WITH_HASH (e, node, hash, &nat_map) {
-        if (!memcmp(&e->orig, orig, sizeof *orig)) {
-            *xlated = e->xlated;
-            found = true;
-            break;
-        }
-    }
-    ovs_mutex_unlock(&nat_mutex);
-    return found;
-}
 enum xlate_error __wrap_xlate_actions(struct xlate_in *, struct xlate_out *);
 
 /* What the datapath actions of a pass do with the packet. */
@@ -219,6 +138,57 @@ verdict_to_iface(const struct ofproto_dpif *ofproto,
     }
 }
 
+/* Keys journey 'j', whose deciding pass's 'flow' is tracked with its
+ * connection's original tuple in its zone, on its packet as the sender sent
+ * it (see fx-nat.h), and gives it the tuple it leaves with if its zone
+ * translated it.  A reply whose connection's translation is not known is
+ * keyed as it left conntrack.
+ *
+ * A pass that its own zone did not translate gets no post-NAT tuple even
+ * when earlier zones did: its actions may yet commit it with nat(...), and
+ * then its header is not what leaves.  The flow's other packets show it. */
+static void
+journey_key_as_sent(const struct flow *flow, struct fx_journey *j)
+{
+    bool translated = flow->ct_state & (CS_SRC_NAT | CS_DST_NAT);
+    bool reply = flow->ct_state & CS_REPLY_DIR;
+    struct fx_nat_tuple orig, now, sent;
+    struct fx_nat_way way;
+
+    if (!translated && !fx_nat_in_use()) {
+        return;
+    }
+    fx_nat_tuples_from_flow(flow, &orig, &now);
+    if (translated && !reply) {
+        fx_nat_remember(flow->ct_zone, &orig, &now);
+    }
+    fx_nat_follow(flow->ct_zone, &orig, &way);
+
+    if (translated) {
+        j->ct.flags |= FX_CT_NAT;
+        j->ct.nat_src = now.src;
+        j->ct.nat_dst = now.dst;
+        j->ct.nat_tp_src = now.tp_src;
+        j->ct.nat_tp_dst = now.tp_dst;
+    }
+    if (!reply) {
+        /* The original tuple in this zone, before the zones before it
+         * translated it. */
+        sent = way.first;
+    } else if (way.n_fwd) {
+        /* The original direction's tuple after its last translation,
+         * reversed. */
+        sent = way.last;
+        fx_nat_tuple_reverse(&sent);
+    } else {
+        if (translated) {
+            COVERAGE_INC(fx_xlate_nat_unknown);
+        }
+        return;
+    }
+    fx_nat_tuple_to_flow(&sent, &j->flow);
+}
+
 /* Fills in 'j' for the deciding pass of a journey whose flow was 'flow'
  * when the pass began (the packet as the datapath recirculated it: after
  * NAT, with conntrack's fields), in 'state''s bridge. */
@@ -243,79 +213,8 @@ make_journey(const struct flow *flow, const struct frozen_state *state,
     j->ct.ct_mark = flow->ct_mark;
     j->ct.ct_label = flow->ct_label;
 
-    if (flow->ct_state & (CS_SRC_NAT | CS_DST_NAT) && flow->ct_nw_proto) {
-        /* The datapath translated the packet before recirculating it: its
-         * addresses now are the translated ones. */
-        bool ipv4 = flow->dl_type == htons(ETH_TYPE_IP);
-        struct nat_tuple orig, now;
-
-        memset(&orig, 0, sizeof orig);
-        memset(&now, 0, sizeof now);
-        if (ipv4) {
-            in6_addr_set_mapped_ipv4(&orig.src, flow->ct_nw_src);
-            in6_addr_set_mapped_ipv4(&orig.dst, flow->ct_nw_dst);
-            in6_addr_set_mapped_ipv4(&now.src, flow->nw_src);
-            in6_addr_set_mapped_ipv4(&now.dst, flow->nw_dst);
-        } else {
-            orig.src = flow->ct_ipv6_src;
-            orig.dst = flow->ct_ipv6_dst;
-            now.src = flow->ipv6_src;
-            now.dst = flow->ipv6_dst;
-        }
-        orig.tp_src = flow->ct_tp_src;
-        orig.tp_dst = flow->ct_tp_dst;
-        orig.zone = now.zone = flow->ct_zone;
-        orig.proto = now.proto = flow->ct_nw_proto;
-        now.tp_src = flow->tp_src;
-        now.tp_dst = flow->tp_dst;
-
-        j->ct.flags |= FX_CT_NAT;
-        if (ipv4) {
-            in6_addr_set_mapped_ipv4(&j->ct.nat_src, flow->nw_src);
-            in6_addr_set_mapped_ipv4(&j->ct.nat_dst, flow->nw_dst);
-        } else {
-            j->ct.nat_src = flow->ipv6_src;
-            j->ct.nat_dst = flow->ipv6_dst;
-        }
-        j->ct.nat_tp_src = flow->tp_src;
-        j->ct.nat_tp_dst = flow->tp_dst;
-
-        struct nat_tuple sent;
-        if (!(flow->ct_state & CS_REPLY_DIR)) {
-            /* In the original direction, the connection's original tuple
-             * is the packet as the sender sent it. */
-            nat_remember(&orig, &now);
-            sent = orig;
-        } else {
-            /* A reply: its sender sent the original direction's
-             * translated tuple, reversed. */
-            struct nat_tuple xlated;
-
-            if (nat_lookup(&orig, &xlated)) {
-                sent = xlated;
-                sent.src = xlated.dst;
-                sent.dst = xlated.src;
-                sent.tp_src = xlated.tp_dst;
-                sent.tp_dst = xlated.tp_src;
-            } else {
-                COVERAGE_INC(fx_xlate_nat_unknown);
-                sent = now;
-            }
-        }
-        if (ipv4) {
-            j->flow.nw_src = in6_addr_get_mapped_ipv4(&sent.src);
-            j->flow.nw_dst = in6_addr_get_mapped_ipv4(&sent.dst);
-        } else {
-            j->flow.ipv6_src = sent.src;
-            j->flow.ipv6_dst = sent.dst;
-        }
-        if (flow->nw_proto != IPPROTO_ICMP
-            && flow->nw_proto != IPPROTO_ICMPV6) {
-            /* ICMP's "ports" in the tuple are its id: the flow keeps the
-             * type and code. */
-            j->flow.tp_src = sent.tp_src;
-            j->flow.tp_dst = sent.tp_dst;
-        }
+    if (flow->ct_nw_proto) {
+        journey_key_as_sent(flow, j);
     }
 }
 

@@ -1,0 +1,319 @@
+/*
+ * Copyright (c) 2026 The flowexport authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at:
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#include <config.h>
+
+#include "fx-nat.h"
+
+#include "conntrack.h"
+#include "coverage.h"
+#include "dp-packet.h"
+#include "flow.h"
+#include "hash.h"
+#include "openvswitch/hmap.h"
+#include "ofproto/netflow.h"
+#include "ovs-atomic.h"
+#include "ovs-thread.h"
+#include "util.h"
+
+/* fx_nat_commit counts the translations of new connections seen in
+ * conntrack_execute(): tests read it to make sure that the wrapping still
+ * takes effect. */
+COVERAGE_DEFINE(fx_nat_commit);
+
+/* One zone's translation of a connection, in both indexes. */
+struct nat_entry {
+    struct hmap_node by_orig;   /* In 'nat_by_orig', hash of 'orig'. */
+    struct hmap_node by_xlated; /* In 'nat_by_xlated', hash of 'xlated'. */
+    uint16_t zone;
+    struct fx_nat_tuple orig;   /* The connection's tuple in 'zone'. */
+    struct fx_nat_tuple xlated; /* As 'zone' translated it. */
+};
+
+static struct ovs_mutex nat_mutex = OVS_MUTEX_INITIALIZER;
+static struct hmap nat_by_orig OVS_GUARDED_BY(nat_mutex)
+    = HMAP_INITIALIZER(&nat_by_orig);
+static struct hmap nat_by_xlated OVS_GUARDED_BY(nat_mutex)
+    = HMAP_INITIALIZER(&nat_by_xlated);
+
+/* Set by the first translation: until then, no pass needs to look. */
+static atomic_bool nat_used = false;
+
+static uint32_t
+nat_tuple_hash(const struct fx_nat_tuple *t)
+{
+    return hash_bytes(t, sizeof *t, 0);
+}
+
+static bool
+nat_tuple_equals(const struct fx_nat_tuple *a, const struct fx_nat_tuple *b)
+{
+    return !memcmp(a, b, sizeof *a);
+}
+
+void
+fx_nat_tuples_from_flow(const struct flow *flow, struct fx_nat_tuple *orig,
+                        struct fx_nat_tuple *now)
+{
+    memset(orig, 0, sizeof *orig);
+    memset(now, 0, sizeof *now);
+    if (flow->dl_type == htons(ETH_TYPE_IP)) {
+        in6_addr_set_mapped_ipv4(&orig->src, flow->ct_nw_src);
+        in6_addr_set_mapped_ipv4(&orig->dst, flow->ct_nw_dst);
+        in6_addr_set_mapped_ipv4(&now->src, flow->nw_src);
+        in6_addr_set_mapped_ipv4(&now->dst, flow->nw_dst);
+    } else {
+        orig->src = flow->ct_ipv6_src;
+        orig->dst = flow->ct_ipv6_dst;
+        now->src = flow->ipv6_src;
+        now->dst = flow->ipv6_dst;
+    }
+    orig->tp_src = flow->ct_tp_src;
+    orig->tp_dst = flow->ct_tp_dst;
+    now->tp_src = flow->tp_src;
+    now->tp_dst = flow->tp_dst;
+    orig->proto = now->proto = flow->ct_nw_proto;
+}
+
+/* Puts 't''s addresses and, except for ICMP (whose flow keeps its type and
+ * code where the tuple has its id), ports into 'flow'. */
+void
+fx_nat_tuple_to_flow(const struct fx_nat_tuple *t, struct flow *flow)
+{
+    if (flow->dl_type == htons(ETH_TYPE_IP)) {
+        flow->nw_src = in6_addr_get_mapped_ipv4(&t->src);
+        flow->nw_dst = in6_addr_get_mapped_ipv4(&t->dst);
+    } else {
+        flow->ipv6_src = t->src;
+        flow->ipv6_dst = t->dst;
+    }
+    if (flow->nw_proto != IPPROTO_ICMP && flow->nw_proto != IPPROTO_ICMPV6) {
+        flow->tp_src = t->tp_src;
+        flow->tp_dst = t->tp_dst;
+    }
+}
+
+void
+fx_nat_tuple_reverse(struct fx_nat_tuple *t)
+{
+    struct in6_addr addr = t->src;
+    ovs_be16 port = t->tp_src;
+
+    t->src = t->dst;
+    t->dst = addr;
+    t->tp_src = t->tp_dst;
+    t->tp_dst = port;
+}
+
+bool
+fx_nat_in_use(void)
+{
+    bool used;
+
+    atomic_read_relaxed(&nat_used, &used);
+    return used;
+}
+
+static struct nat_entry *
+nat_find(uint16_t zone, const struct fx_nat_tuple *orig)
+    OVS_REQUIRES(nat_mutex)
+{
+    struct nat_entry *e;
+
+    HMAP_FOR_EACH_WITH_HASH (e, by_orig, nat_tuple_hash(orig),
+                             &nat_by_orig) {
+        if (e->zone == zone && nat_tuple_equals(&e->orig, orig)) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+void
+fx_nat_remember(uint16_t zone, const struct fx_nat_tuple *orig,
+                const struct fx_nat_tuple *xlated)
+    OVS_EXCLUDED(nat_mutex)
+{
+    struct nat_entry *e;
+
+    ovs_mutex_lock(&nat_mutex);
+    e = nat_find(zone, orig);
+    if (e) {
+        if (nat_tuple_equals(&e->xlated, xlated)) {
+            ovs_mutex_unlock(&nat_mutex);
+            return;
+        }
+        hmap_remove(&nat_by_xlated, &e->by_xlated);
+    } else {
+        if (hmap_count(&nat_by_orig) >= FX_NAT_MAX_ENTRIES) {
+            struct nat_entry *next;
+
+            HMAP_FOR_EACH_SAFE (e, next, by_orig, &nat_by_orig) {
+                hmap_remove(&nat_by_orig, &e->by_orig);
+                hmap_remove(&nat_by_xlated, &e->by_xlated);
+                free(e);
+            }
+        }
+        e = xmalloc(sizeof *e);
+        e->zone = zone;
+        e->orig = *orig;
+        hmap_insert(&nat_by_orig, &e->by_orig, nat_tuple_hash(orig));
+    }
+    e->xlated = *xlated;
+    hmap_insert(&nat_by_xlated, &e->by_xlated, nat_tuple_hash(xlated));
+    atomic_store_relaxed(&nat_used, true);
+    ovs_mutex_unlock(&nat_mutex);
+}
+
+static bool
+zone_in(uint16_t zone, const uint16_t *zones, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (zones[i] == zone) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The translation of a zone not in 'seen' whose result ('backward') or
+ * original tuple (else) is 't'. */
+static const struct nat_entry *
+nat_step(const struct fx_nat_tuple *t, bool backward,
+         const uint16_t *seen, size_t n_seen)
+    OVS_REQUIRES(nat_mutex)
+{
+    const struct nat_entry *e;
+
+    if (backward) {
+        HMAP_FOR_EACH_WITH_HASH (e, by_xlated, nat_tuple_hash(t),
+                                 &nat_by_xlated) {
+            if (nat_tuple_equals(&e->xlated, t)
+                && !zone_in(e->zone, seen, n_seen)) {
+                return e;
+            }
+        }
+    } else {
+        HMAP_FOR_EACH_WITH_HASH (e, by_orig, nat_tuple_hash(t),
+                                 &nat_by_orig) {
+            if (nat_tuple_equals(&e->orig, t)
+                && !zone_in(e->zone, seen, n_seen)) {
+                return e;
+            }
+        }
+    }
+    return NULL;
+}
+
+void
+fx_nat_follow(uint16_t zone, const struct fx_nat_tuple *orig,
+              struct fx_nat_way *way)
+    OVS_EXCLUDED(nat_mutex)
+{
+    uint16_t seen[FX_NAT_MAX_ZONES];
+    size_t n_seen = 0;
+    const struct nat_entry *e;
+
+    way->first = way->last = *orig;
+    way->n_back = way->n_fwd = 0;
+
+    ovs_mutex_lock(&nat_mutex);
+    /* Back from 'zone' through the zones that translated the packet before
+     * it: each one's result is the next one's original tuple. */
+    seen[n_seen++] = zone;
+    while (n_seen < FX_NAT_MAX_ZONES
+           && (e = nat_step(&way->first, true, seen, n_seen))) {
+        way->first = e->orig;
+        seen[n_seen++] = e->zone;
+        way->n_back++;
+    }
+
+    /* Forward through 'zone''s own translation, then the zones after. */
+    e = nat_find(zone, orig);
+    if (e) {
+        way->last = e->xlated;
+        way->n_fwd++;
+    }
+    while (n_seen < FX_NAT_MAX_ZONES
+           && (e = nat_step(&way->last, false, seen, n_seen))) {
+        way->last = e->xlated;
+        seen[n_seen++] = e->zone;
+        way->n_fwd++;
+    }
+    ovs_mutex_unlock(&nat_mutex);
+}
+
+/* Conntrack in the userspace datapath: the linker's
+ * --wrap=conntrack_execute sends dpif-netdev.c's calls here (see
+ * fx-plugin.h).  A new connection committed with nat(...) is translated
+ * here, before its first reply can exist: record the translation at once
+ * (a recirculated pass of its packet would see it only if that pass came
+ * after the commit). */
+int __real_conntrack_execute(struct conntrack *, struct dp_packet_batch *,
+                             ovs_be16 dl_type, bool force, bool commit,
+                             uint16_t zone, const uint32_t *setmark,
+                             const struct ovs_key_ct_labels *setlabel,
+                             ovs_be16 tp_src, ovs_be16 tp_dst,
+                             const char *helper,
+                             const struct nat_action_info_t *,
+                             long long now, uint32_t tp_id);
+int __wrap_conntrack_execute(struct conntrack *, struct dp_packet_batch *,
+                             ovs_be16 dl_type, bool force, bool commit,
+                             uint16_t zone, const uint32_t *setmark,
+                             const struct ovs_key_ct_labels *setlabel,
+                             ovs_be16 tp_src, ovs_be16 tp_dst,
+                             const char *helper,
+                             const struct nat_action_info_t *,
+                             long long now, uint32_t tp_id);
+
+int
+__wrap_conntrack_execute(struct conntrack *ct, struct dp_packet_batch *batch,
+                         ovs_be16 dl_type, bool force, bool commit,
+                         uint16_t zone, const uint32_t *setmark,
+                         const struct ovs_key_ct_labels *setlabel,
+                         ovs_be16 tp_src, ovs_be16 tp_dst, const char *helper,
+                         const struct nat_action_info_t *nat_action_info,
+                         long long now, uint32_t tp_id)
+{
+    int error = __real_conntrack_execute(ct, batch, dl_type, force, commit,
+                                         zone, setmark, setlabel, tp_src,
+                                         tp_dst, helper, nat_action_info,
+                                         now, tp_id);
+    if (!commit || !nat_action_info || !netflow_exists()) {
+        return error;
+    }
+
+    struct dp_packet *packet;
+    DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
+        uint32_t state = packet->md.ct_state;
+
+        if (state & CS_NEW && state & (CS_SRC_NAT | CS_DST_NAT)
+            && !(state & CS_REPLY_DIR)) {
+            struct fx_nat_tuple orig, xlated;
+            struct flow flow;
+
+            /* The packet as translated, with the connection's original
+             * tuple in its metadata. */
+            flow_extract(packet, &flow);
+            if (flow.ct_nw_proto) {
+                COVERAGE_INC(fx_nat_commit);
+                fx_nat_tuples_from_flow(&flow, &orig, &xlated);
+                fx_nat_remember(packet->md.ct_zone, &orig, &xlated);
+            }
+        }
+    }
+    return error;
+}
