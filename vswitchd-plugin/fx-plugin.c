@@ -261,6 +261,10 @@ fx_plugin_bridge_run(void)
     if (latch_poll(&term_latch) && term_signal) {
         int sig_nr = term_signal;
 
+        /* OVS logs asynchronously once it runs, and the termination that
+         * follows does not wait for the log writer: what we log from here
+         * on (what went out, what was lost) must reach the log file. */
+        vlog_disable_async();
         VLOG_INFO("received signal %d: exporting every cached flow before "
                   "terminating", sig_nr);
         fx_plugin_export_all();
