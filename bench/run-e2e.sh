@@ -4,7 +4,7 @@
 #
 # bench/run-e2e.sh TABLE [--seconds=N] [--rounds=N] [--configs=LIST]
 #                  [--builddir=DIR] [--keep] [--no-deps] [--no-pin]
-#                  [--pipeline=normal|ct] [--profile] [TABLE OPTIONS]
+#                  [--pipeline=normal|ct|ct-nat] [--profile] [TABLE OPTIONS]
 #
 # End-to-end benchmarks of flow export on OVS's userspace datapath: prints
 # figures (markdown tables and raw lines), never passes or fails on a
@@ -46,7 +46,11 @@
 # forwards new connections, forwards established and related ones, and
 # drops the rest, so that every IPv4 packet takes two datapath passes
 # (recirculation); the "ip" rule still counts every IPv4 packet that
-# entered.  The configurations:
+# entered.  --pipeline=ct-nat is the same with NAT: table 0 sends IPv4 to
+# ct(table=1,zone=1,nat), and table 1 commits new UDP connections with
+# nat(src=10.1.200.1-10.1.200.250) (one-way UDP needs no reply to the
+# translated address; other IPv4, such as the ping that checks the setup,
+# is committed untranslated).  The configurations:
 #
 #   off          (a)  flowexport's ovs-vswitchd, no export: the baseline
 #   off-stock    (a') OVS's own ovs-vswitchd, no export
@@ -170,7 +174,8 @@ for arg in "$@"; do
         --flows=*) flows=${arg#--flows=} ;;
         --inactive=*) inactive=${arg#--inactive=} ;;
         --no-pin) pin=false ;;
-        --pipeline=normal|--pipeline=ct) pipeline=${arg#--pipeline=} ;;
+        --pipeline=normal|--pipeline=ct|--pipeline=ct-nat)
+            pipeline=${arg#--pipeline=} ;;
         --profile) profile=true ;;
         -h|--help) usage; exit 0 ;;
         *) echo "$0: unknown argument '$arg'" >&2; usage >&2; exit 1 ;;
@@ -575,7 +580,18 @@ start_switch () {
         --pidfile -vconsole:off --log-file || die "ovs-vswitchd failed"
     vswitchd_pid=$(cat ovs-vswitchd.pid)
     ovs-vsctl add-br br0 -- set Bridge br0 datapath_type=netdev fail-mode=secure
-    if test $pipeline = ct; then
+    if test $pipeline = ct-nat; then
+        ovs-ofctl add-flows br0 - <<EOF
+priority=10,ip,actions=ct(table=1,zone=1,nat)
+priority=10,ipv6,actions=NORMAL
+priority=0,actions=NORMAL
+table=1,priority=20,ct_state=+trk+new,udp,actions=ct(commit,zone=1,nat(src=10.1.200.1-10.1.200.250)),NORMAL
+table=1,priority=10,ct_state=+trk+new,ip,actions=ct(commit,zone=1),NORMAL
+table=1,priority=10,ct_state=+trk+est,ip,actions=NORMAL
+table=1,priority=10,ct_state=+trk+rel,ip,actions=NORMAL
+table=1,priority=0,actions=drop
+EOF
+    elif test $pipeline = ct; then
         ovs-ofctl add-flows br0 - <<EOF
 priority=10,ip,actions=ct(table=1,zone=1)
 priority=10,ipv6,actions=NORMAL

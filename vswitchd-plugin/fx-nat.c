@@ -219,7 +219,7 @@ nat_step(const struct fx_nat_tuple *t, bool backward,
 }
 
 void
-fx_nat_follow(uint16_t zone, const struct fx_nat_tuple *orig,
+fx_nat_follow(uint16_t zone, const struct fx_nat_tuple *orig, bool reply,
               struct fx_nat_way *way)
     OVS_EXCLUDED(nat_mutex)
 {
@@ -228,30 +228,34 @@ fx_nat_follow(uint16_t zone, const struct fx_nat_tuple *orig,
     const struct nat_entry *e;
 
     way->first = way->last = *orig;
-    way->n_back = way->n_fwd = 0;
+    way->n_zones = 0;
+    seen[n_seen++] = zone;
 
     ovs_mutex_lock(&nat_mutex);
-    /* Back from 'zone' through the zones that translated the packet before
-     * it: each one's result is the next one's original tuple. */
-    seen[n_seen++] = zone;
-    while (n_seen < FX_NAT_MAX_ZONES
-           && (e = nat_step(&way->first, true, seen, n_seen))) {
-        way->first = e->orig;
-        seen[n_seen++] = e->zone;
-        way->n_back++;
-    }
-
-    /* Forward through 'zone''s own translation, then the zones after. */
-    e = nat_find(zone, orig);
-    if (e) {
-        way->last = e->xlated;
-        way->n_fwd++;
-    }
-    while (n_seen < FX_NAT_MAX_ZONES
-           && (e = nat_step(&way->last, false, seen, n_seen))) {
-        way->last = e->xlated;
-        seen[n_seen++] = e->zone;
-        way->n_fwd++;
+    if (!reply) {
+        /* Back from 'zone' through the zones that translated the packet
+         * before it: each one's result is the next one's original
+         * tuple. */
+        while (n_seen < FX_NAT_MAX_ZONES
+               && (e = nat_step(&way->first, true, seen, n_seen))) {
+            way->first = e->orig;
+            seen[n_seen++] = e->zone;
+            way->n_zones++;
+        }
+    } else {
+        /* Forward through 'zone''s own translation, then the zones
+         * after. */
+        e = nat_find(zone, orig);
+        if (e) {
+            way->last = e->xlated;
+            way->n_zones++;
+        }
+        while (n_seen < FX_NAT_MAX_ZONES
+               && (e = nat_step(&way->last, false, seen, n_seen))) {
+            way->last = e->xlated;
+            seen[n_seen++] = e->zone;
+            way->n_zones++;
+        }
     }
     ovs_mutex_unlock(&nat_mutex);
 }

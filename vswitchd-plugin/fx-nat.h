@@ -71,15 +71,16 @@ void fx_nat_remember(uint16_t zone, const struct fx_nat_tuple *orig,
                      const struct fx_nat_tuple *xlated);
 
 /* The way of a connection's packets through the zones whose translations
- * are known, seen from 'zone', whose original tuple is 'orig': 'first' is
- * its original direction's packet before the zones before 'zone' ('n_back'
- * of them) translated it, 'last' after 'zone' and the zones after it
- * ('n_fwd', 'zone' included if known) did. */
+ * are known, seen from 'zone', whose original tuple is 'orig'.  For a pass
+ * in the original direction ('reply' false), 'first' is its packet before
+ * the zones before 'zone' ('n_zones' of them) translated it.  For a reply,
+ * 'last' is the original direction's packet after 'zone' and the zones
+ * after it ('n_zones', 'zone' included if known) translated it. */
 struct fx_nat_way {
     struct fx_nat_tuple first, last;
-    size_t n_back, n_fwd;
+    size_t n_zones;
 };
 void fx_nat_follow(uint16_t zone, const struct fx_nat_tuple *orig,
-                   struct fx_nat_way *);
+                   bool reply, struct fx_nat_way *);
 
 #endif /* fx-nat.h */

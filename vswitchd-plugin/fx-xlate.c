@@ -162,7 +162,7 @@ journey_key_as_sent(const struct flow *flow, struct fx_journey *j)
     if (translated && !reply) {
         fx_nat_remember(flow->ct_zone, &orig, &now);
     }
-    fx_nat_follow(flow->ct_zone, &orig, &way);
+    fx_nat_follow(flow->ct_zone, &orig, reply, &way);
 
     if (translated) {
         j->ct.flags |= FX_CT_NAT;
@@ -175,7 +175,7 @@ journey_key_as_sent(const struct flow *flow, struct fx_journey *j)
         /* The original tuple in this zone, before the zones before it
          * translated it. */
         sent = way.first;
-    } else if (way.n_fwd) {
+    } else if (way.n_zones) {
         /* The original direction's tuple after its last translation,
          * reversed. */
         sent = way.last;
