@@ -26,8 +26,6 @@
 #include "coverage.h"
 #include "fx-nat.h"
 #include "fx-tap.h"
-#include "hash.h"
-#include "openvswitch/hmap.h"
 #include "ovs-thread.h"
 #include "odp-netlink.h"
 #include "ofproto/netflow.h"
