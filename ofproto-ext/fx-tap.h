@@ -128,6 +128,21 @@ struct fx_journey {
 void fx_tap_journey_update(struct netflow *, const struct fx_journey *,
                            ofp_port_t out, const struct dpif_flow_stats *);
 
+/* Translations that a journey's passes cannot show.  A pass that commits
+ * its connection with nat(...) is translated by the datapath after the
+ * pass's translation, so the packet of that pass (a connection's first,
+ * and the only one of a one-packet connection) reaches the cache as it was
+ * sent, without its post-NAT tuple.  The vswitchd plugin, which sees
+ * conntrack's translations as they happen, may set a function that looks
+ * up the translation of the connection of a record keyed 'key' whose
+ * conntrack view 'ct' has none, and if it knows one puts it into 'ct' (with
+ * FX_CT_NAT) and returns true.  It is called in the main thread for each
+ * such record just before export, with the tap's mutex held: it must not
+ * call back into the tap. */
+typedef bool fx_tap_nat_lookup_func(const struct fx_key *key,
+                                    struct fx_ct_info *ct);
+void fx_tap_set_nat_lookup(fx_tap_nat_lookup_func *);
+
 /* Patch ports.  A packet that crosses bridges through patch ports is one
  * datapath flow, translated once across them; each bridge with a tap gets
  * the part of the journey through it, in its own port numbers, with the

@@ -22,6 +22,8 @@
 #include "coverage.h"
 #include "dp-packet.h"
 #include "flow.h"
+#include "fx-key.h"
+#include "fx-record.h"
 #include "hash.h"
 #include "openvswitch/hmap.h"
 #include "ofproto/netflow.h"
@@ -218,6 +220,29 @@ nat_step(const struct fx_nat_tuple *t, bool backward,
     return NULL;
 }
 
+/* Translates 't' through the zones, not in the 'n_seen' zones 'seen',
+ * whose original tuple it is, one after the other.  Returns how many did.
+ */
+static size_t
+nat_forward(struct fx_nat_tuple *t, const uint16_t *seen_, size_t n_seen)
+    OVS_REQUIRES(nat_mutex)
+{
+    uint16_t seen[FX_NAT_MAX_ZONES];
+    const struct nat_entry *e;
+    size_t n = 0;
+
+    for (size_t i = 0; i < n_seen; i++) {
+        seen[i] = seen_[i];
+    }
+    while (n_seen < FX_NAT_MAX_ZONES
+           && (e = nat_step(t, false, seen, n_seen))) {
+        *t = e->xlated;
+        seen[n_seen++] = e->zone;
+        n++;
+    }
+    return n;
+}
+
 void
 fx_nat_follow(uint16_t zone, const struct fx_nat_tuple *orig, bool reply,
               struct fx_nat_way *way)
@@ -250,14 +275,45 @@ fx_nat_follow(uint16_t zone, const struct fx_nat_tuple *orig, bool reply,
             way->last = e->xlated;
             way->n_zones++;
         }
-        while (n_seen < FX_NAT_MAX_ZONES
-               && (e = nat_step(&way->last, false, seen, n_seen))) {
-            way->last = e->xlated;
-            seen[n_seen++] = e->zone;
-            way->n_zones++;
-        }
+        way->n_zones += nat_forward(&way->last, seen, n_seen);
     }
     ovs_mutex_unlock(&nat_mutex);
+}
+
+bool
+fx_nat_complete_record(const struct fx_key *key, struct fx_ct_info *ct)
+    OVS_EXCLUDED(nat_mutex)
+{
+    struct fx_nat_tuple t;
+    size_t n_zones;
+
+    if (!fx_nat_in_use() || !key->nw_proto
+        || (key->dl_type != htons(ETH_TYPE_IP)
+            && key->dl_type != htons(ETH_TYPE_IPV6))) {
+        return false;
+    }
+
+    /* A key's ICMP type and code are where conntrack's tuple has them. */
+    memset(&t, 0, sizeof t);
+    t.src = key->src;
+    t.dst = key->dst;
+    t.tp_src = key->tp_src;
+    t.tp_dst = key->tp_dst;
+    t.proto = key->nw_proto;
+
+    ovs_mutex_lock(&nat_mutex);
+    n_zones = nat_forward(&t, NULL, 0);
+    ovs_mutex_unlock(&nat_mutex);
+
+    if (!n_zones) {
+        return false;
+    }
+    ct->flags |= FX_CT_NAT;
+    ct->nat_src = t.src;
+    ct->nat_dst = t.dst;
+    ct->nat_tp_src = t.tp_src;
+    ct->nat_tp_dst = t.tp_dst;
+    return true;
 }
 
 /* Conntrack in the userspace datapath: the linker's

@@ -48,6 +48,8 @@
 #include "packets.h"
 
 struct flow;
+struct fx_ct_info;
+struct fx_key;
 
 #define FX_NAT_MAX_ENTRIES 65536
 #define FX_NAT_MAX_ZONES 4      /* Zones followed along one packet's way. */
@@ -82,5 +84,12 @@ struct fx_nat_way {
 };
 void fx_nat_follow(uint16_t zone, const struct fx_nat_tuple *orig,
                    bool reply, struct fx_nat_way *);
+
+/* For fx_tap_set_nat_lookup(): gives 'ct' the translation, through every
+ * zone that translated it, of the connection whose packets its sender sent
+ * as 'key' says.  A connection's first packet, whose own pass commits it
+ * with nat(...), is translated only after that pass: its record learns the
+ * translation here. */
+bool fx_nat_complete_record(const struct fx_key *, struct fx_ct_info *);
 
 #endif /* fx-nat.h */

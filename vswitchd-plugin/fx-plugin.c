@@ -26,6 +26,7 @@
 #include "fatal-signal.h"
 #include "fx-idl-pace.h"
 #include "fx-ports.h"
+#include "fx-nat.h"
 #include "fx-status.h"
 #include "fx-tap.h"
 #include "fx-transport.h"
@@ -167,6 +168,7 @@ fx_plugin_bridge_init(const char *remote)
     fx_status_init(remote);
     fx_ports_init(remote);
     fx_unixctl_register();
+    fx_tap_set_nat_lookup(fx_nat_complete_record);
 
     latch_init(&term_latch);
     signal(SIGTERM, fx_plugin_term_handler);
