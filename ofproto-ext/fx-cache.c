@@ -353,6 +353,7 @@ struct fx_cache {
      * records in its 'expired' list unless 'expired_pending'. */
     long long int next_due OVS_GUARDED;
     bool expired_pending OVS_GUARDED;
+    size_t evict_shard OVS_GUARDED; /* Where eviction samples next. */
     atomic_count owner_waiting;     /* Owner threads waiting for it. */
 
     struct ovs_mutex queue_mutex;
@@ -834,44 +835,58 @@ flow_remove(struct fx_cache *cache, struct fx_shard *shard,
     atomic_count_dec(&cache->n_flows);
 }
 
-/* Makes room for one more flow in 'shard', if the cache is full, by evicting
- * the least recently used of up to FX_EVICT_SAMPLES flows of 'shard'
- * (the next ones in its table after the previous eviction's).  Returns true
- * if it evicted one.  Other shards are not locked here (that could
- * deadlock), so if this shard is empty the cache may exceed its limit by up
- * to FX_N_SHARDS flows until fx_cache_expire() enforces it exactly, across
- * shards. */
+/* Makes room for one more flow, if the cache is full, by evicting the
+ * least recently used of up to FX_EVICT_SAMPLES flows: the next ones in
+ * the shards' tables after the previous eviction's, from the shard where
+ * it stopped on.  So a cache of up to FX_EVICT_SAMPLES flows evicts
+ * exactly its least recently used one, and a larger one an approximation
+ * of it, until fx_cache_expire() enforces the limit exactly.  Returns true
+ * if it evicted one. */
 static bool
-shard_make_room(struct fx_cache *cache, struct fx_shard *shard,
-                long long int now)
+cache_make_room(struct fx_cache *cache, long long int now)
     OVS_REQUIRES(cache->apply_mutex)
 {
-    uint32_t n_flows = fx_store_count(&shard->store);
     size_t max_flows;
 
     atomic_read_relaxed(&cache->max_flows, &max_flows);
-    if (atomic_count_get(&cache->n_flows) < max_flows || !n_flows) {
+    if (atomic_count_get(&cache->n_flows) < max_flows) {
         return false;
     }
 
+    struct fx_shard *victim_shard = NULL;
     struct fx_flow *victim = NULL;
     uint32_t victim_ref = 0;
     long long int oldest = LLONG_MAX;
-    for (uint32_t n = 0; n < FX_EVICT_SAMPLES && n < n_flows; n++) {
-        uint32_t ref = fx_store_next_slot(&shard->store, &shard->hand);
-        struct fx_flow *flow = shard_flow(cache, shard, ref);
-        long long int last = flow_last(flow, now);
+    size_t n_samples = 0;
+    for (size_t i = 0; i < FX_N_SHARDS && n_samples < FX_EVICT_SAMPLES;
+         i++) {
+        struct fx_shard *shard = &cache->shards[cache->evict_shard];
+        uint32_t n_flows = fx_store_count(&shard->store);
 
-        if (last < oldest) {
-            oldest = last;
-            victim = flow;
-            victim_ref = ref;
+        for (uint32_t n = 0; n < n_flows && n_samples < FX_EVICT_SAMPLES;
+             n++, n_samples++) {
+            uint32_t ref = fx_store_next_slot(&shard->store, &shard->hand);
+            struct fx_flow *flow = shard_flow(cache, shard, ref);
+            long long int last = flow_last(flow, now);
+
+            if (last < oldest) {
+                oldest = last;
+                victim_shard = shard;
+                victim = flow;
+                victim_ref = ref;
+            }
         }
+        if (n_samples < FX_EVICT_SAMPLES) {
+            cache->evict_shard = (cache->evict_shard + 1) % FX_N_SHARDS;
+        }
+    }
+    if (!victim) {
+        return false;
     }
 
     COVERAGE_INC(fx_cache_flow_evicted);
-    flow_remove(cache, shard, victim, victim_ref, FX_END_EVICTED, now,
-                &shard->expired);
+    flow_remove(cache, victim_shard, victim, victim_ref, FX_END_EVICTED, now,
+                &victim_shard->expired);
     return true;
 }
 
@@ -991,7 +1006,7 @@ update_apply(struct fx_cache *cache, const struct fx_update *u)
 
     struct fx_flow *flow = shard_lookup(cache, shard, pk, u->hash);
     if (!flow) {
-        made_records = shard_make_room(cache, shard, now);
+        made_records = cache_make_room(cache, now);
         flow = shard_insert(cache, shard, u->family, pk, u->hash,
                             u->out_port, now);
         if (u->journey) {

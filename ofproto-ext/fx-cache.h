@@ -35,12 +35,10 @@
  *     packet starts a new flow;
  *   - output change: the datapath now forwards the flow elsewhere;
  *   - eviction: a new flow arrives while 'max_flows' flows are cached, so a
- *     flow of its shard is pushed out: the least recently used of a few
- *     (up to 8) that the shard visits in turn, an approximation of LRU that
- *     is exact for shards of up to 8 flows (if its shard is empty, the
- *     cache may hold up to one flow per shard more than 'max_flows' until
- *     fx_cache_expire() evicts the least recently used flows of the whole
- *     cache, exactly);
+ *     flow is pushed out: the least recently used of a few (up to 8) that
+ *     the shards visit in turn, an approximation of LRU that is exact for
+ *     caches of up to 8 flows; fx_cache_expire() then evicts the least
+ *     recently used flows of the whole cache exactly, if needed;
  *   - flush, reconfiguration, shutdown: forced by the owner.
  *
  * Threads and ordering:
