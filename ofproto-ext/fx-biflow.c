@@ -141,6 +141,23 @@ fx_biflow_reverse_key(const struct fx_key *key, uint32_t key_fields,
     return true;
 }
 
+/* 'match', the matched key of 'rec', as the other end of the conversation
+ * sees it: for a journey that conntrack translated, the addresses and
+ * ports after the translation (those the other end answers to). */
+static void
+match_key_translated(const struct fx_record *rec, uint32_t key_fields,
+                     struct fx_key *match)
+{
+    if (rec->key.journey && rec->ct.flags & FX_CT_NAT) {
+        match->src = rec->ct.nat_src;
+        match->dst = rec->ct.nat_dst;
+        if (!(key_fields & FX_KEY_OMIT_MASK) && !fx_key_is_icmp(match)) {
+            match->tp_src = rec->ct.nat_tp_src;
+            match->tp_dst = rec->ct.nat_tp_dst;
+        }
+    }
+}
+
 /* Appends a record of 'forward' and 'reverse' (NULL if alone) to 'out'. */
 static void
 emit(struct fx_biflow *b, const struct fx_record *forward,
@@ -181,10 +198,12 @@ void
 fx_biflow_add(struct fx_biflow *b, const struct fx_record *rec,
               long long int now, struct ovs_list *out)
 {
-    struct fx_key match, reverse;
+    struct fx_key match, translated, reverse;
 
     match_key(&rec->key, &match);
-    if (!fx_biflow_reverse_key(&match, b->key_fields, &reverse)) {
+    translated = match;
+    match_key_translated(rec, b->key_fields, &translated);
+    if (!fx_biflow_reverse_key(&translated, b->key_fields, &reverse)) {
         emit(b, rec, NULL, out);
         return;
     }

@@ -27,7 +27,9 @@
  * protocol and same optional key parts (MACs swapped, VLANs, tunnel with
  * its outer addresses swapped).  The ingress port and the ToS are not part
  * of the match: they are values of each direction, and the biflow record
- * carries both.
+ * carries both.  A journey that conntrack translated (FX_CT_NAT) is
+ * matched on its translation: a reply is sent to the addresses and ports
+ * that the other direction left with (keyed as sent, see fx-key.h).
  *
  * A record whose reverse is not there yet waits in a table of pending
  * records, for at most 'wait' ms: both directions of a conversation usually

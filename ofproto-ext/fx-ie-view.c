@@ -112,6 +112,9 @@ fx_ie_view_init(struct fx_ie_view *v, const struct fx_record *rec,
         v->rev_out_if = htonl(fx_encoder_iface(s, reverse->out_port));
         v->rev_start_ms = htonll(reverse->first_used + wall_offset);
         v->rev_end_ms = htonll(rev_last + wall_offset);
+        if (reverse->key.journey) {
+            v->rev_fwd_status = fx_record_forwarding_status(reverse);
+        }
     }
 }
 

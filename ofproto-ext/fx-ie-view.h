@@ -95,6 +95,7 @@ struct fx_ie_view {
     ovs_be32 rev_out_if;
     ovs_be64 rev_start_ms;
     ovs_be64 rev_end_ms;
+    uint8_t rev_fwd_status;     /* Its forwardingStatus (journeys). */
 
     /* Ports and who is behind them (interface table, port_identity). */
     struct fx_ie_bytes in_name;       /* Interface name. */

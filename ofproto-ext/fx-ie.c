@@ -75,6 +75,7 @@ FX_DEFINE_GROUP(times_uptime,
                 FX_IE_FLOW_START_SYS_UP_TIME, FX_IE_FLOW_END_SYS_UP_TIME)
 FX_DEFINE_GROUP(end_reason, FX_IE_FLOW_END_REASON)
 FX_DEFINE_GROUP(fwd_status, FX_IE_FORWARDING_STATUS)
+FX_DEFINE_GROUP(rev_fwd_status, FX_IE_REVERSE_FORWARDING_STATUS)
 FX_DEFINE_GROUP(nat4,
                 FX_IE_POST_NAT_SOURCE_IPV4_ADDRESS,
                 FX_IE_POST_NAT_DESTINATION_IPV4_ADDRESS,
@@ -147,7 +148,11 @@ static const struct {
                     [FX_SHAPE_IPV4_CT] = &fx_group_ethernet,
                     [FX_SHAPE_IPV6_CT] = &fx_group_ethernet,
                     [FX_SHAPE_IPV4_NAT] = &fx_group_ethernet,
-                    [FX_SHAPE_IPV6_NAT] = &fx_group_ethernet } },
+                    [FX_SHAPE_IPV6_NAT] = &fx_group_ethernet,
+                    [FX_SHAPE_IPV4_BIFLOW_CT] = &fx_group_ethernet,
+                    [FX_SHAPE_IPV6_BIFLOW_CT] = &fx_group_ethernet,
+                    [FX_SHAPE_IPV4_BIFLOW_NAT] = &fx_group_ethernet,
+                    [FX_SHAPE_IPV6_BIFLOW_NAT] = &fx_group_ethernet } },
     { FX_KEY_VLAN, { [FX_SHAPE_IPV4] = &fx_group_vlans,
                      [FX_SHAPE_IPV6] = &fx_group_vlans,
                      [FX_SHAPE_L2] = &fx_group_vlans,
@@ -156,7 +161,11 @@ static const struct {
                      [FX_SHAPE_IPV4_CT] = &fx_group_vlans,
                      [FX_SHAPE_IPV6_CT] = &fx_group_vlans,
                      [FX_SHAPE_IPV4_NAT] = &fx_group_vlans,
-                     [FX_SHAPE_IPV6_NAT] = &fx_group_vlans } },
+                     [FX_SHAPE_IPV6_NAT] = &fx_group_vlans,
+                     [FX_SHAPE_IPV4_BIFLOW_CT] = &fx_group_vlans,
+                     [FX_SHAPE_IPV6_BIFLOW_CT] = &fx_group_vlans,
+                     [FX_SHAPE_IPV4_BIFLOW_NAT] = &fx_group_vlans,
+                     [FX_SHAPE_IPV6_BIFLOW_NAT] = &fx_group_vlans } },
     { FX_KEY_MPLS, { [FX_SHAPE_L2] = &fx_group_mpls } },
 };
 

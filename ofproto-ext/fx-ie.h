@@ -84,6 +84,13 @@ enum fx_shape {
     FX_SHAPE_IPV4_NAT,          /* IPv4 journeys that conntrack translated:
                                  * forwardingStatus, post-NAT elements. */
     FX_SHAPE_IPV6_NAT,          /* IPv6 likewise. */
+    FX_SHAPE_IPV4_BIFLOW_CT,    /* IPv4 journeys with both directions:
+                                 * forwardingStatus of each. */
+    FX_SHAPE_IPV6_BIFLOW_CT,    /* IPv6 likewise. */
+    FX_SHAPE_IPV4_BIFLOW_NAT,   /* IPv4 journeys with both directions that
+                                 * conntrack translated: also the forward
+                                 * direction's post-NAT elements. */
+    FX_SHAPE_IPV6_BIFLOW_NAT,   /* IPv6 likewise. */
     FX_N_SHAPES
 };
 
@@ -130,6 +137,7 @@ struct fx_ie_group {
     FX_IE_GROUP(times_uptime)       /* SysUptime start and end (v9). */   \
     FX_IE_GROUP(end_reason)         /* flowEndReason (IPFIX). */         \
     FX_IE_GROUP(fwd_status)         /* forwardingStatus (RFC 7270). */   \
+    FX_IE_GROUP(rev_fwd_status)     /* Its reverse (biflows). */         \
     FX_IE_GROUP(nat4)               /* Post-NAT IPv4 addresses, ports. */\
     FX_IE_GROUP(nat6)               /* Post-NAT IPv6 addresses, ports. */\
     FX_IE_GROUP(ethernet)           /* MACs, Ethertype (FX_KEY_MAC). */  \

@@ -98,6 +98,38 @@ static const struct fx_ie_group *const ipfix_ipv6_nat[] = {
     &fx_group_end_reason, &fx_group_fwd_status, &fx_group_nat6,
 };
 
+/* Biflows of journeys: the biflow shapes with each direction's
+ * forwardingStatus and, if conntrack translated the forward direction,
+ * its post-NAT elements (the reverse direction's are the forward key,
+ * reversed). */
+static const struct fx_ie_group *const ipfix_ipv4_biflow_ct[] = {
+    &fx_group_ipv4_addresses, &fx_group_transport, &fx_group_icmp4,
+    &fx_group_forwarding, &fx_group_counters, &fx_group_times_ms,
+    &fx_group_end_reason, &fx_group_reverse, &fx_group_fwd_status,
+    &fx_group_rev_fwd_status,
+};
+
+static const struct fx_ie_group *const ipfix_ipv6_biflow_ct[] = {
+    &fx_group_ipv6_addresses, &fx_group_transport, &fx_group_icmp6,
+    &fx_group_forwarding, &fx_group_counters, &fx_group_times_ms,
+    &fx_group_end_reason, &fx_group_reverse, &fx_group_fwd_status,
+    &fx_group_rev_fwd_status,
+};
+
+static const struct fx_ie_group *const ipfix_ipv4_biflow_nat[] = {
+    &fx_group_ipv4_addresses, &fx_group_transport, &fx_group_icmp4,
+    &fx_group_forwarding, &fx_group_counters, &fx_group_times_ms,
+    &fx_group_end_reason, &fx_group_reverse, &fx_group_fwd_status,
+    &fx_group_rev_fwd_status, &fx_group_nat4,
+};
+
+static const struct fx_ie_group *const ipfix_ipv6_biflow_nat[] = {
+    &fx_group_ipv6_addresses, &fx_group_transport, &fx_group_icmp6,
+    &fx_group_forwarding, &fx_group_counters, &fx_group_times_ms,
+    &fx_group_end_reason, &fx_group_reverse, &fx_group_fwd_status,
+    &fx_group_rev_fwd_status, &fx_group_nat6,
+};
+
 /* 258 is the statistics options template, 260 the flow sampling one,
  * 263 and 264 the interface table's. */
 static const struct fx_template_def ipfix_templates[FX_N_SHAPES] = {
@@ -117,6 +149,18 @@ static const struct fx_template_def ipfix_templates[FX_N_SHAPES] = {
     },
     [FX_SHAPE_IPV6_NAT] = {
         268, ipfix_ipv6_nat, ARRAY_SIZE(ipfix_ipv6_nat)
+    },
+    [FX_SHAPE_IPV4_BIFLOW_CT] = {
+        269, ipfix_ipv4_biflow_ct, ARRAY_SIZE(ipfix_ipv4_biflow_ct)
+    },
+    [FX_SHAPE_IPV6_BIFLOW_CT] = {
+        270, ipfix_ipv6_biflow_ct, ARRAY_SIZE(ipfix_ipv6_biflow_ct)
+    },
+    [FX_SHAPE_IPV4_BIFLOW_NAT] = {
+        271, ipfix_ipv4_biflow_nat, ARRAY_SIZE(ipfix_ipv4_biflow_nat)
+    },
+    [FX_SHAPE_IPV6_BIFLOW_NAT] = {
+        272, ipfix_ipv6_biflow_nat, ARRAY_SIZE(ipfix_ipv6_biflow_nat)
     },
 };
 

@@ -56,6 +56,10 @@ record_shape(const struct fx_record *rec, bool biflow)
 
     if (!fx_key_is_ip(&rec->key)) {
         return FX_SHAPE_L2;
+    } else if (biflow && rec->key.journey && rec->ct.flags & FX_CT_NAT) {
+        return ipv4 ? FX_SHAPE_IPV4_BIFLOW_NAT : FX_SHAPE_IPV6_BIFLOW_NAT;
+    } else if (biflow && rec->key.journey) {
+        return ipv4 ? FX_SHAPE_IPV4_BIFLOW_CT : FX_SHAPE_IPV6_BIFLOW_CT;
     } else if (biflow) {
         return ipv4 ? FX_SHAPE_IPV4_BIFLOW : FX_SHAPE_IPV6_BIFLOW;
     } else if (rec->key.journey && rec->ct.flags & FX_CT_NAT) {
@@ -78,7 +82,11 @@ template_index(enum fx_shape shape, enum fx_tunnel_kind tunnel)
 static bool
 shape_is_biflow(enum fx_shape shape)
 {
-    return shape == FX_SHAPE_IPV4_BIFLOW || shape == FX_SHAPE_IPV6_BIFLOW;
+    return (shape == FX_SHAPE_IPV4_BIFLOW || shape == FX_SHAPE_IPV6_BIFLOW
+            || shape == FX_SHAPE_IPV4_BIFLOW_CT
+            || shape == FX_SHAPE_IPV6_BIFLOW_CT
+            || shape == FX_SHAPE_IPV4_BIFLOW_NAT
+            || shape == FX_SHAPE_IPV6_BIFLOW_NAT);
 }
 
 /* Is 'shape' one of journeys through recirculation?  Only conntrack
@@ -88,7 +96,11 @@ static bool
 shape_is_journey(enum fx_shape shape)
 {
     return (shape == FX_SHAPE_IPV4_CT || shape == FX_SHAPE_IPV6_CT
-            || shape == FX_SHAPE_IPV4_NAT || shape == FX_SHAPE_IPV6_NAT);
+            || shape == FX_SHAPE_IPV4_NAT || shape == FX_SHAPE_IPV6_NAT
+            || shape == FX_SHAPE_IPV4_BIFLOW_CT
+            || shape == FX_SHAPE_IPV6_BIFLOW_CT
+            || shape == FX_SHAPE_IPV4_BIFLOW_NAT
+            || shape == FX_SHAPE_IPV6_BIFLOW_NAT);
 }
 
 struct fx_encoder *
