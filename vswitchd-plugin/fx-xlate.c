@@ -291,6 +291,27 @@ fix_netflow_entries(struct xlate_cache *xcache, size_t ofs, bool drop,
     }
 }
 
+/* The bridge of the last OpenFlow rule that a translation looked up, from
+ * the xlate cache entries after 'ofs': where a packet that no datapath
+ * action outputs was dropped (the translation may have crossed patch
+ * ports to get there), or NULL if it looked up none. */
+static const struct uuid *
+last_rule_bridge(const struct xlate_cache *xcache, size_t ofs)
+{
+    const struct uuid *bridge = NULL;
+
+    for (; ofs < xcache->entries.size; ofs += sizeof(struct xc_entry)) {
+        const struct xc_entry *e = ofpbuf_at_assert(&xcache->entries, ofs,
+                                                    sizeof *e);
+        if (e->type == XC_RULE) {
+            const struct ofproto_dpif *ofproto
+                = CONTAINER_OF(e->rule->up.ofproto, struct ofproto_dpif, up);
+            bridge = &ofproto->uuid;
+        }
+    }
+    return bridge;
+}
+
 /* The bridge in which the packet of a translation that recirculates it
  * continues. */
 static const struct uuid *
@@ -335,9 +356,27 @@ __wrap_xlate_actions(struct xlate_in *xin, struct xlate_out *xout)
         flow = xin->flow;
     }
 
+    /* Where a packet was dropped, if bridges are linked: the xlate cache
+     * tells the bridge of each rule looked up.  Callers without a cache
+     * (upcalls, packet execution) get one for this translation alone. */
+    struct xlate_cache temp_xcache;
+    bool use_temp_xcache = !xcache && fx_tap_has_patch_links();
+    if (use_temp_xcache) {
+        xlate_cache_init(&temp_xcache);
+        xin->xcache = &temp_xcache;
+    }
+
     struct fx_tap_deferred deferred;
     fx_tap_defer_begin(&deferred);
     enum xlate_error error = __real_xlate_actions(xin, xout);
+
+    const struct uuid *drop_bridge = (xin->xcache
+                                      ? last_rule_bridge(xin->xcache, xc_ofs)
+                                      : NULL);
+    if (use_temp_xcache) {
+        /* Our xlate cache entries go only where the caller keeps them. */
+        xin->xcache = NULL;
+    }
 
     /* xlate_actions() starts from empty actions (it reserves headroom in
      * them, which needs an empty buffer). */
@@ -355,6 +394,10 @@ __wrap_xlate_actions(struct xlate_in *xin, struct xlate_out *xout)
         /* No way out of the bridge. */
     } else if (v.recirculates) {
         end = frozen_bridge(xout);
+    } else if (!v.n_outputs) {
+        /* Dropped in the bridge of the last rule. */
+        end = drop_bridge;
+        out_port = NF_OUT_DROP;
     } else if (v.n_outputs == 1 && v.port != ODPP_NONE) {
         struct flow f;
 
@@ -411,6 +454,11 @@ __wrap_xlate_actions(struct xlate_in *xin, struct xlate_out *xout)
         }
     }
 
+    if (use_temp_xcache) {
+        /* Only releases references: OVS's own NetFlow entry in it calls
+         * netflow_flow_clear(), which the tap ignores (fx-tap.h). */
+        xlate_cache_uninit(&temp_xcache);
+    }
     if (!odp_actions) {
         xin->odp_actions = NULL;
         ofpbuf_uninit(&actions);
