@@ -52,11 +52,24 @@ enum xlate_error __real_xlate_actions(struct xlate_in *, struct xlate_out *);
 enum xlate_error __wrap_xlate_actions(struct xlate_in *, struct xlate_out *);
 
 /* What the datapath actions of a pass do with the packet. */
+#define FX_VERDICT_MAX_PORTS 32
 struct fx_verdict {
     bool recirculates;          /* Comes back for another pass. */
     size_t n_outputs;           /* Output actions. */
     odp_port_t port;            /* The output's port, if just one. */
+    odp_port_t ports[FX_VERDICT_MAX_PORTS]; /* The first outputs' ports
+                                             * (ODPP_NONE: a bond's). */
 };
+
+static void
+verdict_add_output(struct fx_verdict *v, odp_port_t port)
+{
+    if (v->n_outputs < FX_VERDICT_MAX_PORTS) {
+        v->ports[v->n_outputs] = port;
+    }
+    v->port = port;
+    v->n_outputs++;
+}
 
 static void
 scan_actions(const struct nlattr *actions, size_t len, struct fx_verdict *v)
@@ -67,21 +80,18 @@ scan_actions(const struct nlattr *actions, size_t len, struct fx_verdict *v)
     NL_ATTR_FOR_EACH (a, left, actions, len) {
         switch (nl_attr_type(a)) {
         case OVS_ACTION_ATTR_OUTPUT:
-            v->port = nl_attr_get_odp_port(a);
-            v->n_outputs++;
+            verdict_add_output(v, nl_attr_get_odp_port(a));
             break;
         case OVS_ACTION_ATTR_TUNNEL_PUSH: {
             const struct ovs_action_push_tnl *tnl = nl_attr_get(a);
 
             /* The tunnel port, as OVS's NetFlow reports it. */
-            v->port = tnl->tnl_port;
-            v->n_outputs++;
+            verdict_add_output(v, tnl->tnl_port);
             break;
         }
         case OVS_ACTION_ATTR_LB_OUTPUT:
             /* A balance-tcp bond: one of its members. */
-            v->port = ODPP_NONE;
-            v->n_outputs++;
+            verdict_add_output(v, ODPP_NONE);
             break;
         case OVS_ACTION_ATTR_RECIRC:
             v->recirculates = true;
@@ -291,6 +301,128 @@ fix_netflow_entries(struct xlate_cache *xcache, size_t ofs, bool drop,
     }
 }
 
+/* A bridge that the packet of a translation went through, and what it
+ * did with the packet there. */
+#define FX_MAX_VISITS FX_PATCH_MAX_HOPS
+struct fx_visit {
+    const struct uuid *bridge;
+    ofp_port_t in;              /* The patch port it came in on (not for
+                                 * the first bridge). */
+    size_t n_outputs;           /* Datapath outputs to its own ports. */
+    ofp_port_t out;             /* The last of those. */
+    ofp_port_t patch_outs[FX_MAX_VISITS]; /* Its patch ports to the bridges
+                                           * after it, each once. */
+    size_t n_patch_outs;
+};
+
+static struct fx_visit *
+visit_find(struct fx_visit *visits, size_t n, const struct uuid *bridge)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (uuid_equals(visits[i].bridge, bridge)) {
+            return &visits[i];
+        }
+    }
+    return NULL;
+}
+
+static void
+visit_add_patch_out(struct fx_visit *visit, ofp_port_t port)
+{
+    for (size_t i = 0; i < visit->n_patch_outs; i++) {
+        if (visit->patch_outs[i] == port) {
+            return;
+        }
+    }
+    visit->patch_outs[visit->n_patch_outs++] = port;
+}
+
+/* 'visit''s output, as OVS's NetFlow numbers it. */
+static ofp_port_t
+visit_out(const struct fx_visit *visit)
+{
+    size_t n = visit->n_outputs + visit->n_patch_outs;
+
+    return (!n ? NF_OUT_DROP
+            : n > 1 ? NF_OUT_MULTI
+            : visit->n_outputs ? visit->out
+            : visit->patch_outs[0]);
+}
+
+/* For a translation, begun in bridge 'start', whose datapath actions 'v'
+ * output the packet more than once: the bridges it went through (those
+ * of the OpenFlow rules it looked up, from the xlate cache entries after
+ * 'ofs'), each with its own outputs and its patch ports to the bridges
+ * after it, in 'visits', 'start' first.  Returns how many, or 0 if the
+ * packet stayed in 'start' or it cannot tell (a bond's output, more
+ * outputs or bridges than it follows, a bridge it finds no way to). */
+static size_t
+spread_outputs(const struct uuid *start, const struct xlate_cache *xcache,
+               size_t ofs, const struct dpif_backer *backer,
+               const struct fx_verdict *v, struct fx_visit *visits)
+{
+    size_t n = 0;
+
+    visits[n++] = (struct fx_visit) { .bridge = start, .in = OFPP_NONE };
+    for (; ofs < xcache->entries.size; ofs += sizeof(struct xc_entry)) {
+        const struct xc_entry *e = ofpbuf_at_assert(&xcache->entries, ofs,
+                                                    sizeof *e);
+        if (e->type == XC_RULE) {
+            const struct ofproto_dpif *ofproto
+                = CONTAINER_OF(e->rule->up.ofproto, struct ofproto_dpif, up);
+
+            if (!visit_find(visits, n, &ofproto->uuid)) {
+                if (n == FX_MAX_VISITS) {
+                    return 0;
+                }
+                visits[n++] = (struct fx_visit) { .bridge = &ofproto->uuid };
+            }
+        }
+    }
+    if (n == 1 || v->n_outputs > FX_VERDICT_MAX_PORTS) {
+        return 0;
+    }
+
+    for (size_t i = 0; i < v->n_outputs; i++) {
+        struct fx_visit *visit;
+        ofp_port_t ofp_port;
+        struct flow f;
+
+        if (v->ports[i] == ODPP_NONE) {
+            return 0;
+        }
+        memset(&f, 0, sizeof f);
+        f.in_port.odp_port = v->ports[i];
+        const struct ofproto_dpif *owner
+            = xlate_lookup_ofproto(backer, &f, &ofp_port, NULL);
+        visit = owner ? visit_find(visits, n, &owner->uuid) : NULL;
+        if (!visit) {
+            return 0;
+        }
+        visit->n_outputs++;
+        visit->out = ofp_port;
+    }
+
+    for (size_t i = 1; i < n; i++) {
+        struct fx_patch_link path[FX_PATCH_MAX_HOPS];
+        size_t n_hops = fx_tap_patch_path(start, visits[i].bridge, path);
+
+        if (!n_hops) {
+            return 0;
+        }
+        visits[i].in = u16_to_ofp(path[n_hops - 1].to_port);
+        for (size_t k = 0; k < n_hops; k++) {
+            struct fx_visit *from = visit_find(visits, n, &path[k].from);
+
+            if (!from) {
+                return 0;
+            }
+            visit_add_patch_out(from, u16_to_ofp(path[k].from_port));
+        }
+    }
+    return n;
+}
+
 /* The bridge of the last OpenFlow rule that a translation looked up, from
  * the xlate cache entries after 'ofs': where a packet that no datapath
  * action outputs was dropped (the translation may have crossed patch
@@ -370,24 +502,37 @@ __wrap_xlate_actions(struct xlate_in *xin, struct xlate_out *xout)
     fx_tap_defer_begin(&deferred);
     enum xlate_error error = __real_xlate_actions(xin, xout);
 
-    const struct uuid *drop_bridge = (xin->xcache
-                                      ? last_rule_bridge(xin->xcache, xc_ofs)
-                                      : NULL);
-    if (use_temp_xcache) {
-        /* Our xlate cache entries go only where the caller keeps them. */
-        xin->xcache = NULL;
-    }
-
     /* xlate_actions() starts from empty actions (it reserves headroom in
      * them, which needs an empty buffer). */
     struct fx_verdict v = { .port = ODPP_NONE };
     scan_actions(xin->odp_actions->data, xin->odp_actions->size, &v);
 
-    /* The bridge where the pass began, and where it ended: the bridge of
-     * its one output port, or where it froze the packet.  Between them,
-     * the packet crossed patch ports. */
+    /* The bridge where the pass began; with patch ports, where the
+     * packet went from there, from the rules the translation looked up:
+     * the bridge where it was dropped, or each bridge's part of several
+     * outputs. */
     const struct uuid *start = (state ? &state->ofproto_uuid
                                 : &xin->ofproto->uuid);
+    const struct uuid *drop_bridge = NULL;
+    struct fx_visit visits[FX_MAX_VISITS];
+    size_t n_visits = 0;
+    if (xin->xcache && fx_tap_has_patch_links() && error == XLATE_OK
+        && !v.recirculates) {
+        if (!v.n_outputs) {
+            drop_bridge = last_rule_bridge(xin->xcache, xc_ofs);
+        } else if (v.n_outputs > 1) {
+            n_visits = spread_outputs(start, xin->xcache, xc_ofs,
+                                      xin->ofproto->backer, &v, visits);
+        }
+    }
+    if (use_temp_xcache) {
+        /* Our xlate cache entries go only where the caller keeps them. */
+        xin->xcache = NULL;
+    }
+
+    /* Where the pass ended, if it went through patch ports to one bridge:
+     * the bridge of its one output port, where it froze the packet, or
+     * where it was dropped. */
     const struct uuid *end = NULL;
     ofp_port_t out_port = OFPP_NONE;
     if (!fx_tap_has_patch_links()) {
@@ -415,7 +560,22 @@ __wrap_xlate_actions(struct xlate_in *xin, struct xlate_out *xout)
     if (!state) {
         /* A first pass: OVS made its update (held back) and its xlate
          * cache entry for the first bridge. */
-        if (n_hops) {
+        if (n_visits) {
+            /* Each bridge's part of several outputs.  OVS knows the first
+             * bridge's flooding: keep it. */
+            ofp_port_t out = visit_out(&visits[0]);
+
+            if (out == NF_OUT_MULTI && deferred.iface == NF_OUT_FLOOD) {
+                out = NF_OUT_FLOOD;
+            }
+            deferred.iface = out;
+            fx_tap_defer_end(&deferred, true);
+            fix_netflow_entries(xcache, xc_ofs, false, out);
+            for (size_t i = 1; i < n_visits; i++) {
+                credit_bridge(xin, visits[i].bridge, &xin->flow, false,
+                              visits[i].in, visit_out(&visits[i]));
+            }
+        } else if (n_hops) {
             /* The first bridge's part ends at its patch port; the
              * bridges after it get theirs, except one where the packet
              * is recirculated: its pass will count it. */
@@ -445,11 +605,16 @@ __wrap_xlate_actions(struct xlate_in *xin, struct xlate_out *xout)
 
                 COVERAGE_INC(fx_xlate_deciding_pass);
                 make_journey(&flow, state, &j);
-                ofp_port_t out = (n_hops ? u16_to_ofp(path[0].from_port)
+                ofp_port_t out = (n_visits ? visit_out(&visits[0])
+                                  : n_hops ? u16_to_ofp(path[0].from_port)
                                   : verdict_to_iface(ofproto, &v));
                 credit_bridge(xin, &state->ofproto_uuid, &j, true,
                               j.flow.in_port.ofp_port, out);
                 credit_path(xin, path, n_hops, &j, true, out_port);
+                for (size_t i = 1; i < n_visits; i++) {
+                    credit_bridge(xin, visits[i].bridge, &j, true,
+                                  visits[i].in, visit_out(&visits[i]));
+                }
             }
         }
     }
