@@ -301,6 +301,22 @@ fix_netflow_entries(struct xlate_cache *xcache, size_t ofs, bool drop,
     }
 }
 
+/* The bridge of the OpenFlow rule of the xlate cache entry at 'ofs' in
+ * 'xcache', or NULL if the entry is no rule's. */
+static const struct uuid *
+xc_rule_bridge(const struct xlate_cache *xcache, size_t ofs)
+{
+    const struct xc_entry *e = ofpbuf_at_assert(&xcache->entries, ofs,
+                                                sizeof *e);
+    if (e->type != XC_RULE) {
+        return NULL;
+    }
+
+    const struct ofproto_dpif *ofproto
+        = CONTAINER_OF(e->rule->up.ofproto, struct ofproto_dpif, up);
+    return &ofproto->uuid;
+}
+
 /* A bridge that the packet of a translation went through, and what it
  * did with the packet there. */
 #define FX_MAX_VISITS FX_PATCH_MAX_HOPS
@@ -365,18 +381,13 @@ spread_outputs(const struct uuid *start, const struct xlate_cache *xcache,
 
     visits[n++] = (struct fx_visit) { .bridge = start, .in = OFPP_NONE };
     for (; ofs < xcache->entries.size; ofs += sizeof(struct xc_entry)) {
-        const struct xc_entry *e = ofpbuf_at_assert(&xcache->entries, ofs,
-                                                    sizeof *e);
-        if (e->type == XC_RULE) {
-            const struct ofproto_dpif *ofproto
-                = CONTAINER_OF(e->rule->up.ofproto, struct ofproto_dpif, up);
+        const struct uuid *bridge = xc_rule_bridge(xcache, ofs);
 
-            if (!visit_find(visits, n, &ofproto->uuid)) {
-                if (n == FX_MAX_VISITS) {
-                    return 0;
-                }
-                visits[n++] = (struct fx_visit) { .bridge = &ofproto->uuid };
+        if (bridge && !visit_find(visits, n, bridge)) {
+            if (n == FX_MAX_VISITS) {
+                return 0;
             }
+            visits[n++] = (struct fx_visit) { .bridge = bridge };
         }
     }
     if (n == 1 || v->n_outputs > FX_VERDICT_MAX_PORTS) {
@@ -430,18 +441,16 @@ spread_outputs(const struct uuid *start, const struct xlate_cache *xcache,
 static const struct uuid *
 last_rule_bridge(const struct xlate_cache *xcache, size_t ofs)
 {
-    const struct uuid *bridge = NULL;
+    const struct uuid *last = NULL;
 
     for (; ofs < xcache->entries.size; ofs += sizeof(struct xc_entry)) {
-        const struct xc_entry *e = ofpbuf_at_assert(&xcache->entries, ofs,
-                                                    sizeof *e);
-        if (e->type == XC_RULE) {
-            const struct ofproto_dpif *ofproto
-                = CONTAINER_OF(e->rule->up.ofproto, struct ofproto_dpif, up);
-            bridge = &ofproto->uuid;
+        const struct uuid *bridge = xc_rule_bridge(xcache, ofs);
+
+        if (bridge) {
+            last = bridge;
         }
     }
-    return bridge;
+    return last;
 }
 
 /* The bridge in which the packet of a translation that recirculates it
