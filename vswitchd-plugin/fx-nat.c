@@ -221,19 +221,16 @@ nat_step(const struct fx_nat_tuple *t, bool backward,
 }
 
 /* Translates 't' through the zones, not in the 'n_seen' zones 'seen',
- * whose original tuple it is, one after the other.  Returns how many did.
- */
+ * whose original tuple it is, one after the other, adding each to 'seen'.
+ * Returns how many did. */
 static size_t
-nat_forward(struct fx_nat_tuple *t, const uint16_t *seen_, size_t n_seen)
+nat_forward(struct fx_nat_tuple *t, uint16_t seen[FX_NAT_MAX_ZONES],
+            size_t n_seen)
     OVS_REQUIRES(nat_mutex)
 {
-    uint16_t seen[FX_NAT_MAX_ZONES];
     const struct nat_entry *e;
     size_t n = 0;
 
-    for (size_t i = 0; i < n_seen; i++) {
-        seen[i] = seen_[i];
-    }
     while (n_seen < FX_NAT_MAX_ZONES
            && (e = nat_step(t, false, seen, n_seen))) {
         *t = e->xlated;
@@ -284,6 +281,7 @@ bool
 fx_nat_complete_record(const struct fx_key *key, struct fx_ct_info *ct)
     OVS_EXCLUDED(nat_mutex)
 {
+    uint16_t seen[FX_NAT_MAX_ZONES];
     struct fx_nat_tuple t;
     size_t n_zones;
 
@@ -302,7 +300,7 @@ fx_nat_complete_record(const struct fx_key *key, struct fx_ct_info *ct)
     t.proto = key->nw_proto;
 
     ovs_mutex_lock(&nat_mutex);
-    n_zones = nat_forward(&t, NULL, 0);
+    n_zones = nat_forward(&t, seen, 0);
     ovs_mutex_unlock(&nat_mutex);
 
     if (!n_zones) {

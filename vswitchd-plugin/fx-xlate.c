@@ -122,6 +122,20 @@ scan_actions(const struct nlattr *actions, size_t len, struct fx_verdict *v)
     }
 }
 
+/* The bridge that owns datapath port 'port' of 'backer', with the port's
+ * OpenFlow number in '*ofp_port', as xlate finds them for an input port;
+ * NULL if none does. */
+static const struct ofproto_dpif *
+port_owner(const struct dpif_backer *backer, odp_port_t port,
+           ofp_port_t *ofp_port)
+{
+    struct flow f;
+
+    memset(&f, 0, sizeof f);
+    f.in_port.odp_port = port;
+    return xlate_lookup_ofproto(backer, &f, ofp_port, NULL);
+}
+
 /* The OpenFlow output of a pass of bridge 'ofproto' whose actions do 'v',
  * as OVS's NetFlow numbers it. */
 static ofp_port_t
@@ -133,16 +147,10 @@ verdict_to_iface(const struct ofproto_dpif *ofproto,
     } else if (v->n_outputs > 1 || v->port == ODPP_NONE) {
         return NF_OUT_MULTI;
     } else {
-        /* The port's bridge and OpenFlow number, as xlate finds them for
-         * an input port. */
-        struct flow f;
         ofp_port_t ofp_port;
 
-        memset(&f, 0, sizeof f);
-        f.in_port.odp_port = v->port;
-        const struct ofproto_dpif *owner
-            = xlate_lookup_ofproto(ofproto->backer, &f, &ofp_port, NULL);
-        return owner ? ofp_port : NF_OUT_MULTI;
+        return (port_owner(ofproto->backer, v->port, &ofp_port)
+                ? ofp_port : NF_OUT_MULTI);
     }
 }
 
@@ -397,15 +405,12 @@ spread_outputs(const struct uuid *start, const struct xlate_cache *xcache,
     for (size_t i = 0; i < v->n_outputs; i++) {
         struct fx_visit *visit;
         ofp_port_t ofp_port;
-        struct flow f;
 
         if (v->ports[i] == ODPP_NONE) {
             return 0;
         }
-        memset(&f, 0, sizeof f);
-        f.in_port.odp_port = v->ports[i];
-        const struct ofproto_dpif *owner
-            = xlate_lookup_ofproto(backer, &f, &ofp_port, NULL);
+        const struct ofproto_dpif *owner = port_owner(backer, v->ports[i],
+                                                      &ofp_port);
         visit = owner ? visit_find(visits, n, &owner->uuid) : NULL;
         if (!visit) {
             return 0;
@@ -500,8 +505,9 @@ __wrap_xlate_actions(struct xlate_in *xin, struct xlate_out *xout)
     /* Where a packet was dropped, if bridges are linked: the xlate cache
      * tells the bridge of each rule looked up.  Callers without a cache
      * (upcalls, packet execution) get one for this translation alone. */
+    bool linked = fx_tap_has_patch_links();
     struct xlate_cache temp_xcache;
-    bool use_temp_xcache = !xcache && fx_tap_has_patch_links();
+    bool use_temp_xcache = !xcache && linked;
     if (use_temp_xcache) {
         xlate_cache_init(&temp_xcache);
         xin->xcache = &temp_xcache;
@@ -525,8 +531,7 @@ __wrap_xlate_actions(struct xlate_in *xin, struct xlate_out *xout)
     const struct uuid *drop_bridge = NULL;
     struct fx_visit visits[FX_MAX_VISITS];
     size_t n_visits = 0;
-    if (xin->xcache && fx_tap_has_patch_links() && error == XLATE_OK
-        && !v.recirculates) {
+    if (xin->xcache && linked && error == XLATE_OK && !v.recirculates) {
         if (!v.n_outputs) {
             drop_bridge = last_rule_bridge(xin->xcache, xc_ofs);
         } else if (v.n_outputs > 1) {
@@ -544,7 +549,7 @@ __wrap_xlate_actions(struct xlate_in *xin, struct xlate_out *xout)
      * where it was dropped. */
     const struct uuid *end = NULL;
     ofp_port_t out_port = OFPP_NONE;
-    if (!fx_tap_has_patch_links()) {
+    if (!linked) {
         /* No way out of the bridge. */
     } else if (v.recirculates) {
         end = frozen_bridge(xout);
@@ -553,13 +558,8 @@ __wrap_xlate_actions(struct xlate_in *xin, struct xlate_out *xout)
         end = drop_bridge;
         out_port = NF_OUT_DROP;
     } else if (v.n_outputs == 1 && v.port != ODPP_NONE) {
-        struct flow f;
-
-        memset(&f, 0, sizeof f);
-        f.in_port.odp_port = v.port;
         const struct ofproto_dpif *owner
-            = xlate_lookup_ofproto(xin->ofproto->backer, &f, &out_port,
-                                   NULL);
+            = port_owner(xin->ofproto->backer, v.port, &out_port);
         end = owner ? &owner->uuid : NULL;
     }
     struct fx_patch_link path[FX_PATCH_MAX_HOPS];
