@@ -61,8 +61,16 @@
  *                       in_port in frozen_state->metadata; and OVS pushing
  *                       an XC_NETFLOW entry's statistics to
  *                       netflow_flow_update() with its 'flow' and 'iface',
- *                       and freeing its 'flow' with free().  If the symbol
- *                       goes, the link fails (__real_xlate_actions is
+ *                       and freeing its 'flow' with free().  With patch
+ *                       ports, also on xlate_actions() translating as
+ *                       before with a caller's xlate cache (we give one to
+ *                       callers without), with one XC_RULE entry per
+ *                       OpenFlow rule looked up, in order, in whichever
+ *                       bridge (where a packet was dropped, which bridges
+ *                       it went through), which tests/conntrack.at
+ *                       ("patch ports: a drop in the second bridge",
+ *                       "several outputs across bridges") check.  If the
+ *                       symbol goes, the link fails (__real_xlate_actions is
  *                       undefined); if it stops being reached, the
  *                       coverage counter fx_xlate_pass stays 0, which
  *                       tests/conntrack.at checks.
