@@ -18,6 +18,8 @@ vswitchd_plugin_libfx_ovs_vswitchd_la_CFLAGS = \
 sbin_PROGRAMS += vswitchd-plugin/ovs-vswitchd
 vswitchd_plugin_ovs_vswitchd_SOURCES = \
 	vswitchd-plugin/fx-config.c \
+	vswitchd-plugin/fx-flood.c \
+	vswitchd-plugin/fx-flood.h \
 	vswitchd-plugin/fx-plugin.c \
 	vswitchd-plugin/fx-idl-check.h \
 	vswitchd-plugin/fx-idl-pace.h \
@@ -32,12 +34,15 @@ vswitchd_plugin_ovs_vswitchd_SOURCES = \
 	vswitchd-plugin/fx-unixctl.c \
 	vswitchd-plugin/fx-xlate.c
 # Calls of xlate_actions() from outside ofproto-dpif-xlate.c go to
-# fx-xlate.c first, and dpif-netdev.c's of conntrack_execute() to fx-nat.c;
+# fx-xlate.c first, its calls of rule_dpif_lookup_from_table() and
+# mac_learning_lookup() to fx-flood.c, dpif-netdev.c's of
+# conntrack_execute() to fx-nat.c;
 # SSL_new() gets host name verification of TLS collectors from fx-tls.c
 # (see fx-plugin.h).
 vswitchd_plugin_ovs_vswitchd_LDFLAGS = \
 	-Wl,--wrap=xlate_actions -Wl,--wrap=conntrack_execute \
-	-Wl,--wrap=SSL_new
+	-Wl,--wrap=rule_dpif_lookup_from_table \
+	-Wl,--wrap=mac_learning_lookup -Wl,--wrap=SSL_new
 vswitchd_plugin_ovs_vswitchd_LDADD = \
 	vswitchd-plugin/libfx-ovs-vswitchd.la \
 	ofproto-ext/libflowexport.la \

@@ -75,6 +75,29 @@
  *                       coverage counter fx_xlate_pass stays 0, which
  *                       tests/conntrack.at checks.
  *
+ *                       --wrap=rule_dpif_lookup_from_table ->
+ *                       __wrap_rule_dpif_lookup_from_table and
+ *                       --wrap=mac_learning_lookup ->
+ *                       __wrap_mac_learning_lookup (fx-flood.c): the
+ *                       calls ofproto-dpif-xlate.c makes while a
+ *                       translation runs, to tell which bridges flooded
+ *                       its packet.  They rely on OVS 3.1's translation
+ *                       looking up every OpenFlow rule it uses through
+ *                       rule_dpif_lookup_from_table() (in ofproto-dpif.c),
+ *                       in the thread that translates, the rule staying
+ *                       valid until that thread quiesces; on FLOOD and ALL
+ *                       being output actions to OFPP_FLOOD and OFPP_ALL
+ *                       in the rule's actions; and on the NORMAL action
+ *                       flooding exactly when mac_learning_lookup() (in
+ *                       mac-learning.c) of the packet's destination finds
+ *                       no entry with a port, outside IGMP/MLD snooping.
+ *                       If a symbol goes, the link fails (its __real_ is
+ *                       undefined); if one stops being reached, the
+ *                       coverage counter fx_flood_rule_lookup or
+ *                       fx_flood_normal stays 0 and floods report 65534,
+ *                       which tests/conntrack.at ("flooding after
+ *                       recirculation and in a later bridge") checks.
+ *
  *                       --wrap=conntrack_execute ->
  *                       __wrap_conntrack_execute (fx-nat.c): dpif-netdev.c's
  *                       calls of the userspace datapath's conntrack.  It

@@ -24,6 +24,7 @@
 #include <config.h>
 
 #include "coverage.h"
+#include "fx-flood.h"
 #include "fx-nat.h"
 #include "fx-tap.h"
 #include "ovs-thread.h"
@@ -234,17 +235,32 @@ make_journey(const struct flow *flow, const struct frozen_state *state,
     }
 }
 
+/* 'out', the output of 'bridge' in the translation 'floods' recorded, or
+ * NF_OUT_FLOOD if 'bridge' flooded the packet there: OVS's NetFlow numbers
+ * a flood so, however many ports it reached.  A flood that reached no port
+ * is a drop. */
+static ofp_port_t
+flooded_or(const struct fx_floods *floods, const struct uuid *bridge,
+           ofp_port_t out)
+{
+    return (out != NF_OUT_DROP && fx_flood_in(floods, bridge)
+            ? NF_OUT_FLOOD : out);
+}
+
 /* Credits the traffic of this translation, 'flow' (a 'struct flow', or a
  * 'struct fx_journey' if 'journey'), to the tap of 'bridge' if it has one,
- * with ingress port 'in' and output 'out': now if the translation carries
- * statistics, and later through an xlate cache entry of its own. */
+ * with ingress port 'in' and output 'out' (or flooding, if 'floods' says
+ * so): now if the translation carries statistics, and later through an
+ * xlate cache entry of its own. */
 static void
-credit_bridge(struct xlate_in *xin, const struct uuid *bridge,
-              const void *flow, bool journey, ofp_port_t in, ofp_port_t out)
+credit_bridge(struct xlate_in *xin, const struct fx_floods *floods,
+              const struct uuid *bridge, const void *flow, bool journey,
+              ofp_port_t in, ofp_port_t out)
 {
     struct netflow *nf = fx_tap_find_by_uuid(bridge);
 
     if (nf) {
+        out = flooded_or(floods, bridge, out);
         size_t size = journey ? sizeof(struct fx_journey)
                               : sizeof(struct flow);
         struct flow *copy = xmemdup(flow, size);
@@ -271,17 +287,19 @@ credit_bridge(struct xlate_in *xin, const struct uuid *bridge,
  * 'path', whose last bridge outputs to 'last_out' (or, with 'last_out'
  * OFPP_NONE, is not credited here: its own recirculated pass will be). */
 static void
-credit_path(struct xlate_in *xin, const struct fx_patch_link *path,
-            size_t n, const void *flow, bool journey, ofp_port_t last_out)
+credit_path(struct xlate_in *xin, const struct fx_floods *floods,
+            const struct fx_patch_link *path, size_t n, const void *flow,
+            bool journey, ofp_port_t last_out)
 {
     for (size_t k = 1; k <= n; k++) {
         ofp_port_t in = u16_to_ofp(path[k - 1].to_port);
 
         if (k < n) {
-            credit_bridge(xin, &path[k - 1].to, flow, journey, in,
+            credit_bridge(xin, floods, &path[k - 1].to, flow, journey, in,
                           u16_to_ofp(path[k].from_port));
         } else if (last_out != OFPP_NONE) {
-            credit_bridge(xin, &path[k - 1].to, flow, journey, in, last_out);
+            credit_bridge(xin, floods, &path[k - 1].to, flow, journey, in,
+                          last_out);
         }
     }
 }
@@ -514,8 +532,11 @@ __wrap_xlate_actions(struct xlate_in *xin, struct xlate_out *xout)
     }
 
     struct fx_tap_deferred deferred;
+    struct fx_floods floods;
     fx_tap_defer_begin(&deferred);
+    fx_flood_begin(&floods, &xin->flow, state);
     enum xlate_error error = __real_xlate_actions(xin, xout);
+    fx_flood_end(&floods);
 
     /* xlate_actions() starts from empty actions (it reserves headroom in
      * them, which needs an empty buffer). */
@@ -570,30 +591,29 @@ __wrap_xlate_actions(struct xlate_in *xin, struct xlate_out *xout)
         /* A first pass: OVS made its update (held back) and its xlate
          * cache entry for the first bridge. */
         if (n_visits) {
-            /* Each bridge's part of several outputs.  OVS knows the first
-             * bridge's flooding: keep it. */
-            ofp_port_t out = visit_out(&visits[0]);
+            /* Each bridge's part of several outputs.  OVS's flooding may
+             * be a later bridge's: ask which bridges flooded. */
+            ofp_port_t out = flooded_or(&floods, start,
+                                        visit_out(&visits[0]));
 
-            if (out == NF_OUT_MULTI && deferred.iface == NF_OUT_FLOOD) {
-                out = NF_OUT_FLOOD;
-            }
             deferred.iface = out;
             fx_tap_defer_end(&deferred, true);
             fix_netflow_entries(xcache, xc_ofs, false, out);
             for (size_t i = 1; i < n_visits; i++) {
-                credit_bridge(xin, visits[i].bridge, &xin->flow, false,
-                              visits[i].in, visit_out(&visits[i]));
+                credit_bridge(xin, &floods, visits[i].bridge, &xin->flow,
+                              false, visits[i].in, visit_out(&visits[i]));
             }
         } else if (n_hops) {
             /* The first bridge's part ends at its patch port; the
              * bridges after it get theirs, except one where the packet
              * is recirculated: its pass will count it. */
-            ofp_port_t egress = u16_to_ofp(path[0].from_port);
+            ofp_port_t egress = flooded_or(&floods, start,
+                                           u16_to_ofp(path[0].from_port));
 
             deferred.iface = egress;
             fx_tap_defer_end(&deferred, true);
             fix_netflow_entries(xcache, xc_ofs, false, egress);
-            credit_path(xin, path, n_hops, &xin->flow, false,
+            credit_path(xin, &floods, path, n_hops, &xin->flow, false,
                         v.recirculates ? OFPP_NONE : out_port);
         } else {
             fx_tap_defer_end(&deferred, !v.recirculates);
@@ -617,11 +637,11 @@ __wrap_xlate_actions(struct xlate_in *xin, struct xlate_out *xout)
                 ofp_port_t out = (n_visits ? visit_out(&visits[0])
                                   : n_hops ? u16_to_ofp(path[0].from_port)
                                   : verdict_to_iface(ofproto, &v));
-                credit_bridge(xin, &state->ofproto_uuid, &j, true,
+                credit_bridge(xin, &floods, &state->ofproto_uuid, &j, true,
                               j.flow.in_port.ofp_port, out);
-                credit_path(xin, path, n_hops, &j, true, out_port);
+                credit_path(xin, &floods, path, n_hops, &j, true, out_port);
                 for (size_t i = 1; i < n_visits; i++) {
-                    credit_bridge(xin, visits[i].bridge, &j, true,
+                    credit_bridge(xin, &floods, visits[i].bridge, &j, true,
                                   visits[i].in, visit_out(&visits[i]));
                 }
             }
