@@ -80,6 +80,7 @@ VLOG_DEFINE_THIS_MODULE(fx_cache);
 COVERAGE_DEFINE(fx_cache_backpressure);
 COVERAGE_DEFINE(fx_cache_flow_created);
 COVERAGE_DEFINE(fx_cache_flow_evicted);
+COVERAGE_DEFINE(fx_cache_nat_completed);
 COVERAGE_DEFINE(fx_cache_non_ip);
 COVERAGE_DEFINE(fx_cache_record_dropped);
 COVERAGE_DEFINE(fx_cache_sweep);
@@ -967,6 +968,34 @@ flow_account(struct fx_cache *cache, struct fx_shard *shard,
     }
 }
 
+/* Set once, before any cache exists (fx_cache_set_nat_lookup()). */
+static fx_nat_lookup_func *nat_lookup;
+
+void
+fx_cache_set_nat_lookup(fx_nat_lookup_func *lookup)
+{
+    nat_lookup = lookup;
+}
+
+/* Gives 'ct', the conntrack view of a new journey flow whose packed key is
+ * 'pk', its connection's translation if it lacks one that the lookup
+ * knows.  The pass that committed the connection with nat(...) was
+ * translated before the datapath translated its packet; its update is
+ * applied after that, as a rule. */
+static void
+flow_complete_nat(const struct fx_packed_key *pk, uint8_t journey,
+                  struct fx_ct_info *ct)
+{
+    if (nat_lookup && fx_ct_info_lacks_nat(journey, ct)) {
+        struct fx_key key;
+
+        fx_key_unpack(pk->bytes, pk->len, pk->fields, &key);
+        if (nat_lookup(&key, ct)) {
+            COVERAGE_INC(fx_cache_nat_completed);
+        }
+    }
+}
+
 /* Applies update 'u' to its shard: the work that fx_cache_update() did
  * itself before updates were logged. */
 static bool
@@ -986,7 +1015,7 @@ update_apply(struct fx_cache *cache, const struct fx_update *u)
     struct fx_packed_key pk_;
     struct fx_ct_info ct_;
     const struct fx_packed_key *pk = &pk_;
-    const struct fx_ct_info *ct = &ct_;
+    struct fx_ct_info *ct = &ct_;
 
     pk_.fields = u->key_fields;
     pk_.len = u->key_len;
@@ -1010,6 +1039,7 @@ update_apply(struct fx_cache *cache, const struct fx_update *u)
         flow = shard_insert(cache, shard, u->family, pk, u->hash,
                             u->out_port, now);
         if (u->journey) {
+            flow_complete_nat(pk, u->journey, ct);
             flow_set_ct(flow, ct);
         }
     } else {

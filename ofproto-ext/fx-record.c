@@ -123,6 +123,18 @@ fx_ct_info_nat_differs(const struct fx_ct_info *a,
                 || a->nat_tp_dst != b->nat_tp_dst));
 }
 
+/* Whether a journey whose FX_JOURNEY_* bits are 'journey' and whose
+ * conntrack view is 'ct' ran through conntrack in the original direction
+ * and shows no translation: one whose own pass may have committed it with
+ * nat(...), for an fx_nat_lookup_func to complete. */
+bool
+fx_ct_info_lacks_nat(uint8_t journey, const struct fx_ct_info *ct)
+{
+    return (journey & FX_JOURNEY_TRACKED
+            && !(ct->flags & FX_CT_NAT)
+            && !(ct->ct_state & CS_REPLY_DIR));
+}
+
 /* Returns the RFC 7270 forwardingStatus of 'rec': forwarded if it went
  * anywhere, else dropped, by an ACL (the firewall) if the deciding pass
  * ran after conntrack: what a conntrack pipeline drops after the lookup

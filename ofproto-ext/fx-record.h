@@ -51,6 +51,14 @@ struct fx_ct_info {
 
 bool fx_ct_info_nat_differs(const struct fx_ct_info *,
                             const struct fx_ct_info *);
+bool fx_ct_info_lacks_nat(uint8_t journey, const struct fx_ct_info *);
+
+/* Looks up the translation of the connection whose packets its sender sent
+ * as 'key' says, for a journey whose conntrack view 'ct' has none (see
+ * fx_tap_set_nat_lookup()): if it knows one, puts it into 'ct' (with
+ * FX_CT_NAT) and returns true. */
+typedef bool fx_nat_lookup_func(const struct fx_key *key,
+                                struct fx_ct_info *ct);
 void fx_ct_info_format(const struct fx_key *, const struct fx_ct_info *,
                        struct ds *);
 

@@ -153,12 +153,13 @@ update_all_key_fields(void)
 }
 
 /* Set once, by the plugin, before any tap exists. */
-static fx_tap_nat_lookup_func *nat_lookup;
+static fx_nat_lookup_func *nat_lookup;
 
 void
-fx_tap_set_nat_lookup(fx_tap_nat_lookup_func *lookup)
+fx_tap_set_nat_lookup(fx_nat_lookup_func *lookup)
 {
     nat_lookup = lookup;
+    fx_cache_set_nat_lookup(lookup);
 }
 
 /* Gives each record of 'records' that ran through conntrack in the
@@ -173,9 +174,7 @@ fx_tap_complete_nat(struct ovs_list *records)
         return;
     }
     LIST_FOR_EACH (rec, list_node, records) {
-        if (rec->key.journey & FX_JOURNEY_TRACKED
-            && !(rec->ct.flags & FX_CT_NAT)
-            && !(rec->ct.ct_state & CS_REPLY_DIR)
+        if (fx_ct_info_lacks_nat(rec->key.journey, &rec->ct)
             && nat_lookup(&rec->key, &rec->ct)) {
             COVERAGE_INC(fx_tap_nat_completed);
         }

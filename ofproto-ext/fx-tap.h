@@ -134,14 +134,14 @@ void fx_tap_journey_update(struct netflow *, const struct fx_journey *,
  * and the only one of a one-packet connection) reaches the cache as it was
  * sent, without its post-NAT tuple.  The vswitchd plugin, which sees
  * conntrack's translations as they happen, may set a function that looks
- * up the translation of the connection of a record keyed 'key' whose
- * conntrack view 'ct' has none, and if it knows one puts it into 'ct' (with
- * FX_CT_NAT) and returns true.  It is called in the main thread for each
- * such record just before export, with the tap's mutex held: it must not
- * call back into the tap. */
-typedef bool fx_tap_nat_lookup_func(const struct fx_key *key,
-                                    struct fx_ct_info *ct);
-void fx_tap_set_nat_lookup(fx_tap_nat_lookup_func *);
+ * them up (fx_nat_lookup_func, fx-record.h), before any tap exists.  It is
+ * called for each journey that ran through conntrack in the original
+ * direction untranslated (fx_ct_info_lacks_nat()): by the cache's applier
+ * when the journey's flow is made, soon after the packet's pass, and
+ * again, if it still has none, in the main thread just before export.  It
+ * runs with the cache's apply lock or the tap's mutex held: it must not
+ * call back into the tap or the cache. */
+void fx_tap_set_nat_lookup(fx_nat_lookup_func *);
 
 /* Patch ports.  A packet that crosses bridges through patch ports is one
  * datapath flow, translated once across them; each bridge with a tap gets

@@ -879,6 +879,104 @@ test_cache_evict(struct ovs_cmdl_context *ctx OVS_UNUSED)
     fx_cache_destroy(cache);
 }
 
+/* cache-nat. */
+
+static int n_nat_lookups;
+
+/* Knows one translation: UDP from 10.1.1.1 to 10.1.1.2 port 53, source
+ * translated to 10.1.1.240 port 4000. */
+static bool
+test_nat_lookup(const struct fx_key *key, struct fx_ct_info *ct)
+{
+    n_nat_lookups++;
+    if (key->nw_proto != IPPROTO_UDP || key->tp_dst != htons(53)) {
+        return false;
+    }
+    in6_addr_set_mapped_ipv4(&ct->nat_src, htonl(0x0a0101f0));
+    ct->nat_dst = key->dst;
+    ct->nat_tp_src = htons(4000);
+    ct->nat_tp_dst = key->tp_dst;
+    ct->flags |= FX_CT_NAT;
+    return true;
+}
+
+static void
+journey_update(struct fx_cache *cache, const struct test_flow *tf,
+               uint8_t ct_state, uint64_t packets, long long int used)
+{
+    struct dpif_flow_stats stats = {
+        .n_packets = packets,
+        .n_bytes = packets * 100,
+        .used = used,
+    };
+    struct fx_ct_info ct = { .ct_state = ct_state, .ct_zone = 1 };
+    struct flow flow;
+
+    make_flow(tf, &flow);
+    fx_cache_update_journey(cache, &flow,
+                            FX_JOURNEY_RECIRC | FX_JOURNEY_TRACKED, &ct, 2,
+                            &stats);
+}
+
+/* A new journey flow that ran through conntrack in the original direction
+ * untranslated gets its translation when the cache makes it, once, and
+ * keeps it in its later records; replies and other flows are not looked
+ * up. */
+static void
+test_cache_nat(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    static const struct test_flow dns = {
+        1, "10.1.1.1", "10.1.1.2", IPPROTO_UDP, 0, 1000, 53
+    };
+    static const struct test_flow other = {
+        1, "10.1.1.1", "10.1.1.2", IPPROTO_UDP, 0, 1000, 80
+    };
+    static const struct test_flow reply = {
+        2, "10.1.1.2", "10.1.1.1", IPPROTO_UDP, 0, 53, 1000
+    };
+    long long int base = clock_stop();
+    struct fx_cache *cache = cache_create(1000, 10000, SIZE_MAX);
+    struct ovs_list records = OVS_LIST_INITIALIZER(&records);
+    struct totals t = { 0, 0, 0 };
+
+    fx_cache_set_nat_lookup(test_nat_lookup);
+    journey_update(cache, &dns, CS_TRACKED | CS_NEW, 1, base);
+    journey_update(cache, &other, CS_TRACKED | CS_NEW, 1, base);
+    journey_update(cache, &reply, CS_TRACKED | CS_ESTABLISHED | CS_REPLY_DIR,
+                   1, base);
+    update(cache, &dns, 2, 1, 100, 0, base);
+
+    struct ds dump = DS_EMPTY_INITIALIZER;
+    struct svec lines = SVEC_EMPTY_INITIALIZER;
+    char *save_ptr = NULL;
+    fx_cache_dump(cache, &dump);
+    for (char *line = strtok_r(ds_cstr(&dump), "\n", &save_ptr); line;
+         line = strtok_r(NULL, "\n", &save_ptr)) {
+        svec_add(&lines, line);
+    }
+    svec_sort(&lines);
+    printf("made:\n");
+    for (size_t i = 0; i < lines.n; i++) {
+        printf("  %s\n", lines.names[i]);
+    }
+    svec_destroy(&lines);
+    ds_destroy(&dump);
+    printf("lookups: %d\n", n_nat_lookups);
+
+    /* The flow's next packets show the translation or not: it stays. */
+    clock_warp(1000);
+    journey_update(cache, &dns, CS_TRACKED | CS_ESTABLISHED, 2, base + 1000);
+    fx_cache_expire(cache, base + 1000, &records);
+    print_records("active", &records, base, &t);
+    journey_update(cache, &dns, CS_TRACKED | CS_ESTABLISHED, 1, base + 1000);
+    fx_cache_flush(cache, FX_END_FLUSH, &records);
+    print_records("flush", &records, base, &t);
+    printf("lookups: %d\n", n_nat_lookups);
+    check_totals(&t, 7, 700);
+    fx_cache_set_nat_lookup(NULL);
+    fx_cache_destroy(cache);
+}
+
 /* cache-arenas. */
 
 /* Flow 'i' of test_cache_arenas(): IPv4 for even 'i', IPv6 for odd, told
@@ -2976,6 +3074,7 @@ test_tunnel_types(struct ovs_cmdl_context *ctx)
 static const struct ovs_cmdl_command commands[] = {
     {"cache-basic", NULL, 0, 0, test_cache_basic, OVS_RO},
     {"cache-timeouts", NULL, 0, 0, test_cache_timeouts, OVS_RO},
+    {"cache-nat", NULL, 0, 0, test_cache_nat, OVS_RO},
     {"cache-evict", NULL, 0, 0, test_cache_evict, OVS_RO},
     {"cache-expired-bound", NULL, 0, 0, test_cache_expired_bound, OVS_RO},
     {"cache-arenas", NULL, 0, 0, test_cache_arenas, OVS_RO},

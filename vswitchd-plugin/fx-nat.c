@@ -26,6 +26,7 @@
 #include "fx-record.h"
 #include "hash.h"
 #include "openvswitch/hmap.h"
+#include "openvswitch/list.h"
 #include "ofproto/netflow.h"
 #include "ovs-atomic.h"
 #include "ovs-thread.h"
@@ -35,11 +36,13 @@
  * conntrack_execute(): tests read it to make sure that the wrapping still
  * takes effect. */
 COVERAGE_DEFINE(fx_nat_commit);
+COVERAGE_DEFINE(fx_nat_forgotten);
 
 /* One zone's translation of a connection, in both indexes. */
 struct nat_entry {
     struct hmap_node by_orig;   /* In 'nat_by_orig', hash of 'orig'. */
     struct hmap_node by_xlated; /* In 'nat_by_xlated', hash of 'xlated'. */
+    struct ovs_list lru_node;   /* In 'nat_lru'. */
     uint16_t zone;
     struct fx_nat_tuple orig;   /* The connection's tuple in 'zone'. */
     struct fx_nat_tuple xlated; /* As 'zone' translated it. */
@@ -50,6 +53,10 @@ static struct hmap nat_by_orig OVS_GUARDED_BY(nat_mutex)
     = HMAP_INITIALIZER(&nat_by_orig);
 static struct hmap nat_by_xlated OVS_GUARDED_BY(nat_mutex)
     = HMAP_INITIALIZER(&nat_by_xlated);
+/* Least recently used first: a full record forgets the connections that
+ * no packet showed for the longest time. */
+static struct ovs_list nat_lru OVS_GUARDED_BY(nat_mutex)
+    = OVS_LIST_INITIALIZER(&nat_lru);
 
 /* Set by the first translation: until then, no pass needs to look. */
 static atomic_bool nat_used = false;
@@ -129,6 +136,15 @@ fx_nat_in_use(void)
     return used;
 }
 
+/* Marks 'e' used just now. */
+static void
+nat_touch(struct nat_entry *e)
+    OVS_REQUIRES(nat_mutex)
+{
+    ovs_list_remove(&e->lru_node);
+    ovs_list_push_back(&nat_lru, &e->lru_node);
+}
+
 static struct nat_entry *
 nat_find(uint16_t zone, const struct fx_nat_tuple *orig)
     OVS_REQUIRES(nat_mutex)
@@ -154,6 +170,7 @@ fx_nat_remember(uint16_t zone, const struct fx_nat_tuple *orig,
     ovs_mutex_lock(&nat_mutex);
     e = nat_find(zone, orig);
     if (e) {
+        nat_touch(e);
         if (nat_tuple_equals(&e->xlated, xlated)) {
             ovs_mutex_unlock(&nat_mutex);
             return;
@@ -161,18 +178,19 @@ fx_nat_remember(uint16_t zone, const struct fx_nat_tuple *orig,
         hmap_remove(&nat_by_xlated, &e->by_xlated);
     } else {
         if (hmap_count(&nat_by_orig) >= FX_NAT_MAX_ENTRIES) {
-            struct nat_entry *next;
+            struct nat_entry *old = CONTAINER_OF(ovs_list_pop_front(&nat_lru),
+                                                 struct nat_entry, lru_node);
 
-            HMAP_FOR_EACH_SAFE (e, next, by_orig, &nat_by_orig) {
-                hmap_remove(&nat_by_orig, &e->by_orig);
-                hmap_remove(&nat_by_xlated, &e->by_xlated);
-                free(e);
-            }
+            COVERAGE_INC(fx_nat_forgotten);
+            hmap_remove(&nat_by_orig, &old->by_orig);
+            hmap_remove(&nat_by_xlated, &old->by_xlated);
+            free(old);
         }
         e = xmalloc(sizeof *e);
         e->zone = zone;
         e->orig = *orig;
         hmap_insert(&nat_by_orig, &e->by_orig, nat_tuple_hash(orig));
+        ovs_list_push_back(&nat_lru, &e->lru_node);
     }
     e->xlated = *xlated;
     hmap_insert(&nat_by_xlated, &e->by_xlated, nat_tuple_hash(xlated));
@@ -193,12 +211,12 @@ zone_in(uint16_t zone, const uint16_t *zones, size_t n)
 
 /* The translation of a zone not in 'seen' whose result ('backward') or
  * original tuple (else) is 't'. */
-static const struct nat_entry *
+static struct nat_entry *
 nat_step(const struct fx_nat_tuple *t, bool backward,
          const uint16_t *seen, size_t n_seen)
     OVS_REQUIRES(nat_mutex)
 {
-    const struct nat_entry *e;
+    struct nat_entry *e;
 
     if (backward) {
         HMAP_FOR_EACH_WITH_HASH (e, by_xlated, nat_tuple_hash(t),
@@ -228,11 +246,12 @@ nat_forward(struct fx_nat_tuple *t, uint16_t seen[FX_NAT_MAX_ZONES],
             size_t n_seen)
     OVS_REQUIRES(nat_mutex)
 {
-    const struct nat_entry *e;
+    struct nat_entry *e;
     size_t n = 0;
 
     while (n_seen < FX_NAT_MAX_ZONES
            && (e = nat_step(t, false, seen, n_seen))) {
+        nat_touch(e);
         *t = e->xlated;
         seen[n_seen++] = e->zone;
         n++;
@@ -247,7 +266,7 @@ fx_nat_follow(uint16_t zone, const struct fx_nat_tuple *orig, bool reply,
 {
     uint16_t seen[FX_NAT_MAX_ZONES];
     size_t n_seen = 0;
-    const struct nat_entry *e;
+    struct nat_entry *e;
 
     way->first = way->last = *orig;
     way->n_zones = 0;
@@ -260,6 +279,7 @@ fx_nat_follow(uint16_t zone, const struct fx_nat_tuple *orig, bool reply,
          * tuple. */
         while (n_seen < FX_NAT_MAX_ZONES
                && (e = nat_step(&way->first, true, seen, n_seen))) {
+            nat_touch(e);
             way->first = e->orig;
             seen[n_seen++] = e->zone;
             way->n_zones++;
@@ -269,6 +289,7 @@ fx_nat_follow(uint16_t zone, const struct fx_nat_tuple *orig, bool reply,
          * after. */
         e = nat_find(zone, orig);
         if (e) {
+            nat_touch(e);
             way->last = e->xlated;
             way->n_zones++;
         }

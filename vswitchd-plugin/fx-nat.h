@@ -36,8 +36,10 @@
  *     zone translated (fx-xlate.c), for datapaths whose conntrack we do not
  *     see.
  *
- * The record is bounded (FX_NAT_MAX_ENTRIES translations; it starts over
- * when full).  A connection it does not know is keyed as it left conntrack.
+ * The record is bounded (FX_NAT_MAX_ENTRIES translations): when full, it
+ * forgets the translation that no packet used for the longest time
+ * (coverage counter fx_nat_forgotten).  A connection it does not know is
+ * keyed as it left conntrack.
  *
  * Thread safety: every function may be called from any thread. */
 
