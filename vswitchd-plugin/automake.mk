@@ -18,8 +18,8 @@ vswitchd_plugin_libfx_ovs_vswitchd_la_CFLAGS = \
 sbin_PROGRAMS += vswitchd-plugin/ovs-vswitchd
 vswitchd_plugin_ovs_vswitchd_SOURCES = \
 	vswitchd-plugin/fx-config.c \
-	vswitchd-plugin/fx-flood.c \
-	vswitchd-plugin/fx-flood.h \
+	vswitchd-plugin/fx-trail.c \
+	vswitchd-plugin/fx-trail.h \
 	vswitchd-plugin/fx-plugin.c \
 	vswitchd-plugin/fx-idl-check.h \
 	vswitchd-plugin/fx-idl-pace.h \
@@ -35,7 +35,7 @@ vswitchd_plugin_ovs_vswitchd_SOURCES = \
 	vswitchd-plugin/fx-xlate.c
 # Calls of xlate_actions() from outside ofproto-dpif-xlate.c go to
 # fx-xlate.c first, its calls of rule_dpif_lookup_from_table() and
-# mac_learning_lookup() to fx-flood.c, dpif-netdev.c's of
+# mac_learning_lookup() to fx-trail.c, dpif-netdev.c's of
 # conntrack_execute() to fx-nat.c;
 # SSL_new() gets host name verification of TLS collectors from fx-tls.c
 # (see fx-plugin.h).

@@ -61,15 +61,7 @@
  *                       in_port in frozen_state->metadata; and OVS pushing
  *                       an XC_NETFLOW entry's statistics to
  *                       netflow_flow_update() with its 'flow' and 'iface',
- *                       and freeing its 'flow' with free().  With patch
- *                       ports, also on xlate_actions() translating as
- *                       before with a caller's xlate cache (we give one to
- *                       callers without), with one XC_RULE entry per
- *                       OpenFlow rule looked up, in order, in whichever
- *                       bridge (where a packet was dropped, which bridges
- *                       it went through), which tests/conntrack.at
- *                       ("patch ports: a drop in the second bridge",
- *                       "several outputs across bridges") check.  If the
+ *                       and freeing its 'flow' with free().  If the
  *                       symbol goes, the link fails (__real_xlate_actions is
  *                       undefined); if it stops being reached, the
  *                       coverage counter fx_xlate_pass stays 0, which
@@ -78,11 +70,13 @@
  *                       --wrap=rule_dpif_lookup_from_table ->
  *                       __wrap_rule_dpif_lookup_from_table and
  *                       --wrap=mac_learning_lookup ->
- *                       __wrap_mac_learning_lookup (fx-flood.c): the
+ *                       __wrap_mac_learning_lookup (fx-trail.c): the
  *                       calls ofproto-dpif-xlate.c makes while a
- *                       translation runs, to tell which bridges flooded
- *                       its packet.  They rely on OVS 3.1's translation
- *                       looking up every OpenFlow rule it uses through
+ *                       translation runs, to tell which bridges its packet
+ *                       went through, where it was dropped and which
+ *                       bridges flooded it.  They rely on OVS 3.1's
+ *                       translation looking up every OpenFlow rule it
+ *                       uses, in whichever bridge, in order, through
  *                       rule_dpif_lookup_from_table() (in ofproto-dpif.c),
  *                       in the thread that translates, the rule staying
  *                       valid until that thread quiesces; on FLOOD and ALL
@@ -93,9 +87,12 @@
  *                       no entry with a port, outside IGMP/MLD snooping.
  *                       If a symbol goes, the link fails (its __real_ is
  *                       undefined); if one stops being reached, the
- *                       coverage counter fx_flood_rule_lookup or
- *                       fx_flood_normal stays 0 and floods report 65534,
- *                       which tests/conntrack.at ("flooding after
+ *                       coverage counter fx_trail_rule_lookup or
+ *                       fx_trail_normal_flood stays 0, drops and several
+ *                       outputs past a patch port are the first bridge's
+ *                       and floods report 65534, which tests/conntrack.at
+ *                       ("patch ports: a drop in the second bridge",
+ *                       "several outputs across bridges", "flooding after
  *                       recirculation and in a later bridge") checks.
  *
  *                       --wrap=conntrack_execute ->

@@ -24,9 +24,9 @@
 #include <config.h>
 
 #include "coverage.h"
-#include "fx-flood.h"
 #include "fx-nat.h"
 #include "fx-tap.h"
+#include "fx-trail.h"
 #include "ovs-thread.h"
 #include "odp-netlink.h"
 #include "ofproto/netflow.h"
@@ -235,32 +235,32 @@ make_journey(const struct flow *flow, const struct frozen_state *state,
     }
 }
 
-/* 'out', the output of 'bridge' in the translation 'floods' recorded, or
+/* 'out', the output of 'bridge' in the translation 'trail' recorded, or
  * NF_OUT_FLOOD if 'bridge' flooded the packet there: OVS's NetFlow numbers
  * a flood so, however many ports it reached.  A flood that reached no port
  * is a drop. */
 static ofp_port_t
-flooded_or(const struct fx_floods *floods, const struct uuid *bridge,
+flooded_or(const struct fx_trail *trail, const struct uuid *bridge,
            ofp_port_t out)
 {
-    return (out != NF_OUT_DROP && fx_flood_in(floods, bridge)
+    return (out != NF_OUT_DROP && fx_trail_flooded(trail, bridge)
             ? NF_OUT_FLOOD : out);
 }
 
 /* Credits the traffic of this translation, 'flow' (a 'struct flow', or a
  * 'struct fx_journey' if 'journey'), to the tap of 'bridge' if it has one,
- * with ingress port 'in' and output 'out' (or flooding, if 'floods' says
+ * with ingress port 'in' and output 'out' (or flooding, if 'trail' says
  * so): now if the translation carries statistics, and later through an
  * xlate cache entry of its own. */
 static void
-credit_bridge(struct xlate_in *xin, const struct fx_floods *floods,
+credit_bridge(struct xlate_in *xin, const struct fx_trail *trail,
               const struct uuid *bridge, const void *flow, bool journey,
               ofp_port_t in, ofp_port_t out)
 {
     struct netflow *nf = fx_tap_find_by_uuid(bridge);
 
     if (nf) {
-        out = flooded_or(floods, bridge, out);
+        out = flooded_or(trail, bridge, out);
         size_t size = journey ? sizeof(struct fx_journey)
                               : sizeof(struct flow);
         struct flow *copy = xmemdup(flow, size);
@@ -287,7 +287,7 @@ credit_bridge(struct xlate_in *xin, const struct fx_floods *floods,
  * 'path', whose last bridge outputs to 'last_out' (or, with 'last_out'
  * OFPP_NONE, is not credited here: its own recirculated pass will be). */
 static void
-credit_path(struct xlate_in *xin, const struct fx_floods *floods,
+credit_path(struct xlate_in *xin, const struct fx_trail *trail,
             const struct fx_patch_link *path, size_t n, const void *flow,
             bool journey, ofp_port_t last_out)
 {
@@ -295,10 +295,10 @@ credit_path(struct xlate_in *xin, const struct fx_floods *floods,
         ofp_port_t in = u16_to_ofp(path[k - 1].to_port);
 
         if (k < n) {
-            credit_bridge(xin, floods, &path[k - 1].to, flow, journey, in,
+            credit_bridge(xin, trail, &path[k - 1].to, flow, journey, in,
                           u16_to_ofp(path[k].from_port));
         } else if (last_out != OFPP_NONE) {
-            credit_bridge(xin, floods, &path[k - 1].to, flow, journey, in,
+            credit_bridge(xin, trail, &path[k - 1].to, flow, journey, in,
                           last_out);
         }
     }
@@ -325,22 +325,6 @@ fix_netflow_entries(struct xlate_cache *xcache, size_t ofs, bool drop,
             }
         }
     }
-}
-
-/* The bridge of the OpenFlow rule of the xlate cache entry at 'ofs' in
- * 'xcache', or NULL if the entry is no rule's. */
-static const struct uuid *
-xc_rule_bridge(const struct xlate_cache *xcache, size_t ofs)
-{
-    const struct xc_entry *e = ofpbuf_at_assert(&xcache->entries, ofs,
-                                                sizeof *e);
-    if (e->type != XC_RULE) {
-        return NULL;
-    }
-
-    const struct ofproto_dpif *ofproto
-        = CONTAINER_OF(e->rule->up.ofproto, struct ofproto_dpif, up);
-    return &ofproto->uuid;
 }
 
 /* A bridge that the packet of a translation went through, and what it
@@ -393,23 +377,26 @@ visit_out(const struct fx_visit *visit)
 
 /* For a translation, begun in bridge 'start', whose datapath actions 'v'
  * output the packet more than once: the bridges it went through (those
- * of the OpenFlow rules it looked up, from the xlate cache entries after
- * 'ofs'), each with its own outputs and its patch ports to the bridges
- * after it, in 'visits', 'start' first.  Returns how many, or 0 if the
- * packet stayed in 'start' or it cannot tell (a bond's output, more
- * outputs or bridges than it follows, a bridge it finds no way to). */
+ * of the OpenFlow rules it looked up, from 'trail'), each with its own
+ * outputs and its patch ports to the bridges after it, in 'visits',
+ * 'start' first.  Returns how many, or 0 if the packet stayed in 'start'
+ * or it cannot tell (a bond's output, more outputs or bridges than it
+ * follows, a bridge it finds no way to). */
 static size_t
-spread_outputs(const struct uuid *start, const struct xlate_cache *xcache,
-               size_t ofs, const struct dpif_backer *backer,
-               const struct fx_verdict *v, struct fx_visit *visits)
+spread_outputs(const struct uuid *start, const struct fx_trail *trail,
+               const struct dpif_backer *backer, const struct fx_verdict *v,
+               struct fx_visit *visits)
 {
     size_t n = 0;
 
+    if (trail->n_bridges > FX_TRAIL_MAX_BRIDGES) {
+        return 0;
+    }
     visits[n++] = (struct fx_visit) { .bridge = start, .in = OFPP_NONE };
-    for (; ofs < xcache->entries.size; ofs += sizeof(struct xc_entry)) {
-        const struct uuid *bridge = xc_rule_bridge(xcache, ofs);
+    for (size_t i = 0; i < trail->n_bridges; i++) {
+        const struct uuid *bridge = &trail->bridges[i]->uuid;
 
-        if (bridge && !visit_find(visits, n, bridge)) {
+        if (!visit_find(visits, n, bridge)) {
             if (n == FX_MAX_VISITS) {
                 return 0;
             }
@@ -457,25 +444,6 @@ spread_outputs(const struct uuid *start, const struct xlate_cache *xcache,
     return n;
 }
 
-/* The bridge of the last OpenFlow rule that a translation looked up, from
- * the xlate cache entries after 'ofs': where a packet that no datapath
- * action outputs was dropped (the translation may have crossed patch
- * ports to get there), or NULL if it looked up none. */
-static const struct uuid *
-last_rule_bridge(const struct xlate_cache *xcache, size_t ofs)
-{
-    const struct uuid *last = NULL;
-
-    for (; ofs < xcache->entries.size; ofs += sizeof(struct xc_entry)) {
-        const struct uuid *bridge = xc_rule_bridge(xcache, ofs);
-
-        if (bridge) {
-            last = bridge;
-        }
-    }
-    return last;
-}
-
 /* The bridge in which the packet of a translation that recirculates it
  * continues. */
 static const struct uuid *
@@ -520,23 +488,13 @@ __wrap_xlate_actions(struct xlate_in *xin, struct xlate_out *xout)
         flow = xin->flow;
     }
 
-    /* Where a packet was dropped, if bridges are linked: the xlate cache
-     * tells the bridge of each rule looked up.  Callers without a cache
-     * (upcalls, packet execution) get one for this translation alone. */
     bool linked = fx_tap_has_patch_links();
-    struct xlate_cache temp_xcache;
-    bool use_temp_xcache = !xcache && linked;
-    if (use_temp_xcache) {
-        xlate_cache_init(&temp_xcache);
-        xin->xcache = &temp_xcache;
-    }
-
     struct fx_tap_deferred deferred;
-    struct fx_floods floods;
+    struct fx_trail trail;
     fx_tap_defer_begin(&deferred);
-    fx_flood_begin(&floods, &xin->flow, state);
+    fx_trail_begin(&trail, &xin->flow, state);
     enum xlate_error error = __real_xlate_actions(xin, xout);
-    fx_flood_end(&floods);
+    fx_trail_end(&trail);
 
     /* xlate_actions() starts from empty actions (it reserves headroom in
      * them, which needs an empty buffer). */
@@ -552,17 +510,14 @@ __wrap_xlate_actions(struct xlate_in *xin, struct xlate_out *xout)
     const struct uuid *drop_bridge = NULL;
     struct fx_visit visits[FX_MAX_VISITS];
     size_t n_visits = 0;
-    if (xin->xcache && linked && error == XLATE_OK && !v.recirculates) {
+    if (linked && error == XLATE_OK && !v.recirculates) {
         if (!v.n_outputs) {
-            drop_bridge = last_rule_bridge(xin->xcache, xc_ofs);
+            drop_bridge = (trail.last_bridge ? &trail.last_bridge->uuid
+                           : NULL);
         } else if (v.n_outputs > 1) {
-            n_visits = spread_outputs(start, xin->xcache, xc_ofs,
-                                      xin->ofproto->backer, &v, visits);
+            n_visits = spread_outputs(start, &trail, xin->ofproto->backer,
+                                      &v, visits);
         }
-    }
-    if (use_temp_xcache) {
-        /* Our xlate cache entries go only where the caller keeps them. */
-        xin->xcache = NULL;
     }
 
     /* Where the pass ended, if it went through patch ports to one bridge:
@@ -593,27 +548,27 @@ __wrap_xlate_actions(struct xlate_in *xin, struct xlate_out *xout)
         if (n_visits) {
             /* Each bridge's part of several outputs.  OVS's flooding may
              * be a later bridge's: ask which bridges flooded. */
-            ofp_port_t out = flooded_or(&floods, start,
+            ofp_port_t out = flooded_or(&trail, start,
                                         visit_out(&visits[0]));
 
             deferred.iface = out;
             fx_tap_defer_end(&deferred, true);
             fix_netflow_entries(xcache, xc_ofs, false, out);
             for (size_t i = 1; i < n_visits; i++) {
-                credit_bridge(xin, &floods, visits[i].bridge, &xin->flow,
+                credit_bridge(xin, &trail, visits[i].bridge, &xin->flow,
                               false, visits[i].in, visit_out(&visits[i]));
             }
         } else if (n_hops) {
             /* The first bridge's part ends at its patch port; the
              * bridges after it get theirs, except one where the packet
              * is recirculated: its pass will count it. */
-            ofp_port_t egress = flooded_or(&floods, start,
+            ofp_port_t egress = flooded_or(&trail, start,
                                            u16_to_ofp(path[0].from_port));
 
             deferred.iface = egress;
             fx_tap_defer_end(&deferred, true);
             fix_netflow_entries(xcache, xc_ofs, false, egress);
-            credit_path(xin, &floods, path, n_hops, &xin->flow, false,
+            credit_path(xin, &trail, path, n_hops, &xin->flow, false,
                         v.recirculates ? OFPP_NONE : out_port);
         } else {
             fx_tap_defer_end(&deferred, !v.recirculates);
@@ -637,22 +592,17 @@ __wrap_xlate_actions(struct xlate_in *xin, struct xlate_out *xout)
                 ofp_port_t out = (n_visits ? visit_out(&visits[0])
                                   : n_hops ? u16_to_ofp(path[0].from_port)
                                   : verdict_to_iface(ofproto, &v));
-                credit_bridge(xin, &floods, &state->ofproto_uuid, &j, true,
+                credit_bridge(xin, &trail, &state->ofproto_uuid, &j, true,
                               j.flow.in_port.ofp_port, out);
-                credit_path(xin, &floods, path, n_hops, &j, true, out_port);
+                credit_path(xin, &trail, path, n_hops, &j, true, out_port);
                 for (size_t i = 1; i < n_visits; i++) {
-                    credit_bridge(xin, &floods, visits[i].bridge, &j, true,
+                    credit_bridge(xin, &trail, visits[i].bridge, &j, true,
                                   visits[i].in, visit_out(&visits[i]));
                 }
             }
         }
     }
 
-    if (use_temp_xcache) {
-        /* Only releases references: OVS's own NetFlow entry in it calls
-         * netflow_flow_clear(), which the tap ignores (fx-tap.h). */
-        xlate_cache_uninit(&temp_xcache);
-    }
     if (!odp_actions) {
         xin->odp_actions = NULL;
         ofpbuf_uninit(&actions);

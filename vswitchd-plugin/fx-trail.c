@@ -14,11 +14,11 @@
  * limitations under the License.
  */
 
-/* Which bridges flooded a translation's packet (see fx-flood.h). */
+/* What one translation went through (see fx-trail.h). */
 
 #include <config.h>
 
-#include "fx-flood.h"
+#include "fx-trail.h"
 #include "coverage.h"
 #include "flow.h"
 #include "mac-learning.h"
@@ -32,9 +32,9 @@
 #include "uuid.h"
 
 /* Tests read these to make sure that the wrapping still takes effect. */
-COVERAGE_DEFINE(fx_flood_rule_lookup);
-COVERAGE_DEFINE(fx_flood_normal);
-COVERAGE_DEFINE(fx_flood_rules_overflow);
+COVERAGE_DEFINE(fx_trail_rule_lookup);
+COVERAGE_DEFINE(fx_trail_normal_flood);
+COVERAGE_DEFINE(fx_trail_rules_overflow);
 
 struct rule_dpif *__real_rule_dpif_lookup_from_table(
     struct ofproto_dpif *, ovs_version_t, struct flow *,
@@ -56,27 +56,59 @@ struct mac_entry *__wrap_mac_learning_lookup(const struct mac_learning *ml,
                                              uint16_t vlan)
     OVS_REQ_RDLOCK(ml->rwlock);
 
-/* The record of the translation this thread is in, if any. */
-DEFINE_STATIC_PER_THREAD_DATA(struct fx_floods *, fx_current_floods, NULL);
+/* The trail of the translation this thread is in, if any. */
+DEFINE_STATIC_PER_THREAD_DATA(struct fx_trail *, fx_current_trail, NULL);
 
 void
-fx_flood_begin(struct fx_floods *floods, const struct flow *flow,
+fx_trail_begin(struct fx_trail *trail, const struct flow *flow,
                const struct frozen_state *state)
 {
-    struct fx_floods **current = fx_current_floods_get();
+    struct fx_trail **current = fx_current_trail_get();
 
-    floods->flow = flow;
-    floods->state = state;
-    floods->n_rules = 0;
-    floods->n_tables = 0;
-    floods->outer = *current;
-    *current = floods;
+    trail->flow = flow;
+    trail->state = state;
+    trail->n_rules = 0;
+    trail->n_bridges = 0;
+    trail->last_bridge = NULL;
+    trail->n_tables = 0;
+    trail->outer = *current;
+    *current = trail;
 }
 
 void
-fx_flood_end(struct fx_floods *floods)
+fx_trail_end(struct fx_trail *trail)
 {
-    *fx_current_floods_get() = floods->outer;
+    *fx_current_trail_get() = trail->outer;
+}
+
+static void
+trail_add_rule(struct fx_trail *trail, const struct rule_dpif *rule)
+{
+    const struct ofproto_dpif *bridge
+        = CONTAINER_OF(rule->up.ofproto, struct ofproto_dpif, up);
+
+    COVERAGE_INC(fx_trail_rule_lookup);
+    if (trail->n_rules < FX_TRAIL_MAX_RULES) {
+        trail->rules[trail->n_rules++] = rule;
+    } else {
+        COVERAGE_INC(fx_trail_rules_overflow);
+    }
+
+    if (bridge != trail->last_bridge) {
+        size_t n = MIN(trail->n_bridges, FX_TRAIL_MAX_BRIDGES);
+        size_t i;
+
+        for (i = 0; i < n && trail->bridges[i] != bridge; i++) {
+            continue;
+        }
+        if (i == n) {
+            if (n < FX_TRAIL_MAX_BRIDGES) {
+                trail->bridges[n] = bridge;
+            }
+            trail->n_bridges++;
+        }
+        trail->last_bridge = bridge;
+    }
 }
 
 struct rule_dpif *
@@ -91,17 +123,12 @@ __wrap_rule_dpif_lookup_from_table(struct ofproto_dpif *ofproto,
     struct rule_dpif *rule = __real_rule_dpif_lookup_from_table(
         ofproto, version, flow, wc, stats, table_id, in_port, may_packet_in,
         honor_table_miss, xcache);
-    struct fx_floods *floods = *fx_current_floods_get();
+    struct fx_trail *trail = *fx_current_trail_get();
 
-    if (floods) {
+    if (trail && rule) {
         /* The rule stays valid until this thread quiesces, after the
          * translation. */
-        COVERAGE_INC(fx_flood_rule_lookup);
-        if (floods->n_rules < FX_FLOOD_MAX_RULES) {
-            floods->rules[floods->n_rules++] = rule;
-        } else {
-            COVERAGE_INC(fx_flood_rules_overflow);
-        }
+        trail_add_rule(trail, rule);
     }
     return rule;
 }
@@ -112,20 +139,20 @@ __wrap_mac_learning_lookup(const struct mac_learning *ml,
     OVS_REQ_RDLOCK(ml->rwlock)
 {
     struct mac_entry *mac = __real_mac_learning_lookup(ml, dst, vlan);
-    struct fx_floods *floods = *fx_current_floods_get();
+    struct fx_trail *trail = *fx_current_trail_get();
 
     /* NORMAL looks up the packet's destination; a bonded port's check of
      * its source is no flood. */
-    if (floods && (!mac || !mac_entry_get_port(ml, mac))
-        && eth_addr_equals(dst, floods->flow->dl_dst)) {
-        for (size_t i = 0; i < floods->n_tables; i++) {
-            if (floods->tables[i] == ml) {
+    if (trail && (!mac || !mac_entry_get_port(ml, mac))
+        && eth_addr_equals(dst, trail->flow->dl_dst)) {
+        for (size_t i = 0; i < trail->n_tables; i++) {
+            if (trail->tables[i] == ml) {
                 return mac;
             }
         }
-        COVERAGE_INC(fx_flood_normal);
-        if (floods->n_tables < FX_FLOOD_MAX_TABLES) {
-            floods->tables[floods->n_tables++] = ml;
+        COVERAGE_INC(fx_trail_normal_flood);
+        if (trail->n_tables < FX_TRAIL_MAX_TABLES) {
+            trail->tables[trail->n_tables++] = ml;
         }
     }
     return mac;
@@ -139,10 +166,10 @@ actions_flood(const struct ofpact *ofpacts, size_t ofpacts_len)
 }
 
 bool
-fx_flood_in(const struct fx_floods *floods, const struct uuid *bridge)
+fx_trail_flooded(const struct fx_trail *trail, const struct uuid *bridge)
 {
-    for (size_t i = 0; i < floods->n_rules; i++) {
-        const struct rule_dpif *rule = floods->rules[i];
+    for (size_t i = 0; i < trail->n_rules; i++) {
+        const struct rule_dpif *rule = trail->rules[i];
         const struct ofproto_dpif *ofproto
             = CONTAINER_OF(rule->up.ofproto, struct ofproto_dpif, up);
 
@@ -155,19 +182,19 @@ fx_flood_in(const struct fx_floods *floods, const struct uuid *bridge)
         }
     }
 
-    const struct frozen_state *state = floods->state;
+    const struct frozen_state *state = trail->state;
     if (state && uuid_equals(&state->ofproto_uuid, bridge)
         && (actions_flood(state->ofpacts, state->ofpacts_len)
             || actions_flood(state->action_set, state->action_set_len))) {
         return true;
     }
 
-    if (floods->n_tables) {
+    if (trail->n_tables) {
         const struct ofproto_dpif *ofproto
             = ofproto_dpif_lookup_by_uuid(bridge);
 
-        for (size_t i = 0; ofproto && i < floods->n_tables; i++) {
-            if (floods->tables[i] == ofproto->ml) {
+        for (size_t i = 0; ofproto && i < trail->n_tables; i++) {
+            if (trail->tables[i] == ofproto->ml) {
                 return true;
             }
         }
