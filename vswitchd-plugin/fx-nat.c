@@ -43,6 +43,7 @@ struct nat_entry {
     struct hmap_node by_orig;   /* In 'nat_by_orig', hash of 'orig'. */
     struct hmap_node by_xlated; /* In 'nat_by_xlated', hash of 'xlated'. */
     struct ovs_list lru_node;   /* In 'nat_lru'. */
+    uint32_t stamp;             /* 'nat_inserts' when last put last. */
     uint16_t zone;
     struct fx_nat_tuple orig;   /* The connection's tuple in 'zone'. */
     struct fx_nat_tuple xlated; /* As 'zone' translated it. */
@@ -53,10 +54,26 @@ static struct hmap nat_by_orig OVS_GUARDED_BY(nat_mutex)
     = HMAP_INITIALIZER(&nat_by_orig);
 static struct hmap nat_by_xlated OVS_GUARDED_BY(nat_mutex)
     = HMAP_INITIALIZER(&nat_by_xlated);
-/* Least recently used first: a full record forgets the connections that
- * no packet showed for the longest time. */
+/* Least recently used first, roughly: a full record forgets the
+ * connections that no packet showed for the longest time.  A use moves an
+ * entry to the back only if more than half of the record was inserted
+ * since it was last put there: moving costs writes to two other entries,
+ * so that under churn, where the new entries are the ones in use, it
+ * seldom happens.  A translation stays for at least FX_NAT_MAX_ENTRIES / 2
+ * insertions after its last use. */
 static struct ovs_list nat_lru OVS_GUARDED_BY(nat_mutex)
     = OVS_LIST_INITIALIZER(&nat_lru);
+static uint32_t nat_inserts OVS_GUARDED_BY(nat_mutex);
+
+/* The zones that translated connections, up to NAT_MAX_ZONES_KNOWN ('true'
+ * in 'nat_zones_overflow' beyond): a step to another zone than those a
+ * packet went through is looked up only if there is one.  With one NAT
+ * zone, the usual case, that spares each pass a lookup that would miss.
+ * Zones are never forgotten. */
+#define NAT_MAX_ZONES_KNOWN 8
+static uint16_t nat_zones[NAT_MAX_ZONES_KNOWN] OVS_GUARDED_BY(nat_mutex);
+static size_t n_nat_zones OVS_GUARDED_BY(nat_mutex);
+static bool nat_zones_overflow OVS_GUARDED_BY(nat_mutex);
 
 /* Set by the first translation: until then, no pass needs to look. */
 static atomic_bool nat_used = false;
@@ -136,13 +153,56 @@ fx_nat_in_use(void)
     return used;
 }
 
-/* Marks 'e' used just now. */
+static bool
+zone_in(uint16_t zone, const uint16_t *zones, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (zones[i] == zone) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void
+nat_zone_add(uint16_t zone)
+    OVS_REQUIRES(nat_mutex)
+{
+    if (!zone_in(zone, nat_zones, n_nat_zones)) {
+        if (n_nat_zones < NAT_MAX_ZONES_KNOWN) {
+            nat_zones[n_nat_zones++] = zone;
+        } else {
+            nat_zones_overflow = true;
+        }
+    }
+}
+
+/* Whether a zone not among the 'n' zones 'seen' translated anything. */
+static bool
+nat_zone_other(const uint16_t *seen, size_t n)
+    OVS_REQUIRES(nat_mutex)
+{
+    if (nat_zones_overflow) {
+        return true;
+    }
+    for (size_t i = 0; i < n_nat_zones; i++) {
+        if (!zone_in(nat_zones[i], seen, n)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Marks 'e' used just now (see 'nat_lru'). */
 static void
 nat_touch(struct nat_entry *e)
     OVS_REQUIRES(nat_mutex)
 {
-    ovs_list_remove(&e->lru_node);
-    ovs_list_push_back(&nat_lru, &e->lru_node);
+    if (nat_inserts - e->stamp > FX_NAT_MAX_ENTRIES / 2) {
+        ovs_list_remove(&e->lru_node);
+        ovs_list_push_back(&nat_lru, &e->lru_node);
+        e->stamp = nat_inserts;
+    }
 }
 
 static struct nat_entry *
@@ -191,22 +251,13 @@ fx_nat_remember(uint16_t zone, const struct fx_nat_tuple *orig,
         e->orig = *orig;
         hmap_insert(&nat_by_orig, &e->by_orig, nat_tuple_hash(orig));
         ovs_list_push_back(&nat_lru, &e->lru_node);
+        e->stamp = ++nat_inserts;
     }
     e->xlated = *xlated;
     hmap_insert(&nat_by_xlated, &e->by_xlated, nat_tuple_hash(xlated));
+    nat_zone_add(zone);
     atomic_store_relaxed(&nat_used, true);
     ovs_mutex_unlock(&nat_mutex);
-}
-
-static bool
-zone_in(uint16_t zone, const uint16_t *zones, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (zones[i] == zone) {
-            return true;
-        }
-    }
-    return false;
 }
 
 /* The translation of a zone not in 'seen' whose result ('backward') or
@@ -217,6 +268,10 @@ nat_step(const struct fx_nat_tuple *t, bool backward,
     OVS_REQUIRES(nat_mutex)
 {
     struct nat_entry *e;
+
+    if (!nat_zone_other(seen, n_seen)) {
+        return NULL;
+    }
 
     if (backward) {
         HMAP_FOR_EACH_WITH_HASH (e, by_xlated, nat_tuple_hash(t),
