@@ -81,6 +81,7 @@ COVERAGE_DEFINE(fx_cache_backpressure);
 COVERAGE_DEFINE(fx_cache_flow_created);
 COVERAGE_DEFINE(fx_cache_flow_evicted);
 COVERAGE_DEFINE(fx_cache_nat_completed);
+COVERAGE_DEFINE(fx_cache_nat_completed_late);
 COVERAGE_DEFINE(fx_cache_non_ip);
 COVERAGE_DEFINE(fx_cache_record_dropped);
 COVERAGE_DEFINE(fx_cache_sweep);
@@ -762,6 +763,27 @@ shard_may_be_due(struct fx_cache *cache, struct fx_shard *shard,
     cache->next_due = MIN(cache->next_due, shard->next_due);
 }
 
+/* Set once, before any cache exists (fx_cache_set_nat_lookup()). */
+static fx_nat_lookup_func *nat_lookup;
+
+void
+fx_cache_set_nat_lookup(fx_nat_lookup_func *lookup)
+{
+    nat_lookup = lookup;
+}
+
+/* Whether 'ct', the conntrack view of a journey whose FX_JOURNEY_* bits are
+ * 'journey', lacks a translation that the lookup may know.  The pass that
+ * committed a connection with nat(...) was translated before the datapath
+ * translated its packet.  The applier, which makes the journey's flow after
+ * that as a rule, looks the translation up then (the flow keeps it); a
+ * record that still lacks one is looked up once more when it is made. */
+static bool
+nat_wanted(uint8_t journey, const struct fx_ct_info *ct)
+{
+    return nat_lookup && fx_ct_info_lacks_nat(journey, ct);
+}
+
 /* Appends to 'records' a record of the traffic 'flow' accumulated since its
  * interval started, ended for 'reason', and starts a new interval at 'now'.
  * Does nothing if there was no traffic.
@@ -794,6 +816,11 @@ flow_emit(struct fx_cache *cache, struct fx_shard *shard,
 
         flow_get_key(flow, &rec->key);
         flow_get_ct(flow, &rec->ct);
+        if (nat_wanted(rec->key.journey, &rec->ct)
+            && nat_lookup(&rec->key, &rec->ct)) {
+            COVERAGE_INC(fx_cache_nat_completed_late);
+            flow_set_ct(flow, &rec->ct);
+        }
         rec->out_port = flow->out_port;
         rec->tcp_flags = flow->tcp_flags;
         rec->reason = reason;
@@ -968,34 +995,6 @@ flow_account(struct fx_cache *cache, struct fx_shard *shard,
     }
 }
 
-/* Set once, before any cache exists (fx_cache_set_nat_lookup()). */
-static fx_nat_lookup_func *nat_lookup;
-
-void
-fx_cache_set_nat_lookup(fx_nat_lookup_func *lookup)
-{
-    nat_lookup = lookup;
-}
-
-/* Gives 'ct', the conntrack view of a new journey flow whose packed key is
- * 'pk', its connection's translation if it lacks one that the lookup
- * knows.  The pass that committed the connection with nat(...) was
- * translated before the datapath translated its packet; its update is
- * applied after that, as a rule. */
-static void
-flow_complete_nat(const struct fx_packed_key *pk, uint8_t journey,
-                  struct fx_ct_info *ct)
-{
-    if (nat_lookup && fx_ct_info_lacks_nat(journey, ct)) {
-        struct fx_key key;
-
-        fx_key_unpack(pk->bytes, pk->len, pk->fields, &key);
-        if (nat_lookup(&key, ct)) {
-            COVERAGE_INC(fx_cache_nat_completed);
-        }
-    }
-}
-
 /* Applies update 'u' to its shard: the work that fx_cache_update() did
  * itself before updates were logged. */
 static bool
@@ -1039,7 +1038,14 @@ update_apply(struct fx_cache *cache, const struct fx_update *u)
         flow = shard_insert(cache, shard, u->family, pk, u->hash,
                             u->out_port, now);
         if (u->journey) {
-            flow_complete_nat(pk, u->journey, ct);
+            struct fx_key key;
+
+            if (nat_wanted(u->journey, ct)) {
+                fx_key_unpack(pk->bytes, pk->len, pk->fields, &key);
+                if (nat_lookup(&key, ct)) {
+                    COVERAGE_INC(fx_cache_nat_completed);
+                }
+            }
             flow_set_ct(flow, ct);
         }
     } else {

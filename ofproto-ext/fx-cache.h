@@ -183,12 +183,15 @@ void fx_cache_wait(struct fx_cache *);
 void fx_cache_get_stats(struct fx_cache *, struct fx_cache_stats *);
 void fx_cache_dump(struct fx_cache *, struct ds *);
 
-/* Sets the function with which the applier gives a new journey flow that
- * ran through conntrack in the original direction untranslated
+/* Sets the function with which the cache gives a journey flow that ran
+ * through conntrack in the original direction untranslated
  * (fx_ct_info_lacks_nat()) its connection's translation, kept for the
- * flow's life (see fx_tap_set_nat_lookup()).  Set once, before any cache
- * exists.  It runs in whichever thread applies, with the cache's apply
- * lock held: it must not call back into the cache. */
+ * flow's life (see fx_tap_set_nat_lookup()): when the applier makes the
+ * flow, and again when a record is made of a flow that still lacks one
+ * (coverage fx_cache_nat_completed and fx_cache_nat_completed_late).  Set
+ * once, before any cache exists.  It runs in whichever thread applies or
+ * expires, with the cache's apply lock held: it must not call back into
+ * the cache. */
 void fx_cache_set_nat_lookup(fx_nat_lookup_func *);
 
 /* For tests: at most 'max_queued' full batches wait for the applier. */

@@ -47,7 +47,6 @@ COVERAGE_DEFINE(fx_tap_flow_clear);
 COVERAGE_DEFINE(fx_tap_held_back);
 COVERAGE_DEFINE(fx_tap_journey_update);
 COVERAGE_DEFINE(fx_tap_finished_later);
-COVERAGE_DEFINE(fx_tap_nat_completed);
 
 BUILD_ASSERT_DECL(FX_DEFAULT_NETFLOW_ACTIVE_TIMEOUT_S
                   == NF_ACTIVE_TIMEOUT_DEFAULT);
@@ -152,33 +151,10 @@ update_all_key_fields(void)
     atomic_store_relaxed(&all_key_fields, fields);
 }
 
-/* Set once, by the plugin, before any tap exists. */
-static fx_nat_lookup_func *nat_lookup;
-
 void
 fx_tap_set_nat_lookup(fx_nat_lookup_func *lookup)
 {
-    nat_lookup = lookup;
     fx_cache_set_nat_lookup(lookup);
-}
-
-/* Gives each record of 'records' that ran through conntrack in the
- * original direction, untranslated, the translation of its connection if
- * the plugin knows one (see fx-tap.h). */
-static void
-fx_tap_complete_nat(struct ovs_list *records)
-{
-    struct fx_record *rec;
-
-    if (!nat_lookup) {
-        return;
-    }
-    LIST_FOR_EACH (rec, list_node, records) {
-        if (fx_ct_info_lacks_nat(rec->key.journey, &rec->ct)
-            && nat_lookup(&rec->key, &rec->ct)) {
-            COVERAGE_INC(fx_tap_nat_completed);
-        }
-    }
 }
 
 /* Exports 'records' to every exporter of 'nf' and frees them.  'drain'
@@ -188,7 +164,6 @@ fx_tap_export__(struct netflow *nf, struct ovs_list *records, bool drain)
     OVS_REQUIRES(nf->mutex)
 {
     if (!ovs_list_is_empty(records) || drain) {
-        fx_tap_complete_nat(records);
         for (size_t i = 0; i < nf->n_exporters; i++) {
             fx_exporter_export(nf->exporters[i], records, drain);
         }

@@ -138,9 +138,9 @@ void fx_tap_journey_update(struct netflow *, const struct fx_journey *,
  * called for each journey that ran through conntrack in the original
  * direction untranslated (fx_ct_info_lacks_nat()): by the cache's applier
  * when the journey's flow is made, soon after the packet's pass, and
- * again, if it still has none, in the main thread just before export.  It
- * runs with the cache's apply lock or the tap's mutex held: it must not
- * call back into the tap or the cache. */
+ * again, if it still has none, when the cache makes a record of it.  It
+ * runs with the cache's apply lock held, in whichever thread applies or
+ * expires: it must not call back into the tap or the cache. */
 void fx_tap_set_nat_lookup(fx_nat_lookup_func *);
 
 /* Patch ports.  A packet that crosses bridges through patch ports is one

@@ -882,19 +882,24 @@ test_cache_evict(struct ovs_cmdl_context *ctx OVS_UNUSED)
 /* cache-nat. */
 
 static int n_nat_lookups;
+static bool nat_knows_http;
 
-/* Knows one translation: UDP from 10.1.1.1 to 10.1.1.2 port 53, source
- * translated to 10.1.1.240 port 4000. */
+/* Knows the translation of UDP from 10.1.1.1 to 10.1.1.2 port 53, source
+ * translated to 10.1.1.240 port 4000, and once 'nat_knows_http' that of
+ * port 80, to 10.1.1.241 port 4001. */
 static bool
 test_nat_lookup(const struct fx_key *key, struct fx_ct_info *ct)
 {
+    bool http = nat_knows_http && key->tp_dst == htons(80);
+
     n_nat_lookups++;
-    if (key->nw_proto != IPPROTO_UDP || key->tp_dst != htons(53)) {
+    if (key->nw_proto != IPPROTO_UDP || (key->tp_dst != htons(53) && !http)) {
         return false;
     }
-    in6_addr_set_mapped_ipv4(&ct->nat_src, htonl(0x0a0101f0));
+    in6_addr_set_mapped_ipv4(&ct->nat_src, htonl(http ? 0x0a0101f1
+                                                  : 0x0a0101f0));
     ct->nat_dst = key->dst;
-    ct->nat_tp_src = htons(4000);
+    ct->nat_tp_src = htons(http ? 4001 : 4000);
     ct->nat_tp_dst = key->tp_dst;
     ct->flags |= FX_CT_NAT;
     return true;
@@ -920,7 +925,8 @@ journey_update(struct fx_cache *cache, const struct test_flow *tf,
 
 /* A new journey flow that ran through conntrack in the original direction
  * untranslated gets its translation when the cache makes it, once, and
- * keeps it in its later records; replies and other flows are not looked
+ * keeps it in its later records; one that has none then is looked up again
+ * when its record is made; replies and translated flows are not looked
  * up. */
 static void
 test_cache_nat(struct ovs_cmdl_context *ctx OVS_UNUSED)
@@ -963,16 +969,22 @@ test_cache_nat(struct ovs_cmdl_context *ctx OVS_UNUSED)
     ds_destroy(&dump);
     printf("lookups: %d\n", n_nat_lookups);
 
-    /* The flow's next packets show the translation or not: it stays. */
+    /* The flow's next packets show the translation or not: it stays.  A
+     * flow made before its translation was known learns it when its record
+     * is made. */
+    nat_knows_http = true;
     clock_warp(1000);
     journey_update(cache, &dns, CS_TRACKED | CS_ESTABLISHED, 2, base + 1000);
     fx_cache_expire(cache, base + 1000, &records);
     print_records("active", &records, base, &t);
     journey_update(cache, &dns, CS_TRACKED | CS_ESTABLISHED, 1, base + 1000);
+    journey_update(cache, &other, CS_TRACKED | CS_ESTABLISHED, 1,
+                   base + 1000);
     fx_cache_flush(cache, FX_END_FLUSH, &records);
     print_records("flush", &records, base, &t);
     printf("lookups: %d\n", n_nat_lookups);
-    check_totals(&t, 7, 700);
+    check_totals(&t, 8, 800);
+    nat_knows_http = false;
     fx_cache_set_nat_lookup(NULL);
     fx_cache_destroy(cache);
 }
