@@ -966,6 +966,14 @@ for round in $(seq "$rounds"); do
                 cpu_ns_pkt=$(awk -v c="$m_cpu_ns" -v n="$fwd_traffic" \
                     'BEGIN {if (n > 0) printf "%.1f", c / n; else print "-"}')
                 extra="$extra fwd_traffic_pkts=$fwd_traffic in_full=$in_full cpu_ns=$m_cpu_ns cpu_ns_per_pkt=$cpu_ns_pkt"
+                # With --profile, the export code's part of that: an
+                # estimate from the samples, steadier than the total
+                # when the machine's noise is larger than the difference.
+                xs=$(sed -n 's/.* export_share=\([0-9.]*\).*/\1/p' <<<"$extra")
+                if test -n "$xs"; then
+                    extra="$extra export_ns_per_pkt=$(awk -v c="$cpu_ns_pkt" -v s="$xs" \
+                        'BEGIN {if (c == "-") print "-"; else printf "%.1f", c * s / 100}')"
+                fi
                 ;;
         esac
         line="table=$table round=$round config=$config rate=$rate seconds=$m_seconds vswitchd_cpu=$m_vswitchd softflowd_cpu=$m_softflowd host_cpu=$m_host fwd_pkts=$fwd_pkts fwd_bytes=$fwd_bytes ports_rx_pkts=$rx_pkts rx_not_in_rules=$not_in_rules accounted_pkts=$acc_pkts exported_flows=$exp_flows exported_pkts=$exp_pkts exported_bytes=$exp_bytes nfdump_flows=$nfdump_flows nfdump_pkts=$nfdump_pkts collector_udp_drops=$udp_drops sock_drops=$sock_drops dp_drops=$dp_drops upcall_fail=${upcall_fail:--} $extra"
@@ -1067,16 +1075,16 @@ case $table in
         echo
         echo "Medians over the rounds; \"vs (a)\": the median CPU per forwarded packet against that of (a)."
         echo
-        echo "| configuration | sent | delivered | in full | ovs-vswitchd CPU | CPU per forwarded packet | vs (a) | export code's share | context switches/s | softflowd CPU | host CPU | rx lost before OVS | exported/forwarded packets |"
-        echo "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+        echo "| configuration | sent | delivered | in full | ovs-vswitchd CPU | CPU per forwarded packet | vs (a) | export code's share | export code per packet | context switches/s | softflowd CPU | host CPU | rx lost before OVS | exported/forwarded packets |"
+        echo "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
         ;;
     churn)
         echo "Command: \`bench/run-e2e.sh churn --seconds=$seconds --rate=$req_rate --inactive=$inactive --rounds=$rounds --pipeline=$pipeline\`"
         echo
         echo "Medians over the rounds; \"vs (a)\": the rate against that of (a); \"CPU vs (a)\": the median CPU per forwarded packet against that of (a)."
         echo
-        echo "| configuration | sent | delivered (new flows/s) | vs (a) | in full | ovs-vswitchd CPU | CPU per forwarded packet | CPU vs (a) | export code's share | context switches/s | softflowd CPU | host CPU | rx lost before OVS | exported/forwarded packets |"
-        echo "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+        echo "| configuration | sent | delivered (new flows/s) | vs (a) | in full | ovs-vswitchd CPU | CPU per forwarded packet | CPU vs (a) | export code's share | export code per packet | context switches/s | softflowd CPU | host CPU | rx lost before OVS | exported/forwarded packets |"
+        echo "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
         ;;
     scale)
         echo "Command: \`bench/run-e2e.sh scale --seconds=$seconds --flows=$flows --rate=$req_rate --inactive=$inactive --rounds=$rounds --pipeline=$pipeline\`"
@@ -1112,10 +1120,11 @@ for config in $configs; do
             cpp=$(median "$config" cpu_ns_per_pkt)
             cratio=$(ratio "$cpp" "$base_cpp")
             full=$(in_full_summary "$config")
+            xns=$(fmt_ns "$(median "$config" export_ns_per_pkt)")
             if test $table = steady; then
-                echo "| $(label "$config") | $(fmt_rate "$(median "$config" sent_pps)") | $(fmt_rate "$r") | $full | $vcpu | $(fmt_ns "$cpp") | $cratio | $xshare | $ctx | $scpu | $hcpu | $lost | $share |"
+                echo "| $(label "$config") | $(fmt_rate "$(median "$config" sent_pps)") | $(fmt_rate "$r") | $full | $vcpu | $(fmt_ns "$cpp") | $cratio | $xshare | $xns | $ctx | $scpu | $hcpu | $lost | $share |"
             else
-                echo "| $(label "$config") | $(fmt_rate "$(median "$config" sent_pps)") | $(fmt_rate "$r") | $ratio | $full | $vcpu | $(fmt_ns "$cpp") | $cratio | $xshare | $ctx | $scpu | $hcpu | $lost | $share |"
+                echo "| $(label "$config") | $(fmt_rate "$(median "$config" sent_pps)") | $(fmt_rate "$r") | $ratio | $full | $vcpu | $(fmt_ns "$cpp") | $cratio | $xshare | $xns | $ctx | $scpu | $hcpu | $lost | $share |"
             fi ;;
         scale)
             echo "| $(label "$config") | $(fmt_rate "$r") | $ratio | $vcpu | $(kv "$last" cache_max) | $(kv "$last" rss0_kb) kB | $(kv "$last" rss_max_kb) kB | $(kv "$last" rss_per_flow) B | $(kv "$last" export_rate) records/s in $(kv "$last" export_s) s | $share |" ;;
@@ -1128,8 +1137,8 @@ case $table in
         echo
         echo "CPU per forwarded packet (ovs-vswitchd's, plus softflowd's for (f)), round by round; \"vs (a)\": against (a) of the same round:"
         echo
-        echo "| round | configuration | sent packets | forwarded packets | in full | ovs-vswitchd CPU | CPU per forwarded packet | vs (a) | export code's share | context switches/s | exported/forwarded packets |"
-        echo "|---:|---|---:|---:|---|---:|---:|---:|---:|---:|---|"
+        echo "| round | configuration | sent packets | forwarded packets | in full | ovs-vswitchd CPU | CPU per forwarded packet | vs (a) | export code's share | export code per packet | context switches/s | exported/forwarded packets |"
+        echo "|---:|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"
         for round in $(seq "$rounds"); do
             off_line=$(grep "^table=$table round=$round config=off " <<<"$raw" || true)
             off_cpp=-
@@ -1144,7 +1153,7 @@ case $table in
                         if (s > 0) printf "%.2f %%", 100 * f / s;
                         else print "nothing sent" }'))"
                 exp_pkts=$(kv "$line" exported_pkts) fwd_pkts=$(kv "$line" fwd_pkts)
-                echo "| $round | $(label "$config") | $(kv "$line" sent_pkts) | $(kv "$line" fwd_traffic_pkts) | $full | $(kv "$line" vswitchd_cpu) % | $(fmt_ns "$cpp") | $(ratio "$cpp" "$off_cpp") | $(fmt_pct "$(kv "$line" export_share)") | $(kv "$line" ctx_per_s) | $(exported_share) |"
+                echo "| $round | $(label "$config") | $(kv "$line" sent_pkts) | $(kv "$line" fwd_traffic_pkts) | $full | $(kv "$line" vswitchd_cpu) % | $(fmt_ns "$cpp") | $(ratio "$cpp" "$off_cpp") | $(fmt_pct "$(kv "$line" export_share)") | $(fmt_ns "$(kv "$line" export_ns_per_pkt)") | $(kv "$line" ctx_per_s) | $(exported_share) |"
             done
         done
         ;;
