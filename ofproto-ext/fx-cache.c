@@ -1038,9 +1038,9 @@ update_apply(struct fx_cache *cache, const struct fx_update *u)
         flow = shard_insert(cache, shard, u->family, pk, u->hash,
                             u->out_port, now);
         if (u->journey) {
-            struct fx_key key;
-
             if (nat_wanted(u->journey, ct)) {
+                struct fx_key key;
+
                 fx_key_unpack(pk->bytes, pk->len, pk->fields, &key);
                 if (nat_lookup(&key, ct)) {
                     COVERAGE_INC(fx_cache_nat_completed);

@@ -133,40 +133,55 @@ FX_DEFINE_GROUP(reverse,
                 FX_IE_REVERSE_FLOW_START_MILLISECONDS,
                 FX_IE_REVERSE_FLOW_END_MILLISECONDS)
 
-/* The field group that exports each optional key part, per record shape
- * (NULL if that shape never has it: IP flows have no MPLS labels, since
- * OVS does not parse past them; the L2 shape has its Ethertype already). */
+const struct fx_shape_info fx_shapes[FX_N_SHAPES] = {
+    [FX_SHAPE_IPV4] = { .ip = true },
+    [FX_SHAPE_IPV6] = { .ip = true, .ipv6 = true },
+    [FX_SHAPE_L2] = { .ip = false },
+    [FX_SHAPE_IPV4_BIFLOW] = { .ip = true, .biflow = true },
+    [FX_SHAPE_IPV6_BIFLOW] = { .ip = true, .ipv6 = true, .biflow = true },
+    [FX_SHAPE_IPV4_CT] = { .ip = true, .journey = true },
+    [FX_SHAPE_IPV6_CT] = { .ip = true, .ipv6 = true, .journey = true },
+    [FX_SHAPE_IPV4_NAT] = { .ip = true, .journey = true, .nat = true },
+    [FX_SHAPE_IPV6_NAT] = { .ip = true, .ipv6 = true, .journey = true,
+                            .nat = true },
+    [FX_SHAPE_IPV4_BIFLOW_CT] = { .ip = true, .biflow = true,
+                                  .journey = true },
+    [FX_SHAPE_IPV6_BIFLOW_CT] = { .ip = true, .ipv6 = true, .biflow = true,
+                                  .journey = true },
+    [FX_SHAPE_IPV4_BIFLOW_NAT] = { .ip = true, .biflow = true,
+                                   .journey = true, .nat = true },
+    [FX_SHAPE_IPV6_BIFLOW_NAT] = { .ip = true, .ipv6 = true, .biflow = true,
+                                   .journey = true, .nat = true },
+};
+
+/* Returns the shape that holds what 'want' says. */
+enum fx_shape
+fx_shape_find(const struct fx_shape_info *want)
+{
+    for (size_t shape = 0; shape < FX_N_SHAPES; shape++) {
+        const struct fx_shape_info *info = &fx_shapes[shape];
+
+        if (info->ip == want->ip && info->ipv6 == want->ipv6
+            && info->biflow == want->biflow
+            && info->journey == want->journey && info->nat == want->nat) {
+            return shape;
+        }
+    }
+    OVS_NOT_REACHED();
+}
+
+/* The field group that exports each optional key part in IP shapes and in
+ * the L2 shape (NULL if such shapes never have it: IP flows have no MPLS
+ * labels, since OVS does not parse past them; the L2 shape has its
+ * Ethertype already). */
 static const struct {
     enum fx_key_fields field;
-    const struct fx_ie_group *groups[FX_N_SHAPES];
+    const struct fx_ie_group *ip_group;
+    const struct fx_ie_group *l2_group;
 } key_field_groups[] = {
-    { FX_KEY_MAC, { [FX_SHAPE_IPV4] = &fx_group_ethernet,
-                    [FX_SHAPE_IPV6] = &fx_group_ethernet,
-                    [FX_SHAPE_L2] = &fx_group_macs,
-                    [FX_SHAPE_IPV4_BIFLOW] = &fx_group_ethernet,
-                    [FX_SHAPE_IPV6_BIFLOW] = &fx_group_ethernet,
-                    [FX_SHAPE_IPV4_CT] = &fx_group_ethernet,
-                    [FX_SHAPE_IPV6_CT] = &fx_group_ethernet,
-                    [FX_SHAPE_IPV4_NAT] = &fx_group_ethernet,
-                    [FX_SHAPE_IPV6_NAT] = &fx_group_ethernet,
-                    [FX_SHAPE_IPV4_BIFLOW_CT] = &fx_group_ethernet,
-                    [FX_SHAPE_IPV6_BIFLOW_CT] = &fx_group_ethernet,
-                    [FX_SHAPE_IPV4_BIFLOW_NAT] = &fx_group_ethernet,
-                    [FX_SHAPE_IPV6_BIFLOW_NAT] = &fx_group_ethernet } },
-    { FX_KEY_VLAN, { [FX_SHAPE_IPV4] = &fx_group_vlans,
-                     [FX_SHAPE_IPV6] = &fx_group_vlans,
-                     [FX_SHAPE_L2] = &fx_group_vlans,
-                     [FX_SHAPE_IPV4_BIFLOW] = &fx_group_vlans,
-                     [FX_SHAPE_IPV6_BIFLOW] = &fx_group_vlans,
-                     [FX_SHAPE_IPV4_CT] = &fx_group_vlans,
-                     [FX_SHAPE_IPV6_CT] = &fx_group_vlans,
-                     [FX_SHAPE_IPV4_NAT] = &fx_group_vlans,
-                     [FX_SHAPE_IPV6_NAT] = &fx_group_vlans,
-                     [FX_SHAPE_IPV4_BIFLOW_CT] = &fx_group_vlans,
-                     [FX_SHAPE_IPV6_BIFLOW_CT] = &fx_group_vlans,
-                     [FX_SHAPE_IPV4_BIFLOW_NAT] = &fx_group_vlans,
-                     [FX_SHAPE_IPV6_BIFLOW_NAT] = &fx_group_vlans } },
-    { FX_KEY_MPLS, { [FX_SHAPE_L2] = &fx_group_mpls } },
+    { FX_KEY_MAC, &fx_group_ethernet, &fx_group_macs },
+    { FX_KEY_VLAN, &fx_group_vlans, &fx_group_vlans },
+    { FX_KEY_MPLS, NULL, &fx_group_mpls },
 };
 
 /* The field groups of each tunnel kind, in every shape: IANA's element
@@ -276,7 +291,9 @@ fx_template_init_shape(struct fx_template *t,
     fx_template_init(t, def);
     t->id += tunnel * FX_TUNNEL_TEMPLATE_ID_STEP;
     for (size_t i = 0; i < ARRAY_SIZE(key_field_groups); i++) {
-        const struct fx_ie_group *group = key_field_groups[i].groups[shape];
+        const struct fx_ie_group *group = (fx_shapes[shape].ip
+                                           ? key_field_groups[i].ip_group
+                                           : key_field_groups[i].l2_group);
 
         if (key_fields & key_field_groups[i].field && group
             && fx_ie_group_in_version(group, version)) {

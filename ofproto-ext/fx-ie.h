@@ -94,6 +94,21 @@ enum fx_shape {
     FX_N_SHAPES
 };
 
+/* What a record shape holds: the one table from which the shape of a
+ * record, and the parts of its templates, are chosen. */
+struct fx_shape_info {
+    bool ip;                    /* IP (Ethernet and VLAN groups), else the
+                                 * L2 shape (MAC, VLAN and MPLS groups). */
+    bool ipv6;                  /* IPv6, else IPv4 (if 'ip'). */
+    bool biflow;                /* Both directions (RFC 5103). */
+    bool journey;               /* Through recirculation: forwardingStatus;
+                                 * its templates are sent once needed. */
+    bool nat;                   /* Translated by conntrack: post-NAT
+                                 * elements ('journey' too). */
+};
+extern const struct fx_shape_info fx_shapes[FX_N_SHAPES];
+enum fx_shape fx_shape_find(const struct fx_shape_info *);
+
 /* With FX_KEY_TUNNEL, each shape has one template per kind of tunnel, so
  * that a record carries only the elements that mean something for it:
  * VXLAN's VNI as IANA's layer2SegmentId, a GRE key as greKey, and for

@@ -49,26 +49,21 @@ fx_tmpl_encoder_cast(struct fx_encoder *encoder)
     return CONTAINER_OF(encoder, struct fx_tmpl_encoder, up);
 }
 
+/* The shape of 'rec', in a biflow record if 'biflow'. */
 static enum fx_shape
 record_shape(const struct fx_record *rec, bool biflow)
 {
-    bool ipv4 = fx_key_is_ipv4(&rec->key);
+    bool ip = fx_key_is_ip(&rec->key);
+    bool journey = ip && rec->key.journey;
+    struct fx_shape_info want = {
+        .ip = ip,
+        .ipv6 = ip && !fx_key_is_ipv4(&rec->key),
+        .biflow = ip && biflow,
+        .journey = journey,
+        .nat = journey && rec->ct.flags & FX_CT_NAT,
+    };
 
-    if (!fx_key_is_ip(&rec->key)) {
-        return FX_SHAPE_L2;
-    } else if (biflow && rec->key.journey && rec->ct.flags & FX_CT_NAT) {
-        return ipv4 ? FX_SHAPE_IPV4_BIFLOW_NAT : FX_SHAPE_IPV6_BIFLOW_NAT;
-    } else if (biflow && rec->key.journey) {
-        return ipv4 ? FX_SHAPE_IPV4_BIFLOW_CT : FX_SHAPE_IPV6_BIFLOW_CT;
-    } else if (biflow) {
-        return ipv4 ? FX_SHAPE_IPV4_BIFLOW : FX_SHAPE_IPV6_BIFLOW;
-    } else if (rec->key.journey && rec->ct.flags & FX_CT_NAT) {
-        return ipv4 ? FX_SHAPE_IPV4_NAT : FX_SHAPE_IPV6_NAT;
-    } else if (rec->key.journey) {
-        return ipv4 ? FX_SHAPE_IPV4_CT : FX_SHAPE_IPV6_CT;
-    } else {
-        return ipv4 ? FX_SHAPE_IPV4 : FX_SHAPE_IPV6;
-    }
+    return fx_shape_find(&want);
 }
 
 /* The index in fx_tmpl_encoder's 'templates' of 'shape' with 'tunnel'. */
@@ -76,31 +71,6 @@ static size_t
 template_index(enum fx_shape shape, enum fx_tunnel_kind tunnel)
 {
     return shape * FX_N_TUNNEL_KINDS + tunnel;
-}
-
-/* Is 'shape' a biflow shape? */
-static bool
-shape_is_biflow(enum fx_shape shape)
-{
-    return (shape == FX_SHAPE_IPV4_BIFLOW || shape == FX_SHAPE_IPV6_BIFLOW
-            || shape == FX_SHAPE_IPV4_BIFLOW_CT
-            || shape == FX_SHAPE_IPV6_BIFLOW_CT
-            || shape == FX_SHAPE_IPV4_BIFLOW_NAT
-            || shape == FX_SHAPE_IPV6_BIFLOW_NAT);
-}
-
-/* Is 'shape' one of journeys through recirculation?  Only conntrack
- * pipelines have them: their templates go out once a record needs them,
- * so that other bridges' template sets stay as they were. */
-static bool
-shape_is_journey(enum fx_shape shape)
-{
-    return (shape == FX_SHAPE_IPV4_CT || shape == FX_SHAPE_IPV6_CT
-            || shape == FX_SHAPE_IPV4_NAT || shape == FX_SHAPE_IPV6_NAT
-            || shape == FX_SHAPE_IPV4_BIFLOW_CT
-            || shape == FX_SHAPE_IPV6_BIFLOW_CT
-            || shape == FX_SHAPE_IPV4_BIFLOW_NAT
-            || shape == FX_SHAPE_IPV6_BIFLOW_NAT);
 }
 
 struct fx_encoder *
@@ -117,7 +87,7 @@ fx_tmpl_encoder_create(const struct fx_dialect *dialect,
         bool shape_in_use = (dialect->templates[shape].id
                              && (shape != FX_SHAPE_L2
                                  || settings->key_fields & FX_KEY_MPLS)
-                             && (!shape_is_biflow(shape)
+                             && (!fx_shapes[shape].biflow
                                  || settings->bidirectional));
 
         for (size_t kind = 0; kind < FX_N_TUNNEL_KINDS; kind++) {
@@ -134,7 +104,7 @@ fx_tmpl_encoder_create(const struct fx_dialect *dialect,
              * a message, and a bridge has few kinds of tunnels: a tunnel
              * kind's template is sent once a record needs it. */
             te->announced[i] = (te->in_use[i] && kind == FX_TUNNEL_NONE
-                                && !shape_is_journey(shape));
+                                && !fx_shapes[shape].journey);
         }
     }
     if (dialect->stats_template) {

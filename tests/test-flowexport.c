@@ -43,6 +43,7 @@
 #include "fx-exporter.h"
 #include "fx-ie-view.h"
 #include "fx-idl-pace.h"
+#include "fx-ie.h"
 #include "fx-iftable.h"
 #include "fx-record.h"
 #include "fx-store.h"
@@ -1836,6 +1837,24 @@ test_cache_log_destroy(struct ovs_cmdl_context *ctx OVS_UNUSED)
     printf("ok\n");
 }
 
+/* shapes. */
+
+/* Prints what each record shape holds, and that the shape is the one found
+ * for that: two shapes that held the same would make one unreachable. */
+static void
+test_shapes(struct ovs_cmdl_context *ctx OVS_UNUSED)
+{
+    for (size_t shape = 0; shape < FX_N_SHAPES; shape++) {
+        const struct fx_shape_info *info = &fx_shapes[shape];
+
+        printf("%"PRIuSIZE": %s%s%s%s found=%d\n", shape,
+               !info->ip ? "l2" : info->ipv6 ? "ipv6" : "ipv4",
+               info->biflow ? " biflow" : "",
+               info->journey ? " journey" : "", info->nat ? " nat" : "",
+               (int) fx_shape_find(info));
+    }
+}
+
 /* nf5-golden. */
 
 /* Makes 'rec' for 'tf', with times in ms since boot (NetFlow uptime). */
@@ -3108,6 +3127,7 @@ static const struct ovs_cmdl_command commands[] = {
     {"store-iterate", NULL, 0, 0, test_store_iterate, OVS_RO},
     {"store-memory", NULL, 0, 0, test_store_memory, OVS_RO},
     {"sampling", NULL, 0, 0, test_sampling, OVS_RO},
+    {"shapes", NULL, 0, 0, test_shapes, OVS_RO},
     {"nf5-golden", NULL, 0, 0, test_nf5_golden, OVS_RO},
     {"v9-golden", NULL, 0, 0, test_v9_golden, OVS_RO},
     {"ipfix-golden", NULL, 0, 0, test_ipfix_golden, OVS_RO},
