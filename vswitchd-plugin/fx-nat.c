@@ -205,6 +205,8 @@ nat_touch(struct nat_entry *e)
     }
 }
 
+/* The translation of 'orig' in 'zone', marked used (nat_touch()), or NULL
+ * if there is none. */
 static struct nat_entry *
 nat_find(uint16_t zone, const struct fx_nat_tuple *orig)
     OVS_REQUIRES(nat_mutex)
@@ -214,6 +216,7 @@ nat_find(uint16_t zone, const struct fx_nat_tuple *orig)
     HMAP_FOR_EACH_WITH_HASH (e, by_orig, nat_tuple_hash(orig),
                              &nat_by_orig) {
         if (e->zone == zone && nat_tuple_equals(&e->orig, orig)) {
+            nat_touch(e);
             return e;
         }
     }
@@ -230,7 +233,6 @@ fx_nat_remember(uint16_t zone, const struct fx_nat_tuple *orig,
     ovs_mutex_lock(&nat_mutex);
     e = nat_find(zone, orig);
     if (e) {
-        nat_touch(e);
         if (nat_tuple_equals(&e->xlated, xlated)) {
             ovs_mutex_unlock(&nat_mutex);
             return;
@@ -261,7 +263,7 @@ fx_nat_remember(uint16_t zone, const struct fx_nat_tuple *orig,
 }
 
 /* The translation of a zone not in 'seen' whose result ('backward') or
- * original tuple (else) is 't'. */
+ * original tuple (else) is 't', marked used (nat_touch()). */
 static struct nat_entry *
 nat_step(const struct fx_nat_tuple *t, bool backward,
          const uint16_t *seen, size_t n_seen)
@@ -278,6 +280,7 @@ nat_step(const struct fx_nat_tuple *t, bool backward,
                                  &nat_by_xlated) {
             if (nat_tuple_equals(&e->xlated, t)
                 && !zone_in(e->zone, seen, n_seen)) {
+                nat_touch(e);
                 return e;
             }
         }
@@ -286,6 +289,7 @@ nat_step(const struct fx_nat_tuple *t, bool backward,
                                  &nat_by_orig) {
             if (nat_tuple_equals(&e->orig, t)
                 && !zone_in(e->zone, seen, n_seen)) {
+                nat_touch(e);
                 return e;
             }
         }
@@ -306,7 +310,6 @@ nat_forward(struct fx_nat_tuple *t, uint16_t seen[FX_NAT_MAX_ZONES],
 
     while (n_seen < FX_NAT_MAX_ZONES
            && (e = nat_step(t, false, seen, n_seen))) {
-        nat_touch(e);
         *t = e->xlated;
         seen[n_seen++] = e->zone;
         n++;
@@ -334,7 +337,6 @@ fx_nat_follow(uint16_t zone, const struct fx_nat_tuple *orig, bool reply,
          * tuple. */
         while (n_seen < FX_NAT_MAX_ZONES
                && (e = nat_step(&way->first, true, seen, n_seen))) {
-            nat_touch(e);
             way->first = e->orig;
             seen[n_seen++] = e->zone;
             way->n_zones++;
@@ -344,7 +346,6 @@ fx_nat_follow(uint16_t zone, const struct fx_nat_tuple *orig, bool reply,
          * after. */
         e = nat_find(zone, orig);
         if (e) {
-            nat_touch(e);
             way->last = e->xlated;
             way->n_zones++;
         }
